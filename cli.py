@@ -1,0 +1,383 @@
+"""The `readiness` command: parses arguments, calls the library, prints. Nothing else.
+
+Heavy libraries (SQLAlchemy, pandas, openpyxl, networkx) are imported inside commands only, so
+`readiness --version` and `--help` start fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import click
+
+from readiness import __version__
+from readiness.i18n import get_lang, set_lang, t
+
+
+@dataclass
+class Settings:
+    db: str
+    user: str | None
+    debug: bool
+
+
+class ReadinessGroup(click.Group):
+    """Turns the library's named errors into one `Error: …` line (exit 1), no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from readiness.errors import ImportRejected, ReadinessError
+
+        try:
+            return super().invoke(ctx)
+        except ImportRejected as err:
+            for problem in err.problems:
+                click.echo(problem.message(), err=True)
+            raise click.ClickException(err.message()) from None
+        except ReadinessError as err:
+            raise click.ClickException(err.message()) from None
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            detail = str(exc).splitlines()[0][:300] if str(exc) else ""
+            raise click.ClickException(t("internal", kind=type(exc).__name__,
+                                         detail=detail)) from None
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Machine-readable output: stable English keys, codes not labels.")(f)
+
+
+def line_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--line", "line", metavar="NAME",
+                        help="The line to act on (default: the only line in the store).")(f)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def settings() -> Settings:
+    return click.get_current_context().find_object(Settings)  # type: ignore[return-value]
+
+
+def open_store() -> Any:
+    from readiness.store.core import Store
+
+    return Store.open(settings().db)
+
+
+def parse_date(option: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from readiness.errors import InvalidValue
+
+        raise InvalidValue("option.bad_date", option=option, value=value) from None
+
+
+def show_table(headers: list[str], rows: list[list[Any]]) -> None:
+    from readiness.tables import render
+
+    click.echo(render(headers, rows))
+
+
+def L(zh: str, en: str) -> str:  # noqa: N802 - a column heading in the user's language
+    return zh if get_lang() == "zh" else en
+
+
+@click.group(cls=ReadinessGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="readiness")
+@click.option("--db", envvar="READINESS_DB", default="readiness.db", show_default=True,
+              help="Store: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). "
+                   "Env: READINESS_DB.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="READINESS_LANG", default="zh",
+              show_default=True, help="Language of messages, labels and reports.")
+@click.option("--user", envvar="READINESS_USER", help="Who is making changes, for the audit "
+              "trail (default: READINESS_USER, else the login name).")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, db: str, lang: str, user: str | None, debug: bool) -> None:
+    """metro-readiness: a new metro line's pre-opening safety readiness.
+
+    Hazard register, safety responsibility, drills, PDCA problem tracking, trial-run indicators,
+    readiness assessment and reports, in one store.
+    """
+    set_lang(lang)
+    ctx.obj = Settings(db=db, user=user, debug=debug)
+
+
+# --- store and lines ---------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--line", "name", required=True, metavar="NAME", help="Name of the new line.")
+@click.option("--opening-date", metavar="YYYY-MM-DD", help="Planned opening date.")
+@click.option("--handover-date", metavar="YYYY-MM-DD",
+              help="Three-rights handover date (三权移交): drills count from this day.")
+@click.option("--profile", metavar="NAME",
+              help="Criteria profile: mot-2019, mot-2023 (default) or mot-2023-fao.")
+@json_option
+def init(name: str, opening_date: str | None, handover_date: str | None, profile: str | None,
+         as_json: bool) -> None:
+    """Create the store if needed and add a line to it."""
+    from readiness.lines import init_line
+    from readiness.store.core import Store
+
+    opening = parse_date("--opening-date", opening_date)
+    handover = parse_date("--handover-date", handover_date)
+    with Store.create(settings().db) as store:
+        line = init_line(store, name, opening=opening, handover=handover, profile=profile,
+                         user=settings().user)
+        where = store.display_url()
+    if as_json:
+        emit_json(line)
+    else:
+        click.echo(t("line.created", name=name, db=where))
+
+
+@cli.group()
+def db() -> None:
+    """The store itself: schema version and upgrades."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring an older store forward to this code's schema (a no-op when current)."""
+    from readiness.store.core import Store, _refuse_missing_sqlite_file, resolve_url
+
+    url = resolve_url(settings().db)
+    _refuse_missing_sqlite_file(url)
+    with Store(url) as store:
+        before, after = store.upgrade()
+    key = "store.up_to_date" if before == after else "store.upgraded"
+    click.echo(t(key, before=before or "-", after=after))
+
+
+@db.command("status")
+@json_option
+def db_status(as_json: bool) -> None:
+    """Show the store's schema version against this code's."""
+    from readiness.store.core import Store, _refuse_missing_sqlite_file, resolve_url
+
+    url = resolve_url(settings().db)
+    _refuse_missing_sqlite_file(url)
+    with Store(url) as store:
+        state, revision, head = store.schema_state()
+        where = store.display_url()
+    data = {"db": where, "state": state, "revision": revision, "head": head}
+    if as_json:
+        emit_json(data)
+    else:
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+
+
+@cli.group()
+def line() -> None:
+    """Lines in the store: list, show, change dates and profile."""
+
+
+@line.command("list")
+@json_option
+def line_list(as_json: bool) -> None:
+    """List the lines in the store."""
+    from readiness import vocab
+    from readiness.lines import list_lines
+
+    with open_store() as store:
+        lines = list_lines(store)
+    if as_json:
+        return emit_json(lines)
+    show_table([L("线路", "Line"), L("计划开通", "Opening"), L("三权移交", "Handover"),
+                L("评估标准", "Profile"), L("阶段", "Phase"), L("位置数", "Locations")],
+               [[ln["name"], ln["planned_opening"], ln["handover_date"], ln["profile"],
+                 vocab.label("phase", ln["phase"]), ln["locations"]] for ln in lines])
+
+
+@line.command("show")
+@line_option
+@json_option
+def line_show(line: str | None, as_json: bool) -> None:
+    """Show one line: dates, profile, phase and its locations by kind."""
+    from readiness import vocab
+    from readiness.lines import show_line
+
+    with open_store() as store:
+        data = show_line(store, line)
+    if as_json:
+        return emit_json(data)
+    click.echo(f"{L('线路', 'Line')}: {data['name']}")
+    click.echo(f"{L('计划开通日期', 'Planned opening')}: {data['planned_opening'] or '-'}")
+    click.echo(f"{L('三权移交日期', 'Handover')}: {data['handover_date'] or '-'}")
+    click.echo(f"{L('评估标准', 'Profile')}: {vocab.label('criteria_profile', data['profile'])}")
+    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', data['phase'])}")
+    counts = ", ".join(f"{vocab.label('location_kind', k)} {n}"
+                       for k, n in data["locations"].items())
+    click.echo(f"{L('位置', 'Locations')}: {counts}")
+
+
+@line.command("set")
+@line_option
+@click.option("--opening-date", metavar="YYYY-MM-DD")
+@click.option("--handover-date", metavar="YYYY-MM-DD")
+@click.option("--profile", metavar="NAME")
+@json_option
+def line_set(line: str | None, opening_date: str | None, handover_date: str | None,
+             profile: str | None, as_json: bool) -> None:
+    """Change a line's planned opening, handover date or criteria profile (audited)."""
+    from readiness.lines import set_line
+
+    with open_store() as store:
+        data = set_line(store, line, opening=parse_date("--opening-date", opening_date),
+                        handover=parse_date("--handover-date", handover_date), profile=profile,
+                        user=settings().user)
+    if as_json:
+        return emit_json(data)
+    click.echo(t("line.updated", name=data["name"]))
+
+
+@cli.group()
+def location() -> None:
+    """Stations, sections, depots and control centres of a line."""
+
+
+@location.command("list")
+@line_option
+@click.option("--kind", help="Only this kind: station, section, depot, control-centre.")
+@json_option
+def location_list(line: str | None, kind: str | None, as_json: bool) -> None:
+    """List a line's locations in order along the line."""
+    from readiness import vocab
+    from readiness.lines import list_locations
+
+    with open_store() as store:
+        rows = list_locations(store, line, kind)
+    if as_json:
+        return emit_json(rows)
+    show_table([L("顺序", "Order"), L("编号", "ID"), L("名称", "Name"), L("类型", "Kind")],
+               [[r["seq"], r["code"], r["name"], vocab.label("location_kind", r["kind"])]
+                for r in rows])
+
+
+# --- templates and import ----------------------------------------------------------------------
+
+@cli.group()
+def template() -> None:
+    """Write fillable Excel templates for `readiness import`."""
+
+
+def _write_template(kind: str, output: str, force: bool) -> None:
+    from readiness.importing import template_kind
+    from readiness.workbook import write_template
+
+    if os.path.exists(output) and not force:
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError("output.exists", path=output)
+    path = write_template(template_kind(kind), output, get_lang())
+    click.echo(t("template.written", path=path))
+
+
+@template.command("line")
+@click.option("-o", "--output", default="line-template.xlsx", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_line(output: str, force: bool) -> None:
+    """Template for a line's locations (sheet 位置 Locations)."""
+    _write_template("line", output, force)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--kind", help="Template kind, when the sheet names do not tell.")
+@line_option
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Write the valid rows and list the rejected ones (default: write nothing).")
+@json_option
+def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_invalid: bool,
+            as_json: bool) -> None:
+    """Import a filled template workbook; every row is checked before any is written."""
+    from readiness.importing import import_file
+
+    with open_store() as store:
+        result = import_file(store, file, kind=kind, line=line, user=settings().user,
+                             dry_run=dry_run, skip_invalid=skip_invalid,
+                             command=" ".join(["import", *sys.argv[2:]])[:200])
+    if as_json:
+        return emit_json(result.as_dict())
+    for problem in result.problems:
+        click.echo(problem.message(), err=True)
+    if result.dry_run:
+        key = "import.dry_run_skipped" if result.rejected else "import.dry_run"
+        click.echo(t(key, path=file, rows=result.rows, rejected=result.rejected))
+    else:
+        click.echo(t("import.summary", path=file, created=result.created, updated=result.updated,
+                     unchanged=result.unchanged, rejected=result.rejected))
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+@cli.group()
+def audit() -> None:
+    """The audit trail: who changed what, when, before and after."""
+
+
+@audit.command("log")
+@click.option("--entity", help="Only this table, e.g. lines, locations, hazards.")
+@click.option("--key", help="Only records for this business ID (e.g. S01, H-0001).")
+@click.option("--limit", type=int, default=50, show_default=True)
+@json_option
+def audit_log(entity: str | None, key: str | None, limit: int, as_json: bool) -> None:
+    """Show the newest audit records."""
+    from readiness.store.audit import list_records
+
+    with open_store() as store, store.read() as session:
+        records = list_records(session, entity=entity, key=key, limit=limit)
+    if as_json:
+        return emit_json(records)
+    if not records:
+        return click.echo(t("audit.none"))
+    show_table([L("时间", "When"), L("用户", "User"), L("操作", "Action"), L("对象", "Entity"),
+                L("编号", "Key"), L("变更", "Change")],
+               [[r["at"], r["username"], r["action"], r["entity"], r["entity_key"],
+                 _change_text(r["before"], r["after"])] for r in records])
+
+
+def _change_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    if before and after:
+        return "; ".join(f"{k}: {before.get(k)} → {v}" for k, v in after.items())[:100]
+    return ""
+
+
+# --- the sample line -----------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--out", "out_dir", default="demo", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for demo.db and the reports.")
+@click.option("--force", is_flag=True, help="Replace an existing demo.db in that folder.")
+def demo(out_dir: str, force: bool) -> None:
+    """Build a realistic sample line in DIR/demo.db, assess it and write its reports."""
+    from readiness.demo import build_demo
+
+    summary = build_demo(out_dir, force=force, user=settings().user)
+    click.echo(t("demo.written", line=summary["line"], db=summary["db"]))
+    click.echo(t("demo.summary", **summary["counts"]))
+    for path in summary.get("reports", []):
+        click.echo(f"  {path}")
+
+
+def main() -> None:
+    cli(prog_name="readiness")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Drill catalogue, drill plan and recorded outcomes (试运营演练)."""

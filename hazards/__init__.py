@@ -1,0 +1,1 @@
+"""Hazard-source register (危险源台帐): scoring methods, checks and Excel I/O."""

@@ -1,0 +1,125 @@
+"""`readiness demo`: a realistic sample line, built deterministically from data/demo/line.toml.
+
+The store is built under a temporary name and renamed into place only when complete, so an
+interrupted demo never leaves a half-built demo.db. Later issues extend `build_demo` with the
+hazard register, drills, PDCA items, trial-run records, the assessment and the reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import ReadinessError
+from readiness.store.core import Store, WriteSession
+from readiness.store.lines import add_line
+from readiness.store.schema import Location, OrgUnit, Person, ResponsibilityLetter
+
+LETTER_YEAR_START = dt.date(2026, 1, 8)
+LETTER_YEAR_END = dt.date(2026, 12, 31)
+
+
+@lru_cache(maxsize=1)
+def sample_line() -> dict[str, Any]:
+    text = resources.files("readiness").joinpath("data/demo/line.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
+               user: str | None = None) -> dict[str, Any]:
+    out = Path(out_dir)
+    target = out / "demo.db"
+    if target.exists() and not force:
+        raise ReadinessError("output.exists", path=str(target))
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / ".demo.db.partial"
+    _remove_sqlite(partial)
+    data = sample_line()
+    with Store.create(partial) as store:
+        with store.write(user or "demo", "demo") as session:
+            line = add_line(session, data["line"]["name"], **_line_fields(data["line"]))
+            counts = {"locations": _add_locations(session, line["id"], data["locations"])}
+            counts.update(_add_organisation(session, data["units"], data["people"]))
+    _remove_sqlite(target)
+    os.replace(partial, target)
+    return {"line": line["name"], "db": str(target), "counts": counts, "reports": []}
+
+
+def _line_fields(line: dict[str, Any]) -> dict[str, Any]:
+    return {"planned_opening": line["planned_opening"], "handover_date": line["handover_date"],
+            "profile": line["profile"], "phase": line["phase"],
+            "fully_automatic": line["profile"].endswith("-fao"),
+            "settings": {"name_en": line["name_en"], "city_zh": line["city_zh"],
+                         "city_en": line["city_en"],
+                         "trial_run_start": line["trial_run_start"].isoformat()}}
+
+
+def _add_locations(session: WriteSession, line_id: int, locations: list[dict[str, Any]]) -> int:
+    rows = [{"line_id": line_id, "code": loc["code"], "name": loc["zh"], "kind": loc["kind"],
+             "seq": loc["order"], "note": loc.get("note")} for loc in locations]
+    return len(session.insert_rows(Location, rows))
+
+
+def _add_organisation(session: WriteSession, units: list[dict[str, Any]],
+                      people: list[dict[str, Any]]) -> dict[str, int]:
+    session.insert_rows(OrgUnit, [
+        {"code": u["code"], "name": u["zh"], "level": u["level"], "parent_code": u["parent"] or None,
+         "head_staff_id": u["head"], "posts": u["posts"]} for u in units], key_field="code")
+    session.insert_rows(Person, [
+        {"staff_id": p["staff_id"], "name": p["zh"], "unit_code": p["unit"], "post": p["post"],
+         **_education(i)} for i, p in enumerate(people)], key_field="staff_id")
+    letters = _letters(units, people)
+    session.insert_rows(ResponsibilityLetter, letters, key_field="signer")
+    return {"units": len(units), "people": len(people), "letters": len(letters)}
+
+
+def _education(index: int) -> dict[str, dt.date | None]:
+    """Three-level safety education dates; every 37th person lacks the team level (a gap to find)."""
+    base = dt.date(2026, 3, 2) + dt.timedelta(days=index % 40)
+    return {"education_company": base,
+            "education_centre": base + dt.timedelta(days=14),
+            "education_team": None if index % 37 == 36 else base + dt.timedelta(days=30)}
+
+
+def _letters(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Letters signed level by level, unit to parent and person to team, for the current year.
+
+    Deliberate gaps for the responsibility checks: the last team has no letter with its division,
+    and the first person of every 12th team signed last year's letter only (expired).
+    """
+    letters = []
+    heads = {u["code"]: u["head"] for u in units}
+    names = {p["staff_id"]: p["zh"] for p in people}
+    teams = [u for u in units if u["level"] == "team"]
+    for unit in units:
+        if not unit["parent"] or unit is teams[-1]:
+            continue
+        letters.append({"signer": unit["code"], "signer_is_person": False,
+                        "countersigner": unit["parent"], "signed_on": LETTER_YEAR_START,
+                        "valid_until": LETTER_YEAR_END,
+                        "signatories": f"{names[heads[unit['code']]]} / "
+                                       f"{names[heads[unit['parent']]]}"})
+    expired = {t["code"] for t in teams[::12]}
+    seen_first: set[str] = set()
+    for person in people:
+        unit = person["unit"]
+        if unit not in {t["code"] for t in teams}:
+            continue
+        lapsed = unit in expired and unit not in seen_first
+        seen_first.add(unit)
+        signed = LETTER_YEAR_START.replace(year=2025) if lapsed else LETTER_YEAR_START
+        until = LETTER_YEAR_END.replace(year=2025) if lapsed else LETTER_YEAR_END
+        letters.append({"signer": person["staff_id"], "signer_is_person": True,
+                        "countersigner": unit, "signed_on": signed, "valid_until": until,
+                        "signatories": f"{person['zh']} / {names[heads[unit]]}"})
+    return letters
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)

@@ -1,0 +1,77 @@
+"""Small named exceptions, each carrying a message key so the CLI can say it in the user's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from readiness.i18n import t
+
+
+class ReadinessError(Exception):
+    """A runtime or data error the user can act on (exit 1, one line, no traceback)."""
+
+    key = "error"
+
+    def __init__(self, key: str | None = None, **params: object) -> None:
+        self.key = key or self.key
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **self.params)
+
+
+class StoreMissing(ReadinessError):
+    """No store at the given location: run `readiness init` first."""
+
+
+class StoreVersionError(ReadinessError):
+    """The store's schema is older or newer than this code."""
+
+
+class LineNotFound(ReadinessError):
+    """No such line in the store, or several and none chosen."""
+
+
+class NotFound(ReadinessError):
+    """A named record does not exist."""
+
+
+class InvalidValue(ReadinessError):
+    """A value given on the command line or to a library function is not acceptable."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell or row in an imported file: where it is and why it is wrong."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    def where(self) -> str:
+        place = self.sheet
+        if self.row is not None:
+            place += f"!{self.row}"
+        if self.column:
+            place += f", {self.column}"
+        return place
+
+    def message(self, lang: str | None = None) -> str:
+        return f"{self.where()}: {t(self.key, lang, **self.params)}"
+
+    def as_dict(self, lang: str | None = None) -> dict[str, object]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "code": self.key, "message": t(self.key, lang, **self.params)}
+
+
+class ImportRejected(ReadinessError):
+    """A file failed validation; nothing was written."""
+
+    key = "import.rejected"
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(self.key, path=path, count=len(problems))

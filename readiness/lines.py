@@ -1,0 +1,66 @@
+"""Lines and their locations: the library functions behind `readiness init`, `line` and `location`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from readiness import vocab
+from readiness.errors import InvalidValue
+from readiness.store.core import Store
+from readiness.store import lines as line_store
+
+
+def _checked_code(set_name: str, option: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = vocab.parse(set_name, value)
+    if code is None:
+        raise InvalidValue("option.bad_code", option=option, value=value,
+                           allowed=", ".join(vocab.codes(set_name)))
+    return code
+
+
+def init_line(store: Store, name: str, *, opening: dt.date | None = None,
+              handover: dt.date | None = None, profile: str | None = None,
+              phase: str | None = None, user: str | None = None) -> dict[str, Any]:
+    """Add a line to the store (created at the newest schema if new)."""
+    profile = _checked_code("criteria_profile", "--profile", profile) or "mot-2023"
+    fields = {"planned_opening": opening, "handover_date": handover, "profile": profile,
+              "phase": _checked_code("phase", "--phase", phase),
+              "fully_automatic": profile.endswith("-fao")}
+    with store.write(user, f"init --line {name}") as session:
+        return line_store.add_line(session, name, **fields)
+
+
+def list_lines(store: Store) -> list[dict[str, Any]]:
+    with store.read() as session:
+        return line_store.list_lines(session)
+
+
+def show_line(store: Store, line: str | None) -> dict[str, Any]:
+    with store.read() as session:
+        found = line_store.find_line(session, line)
+        data = line_store.line_dict(found)
+        locations = line_store.list_locations(session, found.id)
+    data["locations"] = {kind: sum(1 for loc in locations if loc["kind"] == kind)
+                         for kind in vocab.codes("location_kind")}
+    return data
+
+
+def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
+             handover: dt.date | None = None, profile: str | None = None,
+             user: str | None = None) -> dict[str, Any]:
+    changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover}
+    if profile is not None:
+        code = _checked_code("criteria_profile", "--profile", profile)
+        changes.update(profile=code, fully_automatic=str(code).endswith("-fao"))
+    with store.write(user, "line set") as session:
+        return line_store.update_line(session, line, **changes)
+
+
+def list_locations(store: Store, line: str | None, kind: str | None = None) -> list[dict[str, Any]]:
+    kind_code = _checked_code("location_kind", "--kind", kind)
+    with store.read() as session:
+        found = line_store.find_line(session, line)
+        return line_store.list_locations(session, found.id, kind_code)

@@ -1,0 +1,354 @@
+"""Opening the store, checking its schema version, and writing with an audit record.
+
+The store is the only code that talks to the database. SQLite (default) or PostgreSQL,
+selected by URL. Every write happens inside `Store.write()`, one transaction that either lands
+whole with its audit records or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, and_, create_engine, event, insert, inspect, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from readiness.errors import StoreMissing, StoreVersionError
+from readiness.store.audit import GENESIS
+from readiness.store.audit import chain as audit_chain
+from readiness.store.schema import AuditRecord, Base
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def resolve_url(db: str | os.PathLike[str]) -> str:
+    """A SQLAlchemy URL for `db`: a URL is kept, anything else is a SQLite file path."""
+    text = os.fspath(db)
+    if "://" in text:
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def current_user(explicit: str | None = None) -> str:
+    if explicit:
+        return explicit
+    if os.environ.get("READINESS_USER"):
+        return os.environ["READINESS_USER"]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def row_values(obj: Any) -> dict[str, Any]:
+    """The column values of a mapped object as JSON-ready plain data."""
+    return {c.key: jsonable(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs}
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("readiness.store") / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the package ships no migrations"
+    return head
+
+
+def _known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, see _on_begin
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front, so two writers queue on busy_timeout instead of
+        # deadlocking half-way through (SQLite's deferred BEGIN cannot be upgraded safely).
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url)
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """A readiness store at `url`. Use `Store.open` (checked) or `Store.create` (new or upgrade)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, db: str | os.PathLike[str]) -> Store:
+        """Open an existing store whose schema matches this code, or raise a clear error."""
+        url = resolve_url(db)
+        _refuse_missing_sqlite_file(url)
+        store = cls(url)
+        store.check_version()
+        return store
+
+    @classmethod
+    def create(cls, db: str | os.PathLike[str]) -> Store:
+        """Open the store at `db`, creating it at the newest schema if it is empty."""
+        url = resolve_url(db)
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = cls(url)
+        state, _, _ = store.schema_state()
+        if state == "empty":
+            store.upgrade()
+        else:
+            store.check_version()
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- schema version -------------------------------------------------------------------
+
+    def schema_state(self) -> tuple[str, str | None, str]:
+        """("current" | "old" | "new" | "empty" | "foreign", store revision, code revision)."""
+        head = head_revision()
+        with self.engine.connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
+            tables = set(inspect(conn).get_table_names())
+        if revision is None:
+            return ("empty" if not tables else "foreign"), None, head
+        if revision == head:
+            return "current", revision, head
+        if revision in _known_revisions():
+            return "old", revision, head
+        return "new", revision, head
+
+    def check_version(self) -> None:
+        state, revision, head = self.schema_state()
+        where = self.display_url()
+        if state == "empty":
+            raise StoreMissing("store.empty", db=where)
+        if state == "foreign":
+            raise StoreVersionError("store.foreign", db=where)
+        if state == "old":
+            raise StoreVersionError("store.too_old", db=where, revision=revision, head=head)
+        if state == "new":
+            raise StoreVersionError("store.too_new", db=where, revision=revision, head=head)
+
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str]:
+        """Bring the schema forward; returns (revision before, revision after)."""
+        state, before, head = self.schema_state()
+        if state == "new":
+            raise StoreVersionError("store.too_new", db=self.display_url(), revision=before, head=head)
+        if state == "foreign":
+            raise StoreVersionError("store.foreign", db=self.display_url())
+        with self.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+        return before, self.schema_state()[1] or ""
+
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    # --- sessions -------------------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self, user: str | None = None, command: str | None = None) -> Iterator[WriteSession]:
+        """One transaction: everything inside lands, with its audit records, or nothing does."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                session = WriteSession(bind=conn, user=current_user(user), command=command)
+                try:
+                    yield session
+                    session.flush()
+                finally:
+                    session.close()
+
+
+class WriteSession(Session):
+    """A session whose every flushed change leaves an audit record (see `_audit_flush`)."""
+
+    def __init__(self, *, bind: Connection, user: str, command: str | None) -> None:
+        super().__init__(bind=bind, expire_on_commit=False, autoflush=True)
+        self.user = user
+        self.command = command
+        self.now = utcnow()
+        self._audit_head: str | None = None
+
+    def audit(self, action: str, entity: str, entity_id: int | None, key: str | None,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        self.audit_many([(action, entity, entity_id, key, before, after)])
+
+    def audit_many(self, records: Sequence[tuple[str, str, int | None, str | None,
+                                                 dict[str, Any] | None, dict[str, Any] | None]]
+                   ) -> None:
+        if not records:
+            return
+        rows = [{"at": self.now, "username": self.user, "action": a, "entity": e, "entity_id": i,
+                 "entity_key": k, "before": jsonable(b), "after": jsonable(af),
+                 "command": self.command} for a, e, i, k, b, af in records]
+        self._audit_head = audit_chain(rows, self._last_audit_hash())
+        # Core insert on the table, not the ORM entity: this runs inside after_flush.
+        self.connection().execute(insert(AuditRecord.__table__), rows)
+
+    def insert_rows(self, model: type[Base], rows: list[dict[str, Any]],
+                    key_field: str = "code") -> list[int]:
+        """Bulk insert plain rows (fast path for imports), audited; returns the new ids in order."""
+        if not rows:
+            return []
+        table = model.__table__
+        result = self.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        ids = [r[0] for r in result]
+        self.audit_many([("create", table.name, i, _key(row, key_field), None, {**row, "id": i})
+                         for i, row in zip(ids, rows)])
+        return ids
+
+    def update_rows(self, model: type[Base],
+                    changes: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]]) -> None:
+        """Bulk update: each change is (id, key, values before, new values), audited."""
+        table = model.__table__
+        for entity_id, _key_text, _before, after in changes:
+            self.execute(update(table).where(table.c.id == entity_id).values(**after))
+        self.audit_many([("update", table.name, i, k, b, a) for i, k, b, a in changes])
+
+
+    def upsert_rows(self, model: type[Base], scope: dict[str, Any], key_field: str,
+                    rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert rows whose key is new in `scope`, update those that differ, leave the rest.
+
+        Returns counts of created / updated / unchanged; every insert and update is audited.
+        """
+        table = model.__table__
+        where = and_(*(table.c[k] == v for k, v in scope.items()))
+        existing = {r[key_field]: r for r in self.connection().execute(select(table).where(where))
+                    .mappings()}
+        new: list[dict[str, Any]] = []
+        changes: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []
+        unchanged = 0
+        for row in rows:
+            full = {**scope, **row}
+            old = existing.get(full[key_field])
+            if old is None:
+                new.append(full)
+                continue
+            diff = {k: v for k, v in full.items() if old[k] != v}
+            if diff:
+                changes.append((old["id"], str(full[key_field]), {k: old[k] for k in diff}, diff))
+            else:
+                unchanged += 1
+        self.insert_rows(model, new, key_field)
+        self.update_rows(model, changes)
+        return {"created": len(new), "updated": len(changes), "unchanged": unchanged}
+
+    def _last_audit_hash(self) -> str:
+        if self._audit_head is None:
+            conn = self.connection()
+            if conn.dialect.name == "postgresql":
+                # Serialise writers on the chain's head; SQLite's BEGIN IMMEDIATE already does.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7263540)"))
+            last = conn.execute(select(AuditRecord.__table__.c.hash)
+                                .order_by(AuditRecord.__table__.c.id.desc()).limit(1)).scalar()
+            self._audit_head = last or GENESIS
+        return self._audit_head
+
+
+def _key(row: dict[str, Any], field: str) -> str | None:
+    value = row.get(field)
+    return None if value is None else str(value)
+
+
+@event.listens_for(WriteSession, "after_flush")
+def _audit_flush(session: Session, _ctx: Any) -> None:
+    if not isinstance(session, WriteSession):
+        return
+    records: list[tuple[str, str, int | None, str | None, Any, Any]] = []
+    for obj in session.new:
+        after = row_values(obj)
+        records.append(("create", obj.__tablename__, after.get("id"), _entity_key(after), None, after))
+    for obj in session.dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        state = inspect(obj)
+        before, after = {}, {}
+        for attr in state.mapper.column_attrs:
+            hist = state.attrs[attr.key].history
+            if hist.has_changes():
+                before[attr.key] = jsonable(hist.deleted[0] if hist.deleted else None)
+                after[attr.key] = jsonable(hist.added[0] if hist.added else None)
+        if after:
+            values = row_values(obj)
+            records.append(("update", obj.__tablename__, values.get("id"), _entity_key(values),
+                            before, after))
+    for obj in session.deleted:
+        before = row_values(obj)
+        records.append(("delete", obj.__tablename__, before.get("id"), _entity_key(before), before, None))
+    if records:
+        session.audit_many(records)  # type: ignore[attr-defined]
+
+
+def _entity_key(values: dict[str, Any]) -> str | None:
+    for field in ("code", "staff_id", "name"):
+        if values.get(field) is not None:
+            return str(values[field])
+    return None
+
+
+def _refuse_missing_sqlite_file(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            raise StoreMissing("store.missing", db=parsed.database)

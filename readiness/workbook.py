@@ -1,0 +1,97 @@
+"""Writing workbooks: fillable templates and exports (openpyxl).
+
+Templates get an instructions sheet in both languages, frozen bilingual headers, a drop-down for
+every coded column and an example row the importer skips. Text that a spreadsheet would run as a
+formula is neutralised on the way out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from readiness import vocab
+from readiness.importing import EXAMPLE_MARKERS, Column, TemplateKind
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FILL = "1F4E79"
+EXAMPLE_FONT = "7F7F7F"
+
+
+def safe_text(value: Any) -> Any:
+    """Text that would run as a formula gets a leading apostrophe-like quote (OWASP CSV advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unsafe_text(value: Any) -> Any:
+    """Undo `safe_text` on import, so export → import is a no-op."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+def _cell_example(col: Column, lang: str) -> Any:
+    if col.code_set and col.example is not None:
+        return vocab.label(col.code_set, str(col.example), lang)
+    return col.example
+
+
+def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    info = wb.active
+    info.title = "说明" if lang == "zh" else "Instructions"
+    info.column_dimensions["A"].width = 110
+    lines_zh = [f"{spec.title_zh} 导入模板", *spec.instructions_zh,
+                f"示例行（编号以“{EXAMPLE_MARKERS[0]}”开头）导入时跳过；表头可用中文或英文。"]
+    lines_en = [f"{spec.title_en} import template", *spec.instructions_en,
+                "The example row (ID starting with 'example') is skipped on import; headers may "
+                "be in Chinese or English."]
+    for text in [*lines_zh, "", *lines_en]:
+        info.append([text])
+    info["A1"].font = Font(bold=True, size=14)
+    info[f"A{len(lines_zh) + 2}"].font = Font(bold=True, size=14)
+    for sheet in spec.sheets:
+        info.append([])
+        info.append([f"{sheet.zh} / {sheet.en}"])
+        info.cell(info.max_row, 1).font = Font(bold=True)
+        for col in sheet.columns:
+            must = "（必填 required）" if col.required else ""
+            note = " ".join(n for n in (col.note_zh, col.note_en) if n)
+            if col.code_set:
+                note += " " + " / ".join(c.bilingual() for c in vocab.codes(col.code_set).values())
+            info.append([f"  {col.header()}{must}: {note}".rstrip(": ")])
+    for sheet in spec.sheets:
+        ws = wb.create_sheet(sheet.title(lang))
+        ws.append([col.header() for col in sheet.columns])
+        for index, col in enumerate(sheet.columns, start=1):
+            cell = ws.cell(1, index)
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.column_dimensions[cell.column_letter].width = col.width
+        ws.row_dimensions[1].height = 32
+        ws.freeze_panes = "A2"
+        example = [_cell_example(col, lang) for col in sheet.columns]
+        if any(v is not None for v in example):
+            example[0] = f"{EXAMPLE_MARKERS[0]}-{example[0]}" if example[0] else EXAMPLE_MARKERS[0]
+            ws.append(example)
+            for index in range(1, len(sheet.columns) + 1):
+                ws.cell(2, index).font = Font(italic=True, color=EXAMPLE_FONT)
+        for index, col in enumerate(sheet.columns, start=1):
+            if col.code_set:
+                letter = ws.cell(1, index).column_letter
+                options = ",".join(vocab.choices(col.code_set, lang))
+                dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True,
+                                    showErrorMessage=True)
+                dv.add(f"{letter}2:{letter}5000")
+                ws.add_data_validation(dv)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

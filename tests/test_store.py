@@ -1,0 +1,137 @@
+"""The store on SQLite and PostgreSQL: creation, schema versions, upgrades, audit, atomic writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from readiness.errors import StoreMissing, StoreVersionError
+from readiness.lines import init_line, set_line
+from readiness.store.audit import broken_links, list_records
+from readiness.store.core import Store, head_revision, resolve_url
+from readiness.store.schema import Line, Location
+
+
+def test_create_then_open_is_current(store_url: str) -> None:
+    with Store.create(store_url) as store:
+        assert store.schema_state() == ("current", head_revision(), head_revision())
+    with Store.open(store_url) as store:
+        init_line(store, "L9", user="alice")
+    with Store.open(store_url) as store:  # and again: nothing re-created, the line is there
+        with store.read() as s:
+            assert [ln.name for ln in s.scalars(sa.select(Line))] == ["L9"]
+
+
+def test_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "nope.db"
+    with pytest.raises(StoreMissing) as err:
+        Store.open(path)
+    assert "readiness init" in err.value.message("en")
+    assert not path.exists()
+
+
+def test_empty_database_is_refused(store_url: str) -> None:
+    if not store_url.startswith("postgresql"):
+        Path(store_url).touch()
+    with pytest.raises(StoreMissing) as err:
+        Store.open(store_url)
+    assert "empty database" in err.value.message("en")
+
+
+def test_store_newer_than_code_is_refused(store_url: str) -> None:
+    Store.create(store_url).close()
+    engine = sa.create_engine(resolve_url(store_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StoreVersionError) as err:
+        Store.open(store_url)
+    assert err.value.message("en").endswith(
+        f"is at schema 9999, newer than this code knows ({head_revision()}): "
+        "upgrade metro-readiness to use it")
+    with pytest.raises(StoreVersionError):  # and upgrade does not touch it either
+        Store(resolve_url(store_url)).upgrade()
+
+
+def test_store_at_first_migration_upgrades_with_nothing_lost(store_url: str) -> None:
+    raw = Store(resolve_url(store_url))
+    raw.upgrade("0001")
+    with raw.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO lines (name, profile, phase, fully_automatic, scoring_method, settings,"
+            " created_at) VALUES ('Old line', 'mot-2019', 'handover', false, 'LEC', '{}',"
+            " '2026-01-02 03:04:05')"))
+        line_id = conn.execute(sa.text("SELECT id FROM lines")).scalar()
+        conn.execute(sa.text("INSERT INTO locations (line_id, code, name, kind, seq) VALUES"
+                             " (:l, 'S01', '老城站', 'station', 1)"), {"l": line_id})
+        for n in range(3):
+            conn.execute(sa.text(
+                "INSERT INTO audit_log (at, username, action, entity, entity_id, entity_key,"
+                " before, after) VALUES ('2026-01-02 03:04:05', 'old', 'update', 'lines', :l,"
+                " 'Old line', :b, :a)"),
+                {"l": line_id, "b": json.dumps({"phase": n}), "a": json.dumps({"phase": n + 1})})
+    assert raw.schema_state()[0] == "old"
+    with pytest.raises(StoreVersionError) as err:
+        Store.open(store_url)
+    assert "run readiness db upgrade" in err.value.message("en")
+
+    before, after = raw.upgrade()
+    raw.close()
+    assert (before, after) == ("0001", head_revision())
+    with Store.open(store_url) as store, store.read() as s:
+        line = s.scalars(sa.select(Line)).one()
+        assert (line.name, line.profile, line.phase) == ("Old line", "mot-2019", "handover")
+        assert [(x.code, x.name) for x in s.scalars(sa.select(Location))] == [("S01", "老城站")]
+        records = sorted(list_records(s, limit=None), key=lambda r: r["id"])
+        assert [r["after"] for r in records] == [{"phase": 1}, {"phase": 2}, {"phase": 3}]
+        assert all(r["hash"] for r in records) and broken_links(records) == []
+
+
+def test_every_write_is_audited_with_before_and_after(store_url: str) -> None:
+    with Store.create(store_url) as store:
+        init_line(store, "L9", user="alice")
+        set_line(store, "L9", profile="mot-2019", user="bob")
+        with store.read() as s:
+            records = sorted(list_records(s, limit=None), key=lambda r: r["id"])
+    created, updated = records
+    assert (created["action"], created["entity"], created["entity_key"], created["username"]) == (
+        "create", "lines", "L9", "alice")
+    assert created["before"] is None and created["after"]["profile"] == "mot-2023"
+    assert (updated["action"], updated["username"]) == ("update", "bob")
+    assert updated["before"] == {"profile": "mot-2023"}
+    assert updated["after"] == {"profile": "mot-2019"}
+    assert broken_links(records) == []
+
+
+def test_audit_chain_detects_an_edited_record(store_url: str) -> None:
+    with Store.create(store_url) as store:
+        init_line(store, "L9", user="alice")
+        set_line(store, "L9", profile="mot-2019", user="bob")
+        with store.engine.begin() as conn:  # tamper behind the toolkit's back
+            conn.execute(sa.text("UPDATE audit_log SET username = 'mallory' WHERE id = "
+                                 "(SELECT min(id) FROM audit_log)"))
+        with store.read() as s:
+            records = sorted(list_records(s, limit=None), key=lambda r: r["id"])
+    assert broken_links(records) == [records[0]["id"]]
+
+
+def test_a_failed_write_leaves_nothing(store_url: str) -> None:
+    with Store.create(store_url) as store:
+        with pytest.raises(RuntimeError):
+            with store.write("alice") as session:
+                session.add(Line(name="half", created_at=session.now))
+                session.flush()
+                raise RuntimeError("crash half-way")
+        with store.read() as s:
+            assert s.scalars(sa.select(Line)).all() == []
+            assert list_records(s) == []
+
+
+def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(tmp_path: Path) -> None:
+    with Store.create(tmp_path / "s.db") as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
