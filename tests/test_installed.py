@@ -1,0 +1,121 @@
+"""The installed `readiness` command: start-up cost, packaged data, the sample line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("pandas", "openpyxl", "networkx", "sqlalchemy", "alembic", "numpy", "jinja2")
+BIN = Path(sys.executable).parent
+
+
+def readiness(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    exe = BIN / "readiness"
+    assert exe.exists(), f"the console script is not installed next to {sys.executable}"
+    env = {**os.environ, "READINESS_LANG": "en", "READINESS_USER": "ci"}
+    env.pop("READINESS_DB", None)
+    return subprocess.run([str(exe), *args], cwd=cwd, env=env, text=True, capture_output=True,
+                          check=check, timeout=300)
+
+
+def imported_modules(code: str, cwd: Path) -> set[str]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=cwd, text=True,
+                            capture_output=True, check=True)
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert names, result.stderr[:500]
+    return names
+
+
+def test_startup_imports_no_heavy_library(tmp_path: Path) -> None:
+    loaded = imported_modules("import cli", tmp_path)
+    assert "click" in loaded and "cli" in loaded
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    loaded = imported_modules(
+        "import sys, cli; sys.argv=['readiness','--version']\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass", tmp_path)
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_help_and_version_run_from_anywhere(tmp_path: Path) -> None:
+    assert readiness("--version", cwd=tmp_path).stdout.startswith("readiness, version ")
+    help_text = readiness("--help", cwd=tmp_path).stdout
+    for command in ("init", "import", "demo", "template", "audit"):
+        assert f"\n  {command} " in help_text, command
+
+
+def test_installed_package_finds_its_data_outside_the_source_tree(tmp_path: Path) -> None:
+    import readiness as pkg
+
+    assert "site-packages" in pkg.__file__ or os.environ.get("READINESS_ALLOW_SOURCE"), (
+        f"tests should run against the installed package, not {pkg.__file__}")
+    readiness("init", "--line", "9号线", "--opening-date", "2026-12-28", cwd=tmp_path)
+    readiness("template", "line", "-o", "t.xlsx", cwd=tmp_path)
+    assert (tmp_path / "t.xlsx").stat().st_size > 4000
+    assert (tmp_path / "readiness.db").exists()
+    shown = json.loads(readiness("line", "show", "--json", cwd=tmp_path).stdout)
+    assert shown["name"] == "9号线" and shown["profile"] == "mot-2023"
+
+
+def test_demo_builds_a_realistic_line_deterministically(tmp_path: Path) -> None:
+    out = readiness("demo", "--out", "d", cwd=tmp_path).stdout
+    assert "9号线一期" in out
+    db = tmp_path / "d" / "demo.db"
+    assert db.exists() and not (tmp_path / "d" / ".demo.db.partial").exists()
+    first = snapshot(db)
+    stations = json.loads(readiness("--db", str(db), "location", "list", "--kind", "station",
+                                    "--json", cwd=tmp_path).stdout)
+    names = [s["name"] for s in stations]
+    assert len(names) >= 20 and len(set(names)) == len(names) and all(names)
+    kinds = {r["kind"] for r in json.loads(readiness("--db", str(db), "location", "list",
+                                                     "--json", cwd=tmp_path).stdout)}
+    assert kinds == {"station", "section", "depot", "control-centre"}
+    assert first["levels"] == ["centre", "company", "division", "hq", "team"]
+    assert first["depth"] == 5
+    refused = readiness("demo", "--out", "d", cwd=tmp_path, check=False)
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: ")
+    readiness("demo", "--out", "d", "--force", cwd=tmp_path)
+    assert snapshot(db) == first
+
+
+def snapshot(db: Path) -> dict[str, object]:
+    """The demo's content, leaving out timestamps that legitimately differ between runs."""
+    con = sqlite3.connect(db)
+    try:
+        data: dict[str, object] = {
+            "locations": con.execute("SELECT code, name, kind, seq FROM locations ORDER BY seq"
+                                     ).fetchall(),
+            "units": con.execute("SELECT code, name, level, parent_code FROM org_units ORDER BY code"
+                                 ).fetchall(),
+            "people": con.execute("SELECT staff_id, name, unit_code, post FROM people ORDER BY "
+                                  "staff_id").fetchall(),
+            "letters": con.execute("SELECT signer, countersigner, signed_on, valid_until FROM "
+                                   "responsibility_letters ORDER BY signer").fetchall(),
+            "levels": sorted(r[0] for r in con.execute("SELECT DISTINCT level FROM org_units")),
+        }
+        parents = dict(con.execute("SELECT code, parent_code FROM org_units"))
+    finally:
+        con.close()
+
+    def depth(code: str | None) -> int:
+        return 0 if code is None else 1 + depth(parents[code])
+
+    data["depth"] = max(depth(code) for code in parents)
+    return data
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_error_from_installed_command_is_one_line(tmp_path: Path, lang: str) -> None:
+    result = subprocess.run([str(BIN / "readiness"), "--lang", lang, "--db", "x.db", "line", "list"],
+                            cwd=tmp_path, text=True, capture_output=True)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.stderr and result.stdout == ""
