@@ -141,3 +141,18 @@ def test_import_json_reports_counts(run, line_db: str, tmp_path: Path) -> None:
     assert data == {"kind": "line", "path": str(ok), "written": True, "dry_run": False,
                     "rows": 1, "created": 1, "updated": 0, "unchanged": 0, "rejected": 0,
                     "problems": []}
+
+
+def test_cli_against_postgresql(run, store_url: str, tmp_path: Path) -> None:
+    """The shared-server mode end to end: init, import and audit through the CLI."""
+    assert run("init", "--line", "L9", db=store_url).exit_code == 0
+    book = make_workbook(tmp_path / "p.xlsx", {"位置": [HEADER, ["S01", "A站", "车站", 1]]})
+    result = run("import", str(book), db=store_url)
+    assert result.exit_code == 0, result.output
+    assert [r["code"] for r in locations(run, store_url)] == ["S01"]
+    bad = make_workbook(tmp_path / "q.xlsx", {"位置": [HEADER, ["S02", "B站", "车站", -1]]})
+    assert run("import", str(bad), db=store_url).exit_code == 1
+    assert [r["code"] for r in locations(run, store_url)] == ["S01"]
+    audit = json.loads(run("audit", "log", "--json", db=store_url).output)
+    assert [(a["action"], a["entity"]) for a in audit] == [("create", "locations"),
+                                                          ("create", "lines")]
