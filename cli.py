@@ -279,10 +279,7 @@ def _write_template(kind: str, output: str, force: bool) -> None:
     from readiness.importing import template_kind
     from readiness.workbook import write_template
 
-    if os.path.exists(output) and not force:
-        from readiness.errors import ReadinessError
-
-        raise ReadinessError("output.exists", path=output)
+    _refuse_existing(output, force)
     path = write_template(template_kind(kind), output, get_lang())
     click.echo(t("template.written", path=path))
 
@@ -293,6 +290,60 @@ def _write_template(kind: str, output: str, force: bool) -> None:
 def template_line(output: str, force: bool) -> None:
     """Template for a line's locations (sheet 位置 Locations)."""
     _write_template("line", output, force)
+
+
+@template.command("hazards")
+@click.option("-o", "--output", default="hazards-template.xlsx", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_hazards(output: str, force: bool) -> None:
+    """Template for the hazard register (sheets 危险源台帐 Hazards and 管控措施 Controls)."""
+    _write_template("hazards", output, force)
+
+
+@cli.group()
+def export() -> None:
+    """Export registers to Excel or CSV, with codes that re-import unchanged."""
+
+
+@export.command("hazards")
+@click.option("-o", "--output", required=True, help="FILE.xlsx or FILE.csv")
+@line_option
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def export_hazards_cmd(output: str, line: str | None, force: bool) -> None:
+    """Export the hazard register (re-importing the file changes nothing)."""
+    from hazards.excel import export_hazards
+
+    _refuse_existing(output, force)
+    with open_store() as store:
+        done = export_hazards(store, line, output)
+    click.echo(t("export.written", rows=done["rows"], path=done["path"]))
+
+
+def _refuse_existing(output: str, force: bool) -> None:
+    if os.path.exists(output) and not force:
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError("output.exists", path=output)
+
+
+class _Progress:
+    """A progress bar on stderr for long imports, only when a person is watching."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, done), file=sys.stderr,
+                                         label="读取 reading")
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @cli.command("import")
@@ -308,10 +359,16 @@ def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_i
     """Import a filled template workbook; every row is checked before any is written."""
     from readiness.importing import import_file
 
-    with open_store() as store:
-        result = import_file(store, file, kind=kind, line=line, user=settings().user,
-                             dry_run=dry_run, skip_invalid=skip_invalid,
-                             command=" ".join(["import", *sys.argv[2:]])[:200])
+    progress = _Progress() if sys.stderr.isatty() and not as_json else None
+    try:
+        with open_store() as store:
+            result = import_file(store, file, kind=kind, line=line, user=settings().user,
+                                 dry_run=dry_run, skip_invalid=skip_invalid,
+                                 command=" ".join(["import", *sys.argv[2:]])[:200],
+                                 progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if as_json:
         return emit_json(result.as_dict())
     for problem in result.problems:
@@ -322,6 +379,267 @@ def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_i
     else:
         click.echo(t("import.summary", path=file, created=result.created, updated=result.updated,
                      unchanged=result.unchanged, rejected=result.rejected))
+
+
+# --- hazards -----------------------------------------------------------------------------------
+
+def _factor_pairs(option: str, text: str | None) -> dict[str, Any]:
+    """"L=6,E=6,C=15" → {"L": "6", …}; for 882E "S=1,P=C" puts P in the L column."""
+    if not text:
+        return {}
+    pairs: dict[str, Any] = {}
+    for part in text.replace("，", ",").split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            from readiness.errors import InvalidValue
+
+            raise InvalidValue("option.bad_factors", option=option, value=text)
+        key = key.strip().upper()
+        pairs["L" if key == "P" else key] = value.strip()
+    return pairs
+
+
+def _scores(score: str | None, residual: str | None) -> dict[str, Any]:
+    values = dict(_factor_pairs("--score", score))
+    values.update({f"residual_{k}": v for k, v in _factor_pairs("--residual", residual).items()})
+    return values
+
+
+@cli.group()
+def hazard() -> None:
+    """The hazard-source register (危险源台帐): add, list, score, control, accept, check."""
+
+
+@hazard.command("add")
+@line_option
+@click.option("--id", "code", help="Hazard ID (default: the next H-NNNN).")
+@click.option("--location", required=True, help="Location ID or name.")
+@click.option("--specialty", required=True, help="e.g. psd, signalling, 站台门.")
+@click.option("--category", "risk_category", required=True,
+              help="MoT risk category, e.g. passenger-operation, 客运组织.")
+@click.option("--description", required=True, help="The hazard (危险源描述).")
+@click.option("--activity", help="Work activity or equipment.")
+@click.option("--factor-category", help="GB/T 13861 factor category.")
+@click.option("--accident-type", help="GB 6441 accident type.")
+@click.option("--causes")
+@click.option("--consequences")
+@click.option("--method", help="LEC (default), LS or 882E.")
+@click.option("--score", help="Inherent factors, e.g. L=6,E=6,C=15 (882E: S=1,P=C).")
+@click.option("--residual", help="Residual factors after controls, same form.")
+@click.option("--level", "level_given", help="The level the ledger states, if any.")
+@click.option("--control", "controls", multiple=True,
+              help="A control measure, 'type: text' (repeatable).")
+@click.option("--owner-unit", help="Owner unit ID or name.")
+@click.option("--owner", help="Owner staff ID or name.")
+@click.option("--review-days", type=int, help="Days between reviews (default: by level).")
+@click.option("--drill", "linked_drills", multiple=True, help="Linked drill scenario ID (repeatable).")
+@click.option("--status", help="controlled (default), action-needed or eliminated.")
+@json_option
+def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any) -> None:
+    """Add a hazard with its first evaluation."""
+    from hazards.register import add_hazard
+    from readiness import vocab
+
+    values: dict[str, Any] = {"code": code, **_scores(options.pop("score"), options.pop("residual"))}
+    for key, set_name in (("specialty", "specialty"), ("risk_category", "risk_category"),
+                          ("factor_category", "factor_category"),
+                          ("accident_type", "accident_type"), ("method", "scoring_method"),
+                          ("level_given", "risk_level"), ("status", "hazard_status")):
+        raw = options.pop(key)
+        if raw is not None:
+            parsed = vocab.parse(set_name, raw)
+            if parsed is None:
+                from readiness.errors import InvalidValue
+
+                raise InvalidValue("option.bad_code", option="--" + key.replace("_", "-"),
+                                   value=raw, allowed=", ".join(vocab.codes(set_name)))
+            values[key] = parsed
+    values.update(options)
+    with open_store() as store:
+        h = add_hazard(store, line, values, user=settings().user)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+@hazard.command("list")
+@line_option
+@click.option("--level", help="major, significant, general, low (or 重大 …).")
+@click.option("--specialty")
+@click.option("--location", help="Location ID or name.")
+@click.option("--owner", help="Owner staff ID or unit ID.")
+@click.option("--status")
+@click.option("--overdue", is_flag=True, help="Only hazards whose review is overdue.")
+@click.option("--as-of", metavar="YYYY-MM-DD", help="Date for overdue reviews (default today).")
+@json_option
+def hazard_list(line: str | None, as_of: str | None, as_json: bool, **filters: Any) -> None:
+    """List hazards, filtered by level, specialty, location, owner, status or overdue review."""
+    from hazards.register import list_hazards
+    from readiness import vocab
+
+    with open_store() as store:
+        rows = list_hazards(store, line, as_of=parse_date("--as-of", as_of), **filters)
+    if as_json:
+        return emit_json(rows)
+    show_table([L("编号", "ID"), L("位置", "Location"), L("专业", "Specialty"),
+                L("危险源", "Hazard"), L("固有", "Inherent"), L("残余", "Residual"),
+                L("责任单位", "Owner unit"), L("下次复核", "Next review"), L("状态", "Status")],
+               [[h["id"], h["location_name"], vocab.label("specialty", h["specialty"]),
+                 _short(h["description"]), vocab.label("risk_level", h["level"]),
+                 vocab.label("risk_level", h["residual_level"]), h["owner_unit"],
+                 (h["next_review"] or "") + (" !" if h["overdue"] else ""),
+                 vocab.label("hazard_status", h["status"])] for h in rows])
+
+
+def _short(text: str | None, width: int = 30) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@hazard.command("show")
+@click.argument("hazard_id")
+@line_option
+@json_option
+def hazard_show(hazard_id: str, line: str | None, as_json: bool) -> None:
+    """Show one hazard: scores, controls, owner, acceptance, history and findings."""
+    from hazards.register import show_hazard
+
+    with open_store() as store:
+        h = show_hazard(store, line, hazard_id)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+def _print_hazard(h: dict[str, Any]) -> None:
+    from hazards.scoring import method
+    from readiness import vocab
+
+    def score(factors: dict[str, Any], value: Any, level: str | None) -> str:
+        if not level:
+            return "-"
+        code = method(h["method"]).risk_code(factors)
+        shown = f" = {value:g}" if value is not None else ""
+        return f"{code}{shown} → {vocab.label('risk_level', level)}"
+
+    click.echo(f"{h['id']}  {h['description']}")
+    click.echo(f"  {L('位置', 'Location')}: {h['location_name']} ({h['location']})   "
+               f"{L('专业', 'Specialty')}: {vocab.label('specialty', h['specialty'])}   "
+               f"{L('类别', 'Category')}: {vocab.label('risk_category', h['risk_category'])}")
+    click.echo(f"  {L('固有风险', 'Inherent')}: {score(h['factors'], h['score'], h['level'])}")
+    click.echo(f"  {L('残余风险', 'Residual')}: "
+               f"{score(h['residual_factors'], h['residual_score'], h['residual_level'])}")
+    for c in h["controls"]:
+        mark = "✓" if c["verified"] else " "
+        click.echo(f"  [{mark}] {vocab.label('control_type', c['type'])}: {c['description']}")
+    click.echo(f"  {L('责任', 'Owner')}: {h['owner_unit'] or '-'} / {h['owner'] or '-'}   "
+               f"{L('下次复核', 'Next review')}: {h.get('next_review') or '-'}")
+    acc = h["acceptance"]
+    if acc:
+        click.echo(f"  {L('风险接受', 'Accepted')}: {acc['accepted_by']} "
+                   f"({vocab.label('org_level', acc['org_level'])}) {acc['accepted_on']}"
+                   f" → {acc['valid_until'] or '-'}")
+    for f in h.get("findings", []):
+        click.echo(f"  ! {f['message']}")
+
+
+@hazard.command("evaluate")
+@click.argument("hazard_id")
+@line_option
+@click.option("--score", required=True, help="Inherent factors, e.g. L=6,E=6,C=15.")
+@click.option("--residual", required=True, help="Residual factors, same form.")
+@click.option("--method", help="Scoring method, if not the hazard's current one.")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
+@click.option("--note")
+@json_option
+def hazard_evaluate(hazard_id: str, line: str | None, score: str, residual: str,
+                    method: str | None, on: str | None, note: str | None, as_json: bool) -> None:
+    """Record a new dated evaluation; earlier evaluations stay in the history."""
+    from hazards.register import evaluate_hazard
+
+    values = _scores(score, residual)
+    if method:
+        values["method"] = method.upper()
+    with open_store() as store:
+        h = evaluate_hazard(store, line, hazard_id, values, user=settings().user,
+                            as_of=parse_date("--date", on), note=note)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+@hazard.group("control")
+def hazard_control() -> None:
+    """Control measures of a hazard."""
+
+
+@hazard_control.command("add")
+@click.argument("hazard_id")
+@line_option
+@click.option("--type", "control_type", required=True,
+              help="eliminate, substitute, engineering, administrative, ppe, emergency.")
+@click.option("--text", "description", required=True, help="What the control is.")
+@click.option("--aspect", help="people, equipment, environment, management (人机环管).")
+@click.option("--owner")
+@click.option("--verification", help="How it is verified.")
+@click.option("--evidence", help="Evidence that it works.")
+@click.option("--verified", is_flag=True)
+@json_option
+def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_json: bool,
+                       **control: Any) -> None:
+    """Add a control measure to a hazard."""
+    from hazards.register import add_control
+
+    with open_store() as store:
+        h = add_control(store, line, hazard_id, {"type": control_type, **control},
+                        user=settings().user)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+@hazard.command("accept")
+@click.argument("hazard_id")
+@line_option
+@click.option("--by", "accepted_by", required=True, help="Who accepts: staff ID or name.")
+@click.option("--level", "org_level", help="Their organisation level (default: from their unit).")
+@click.option("--on", "accepted_on", metavar="YYYY-MM-DD", help="Date accepted (default today).")
+@click.option("--until", "valid_until", metavar="YYYY-MM-DD", help="Acceptance valid until.")
+@json_option
+def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level: str | None,
+                  accepted_on: str | None, valid_until: str | None, as_json: bool) -> None:
+    """Record acceptance of a hazard's residual risk (voided by any later material change)."""
+    from hazards.register import accept_hazard
+    from readiness import vocab
+
+    with open_store() as store:
+        h = accept_hazard(store, line, hazard_id, accepted_by=accepted_by, org_level=org_level,
+                          accepted_on=parse_date("--on", accepted_on),
+                          valid_until=parse_date("--until", valid_until), user=settings().user)
+    if as_json:
+        return emit_json(h)
+    acc = h["acceptance"]
+    click.echo(t("hazard.accepted", id=h["id"], who=acc["accepted_by"],
+                 level=vocab.label("org_level", acc["org_level"])))
+
+
+@hazard.command("check")
+@line_option
+@click.option("--as-of", metavar="YYYY-MM-DD", help="Check as of this date (default today).")
+@json_option
+def hazard_check(line: str | None, as_of: str | None, as_json: bool) -> None:
+    """Check the register: scores, controls, drills, owners, reviews and acceptance."""
+    from hazards.register import check_hazards, list_hazards
+
+    with open_store() as store:
+        findings = check_hazards(store, line, parse_date("--as-of", as_of))
+        count = len(list_hazards(store, line))
+    if as_json:
+        return emit_json([f.as_dict() for f in findings])
+    for f in findings:
+        click.echo(f"{f.code:<42} {f.message()}")
+    key = "hazard.check_summary" if findings else "hazard.check_clean"
+    click.echo(t(key, count=count, findings=len(findings)))
 
 
 # --- audit -------------------------------------------------------------------------------------

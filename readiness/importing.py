@@ -24,6 +24,7 @@ from readiness.errors import ImportRejected, InvalidValue, Problem, ReadinessErr
 # Template kinds, imported only when used so that the CLI starts fast.
 KINDS: dict[str, str] = {
     "line": "readiness.locations:LINE_TEMPLATE",
+    "hazards": "hazards.excel:HAZARD_TEMPLATE",
 }
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
@@ -154,16 +155,18 @@ def template_kind(kind: str) -> TemplateKind:
 # --- reading workbooks -----------------------------------------------------------------------
 
 def _open_workbook(path: Path) -> Any:
+    """Open a workbook for a fast, streaming read (calamine, a Rust reader)."""
     if not path.exists():
         raise ReadinessError("import.no_file", path=str(path))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ReadinessError("import.too_large", path=str(path), limit=MAX_FILE_BYTES // 2**20)
     if not zipfile.is_zipfile(path):
         raise ReadinessError("import.not_xlsx", path=str(path))
-    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
     try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged package
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # the reader raises its own kinds for a damaged package
         raise ReadinessError("import.unreadable", path=str(path), reason=str(exc)[:200]) from exc
 
 
@@ -202,9 +205,16 @@ def _header_text(value: Any) -> str:
     return text
 
 
-def read_sheet(ws: Any, spec: SheetSpec, name: str, problems: list[Problem]) -> SheetData:
+def read_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem],
+               progress: Callable[[int, int], None] | None = None) -> SheetData:
+    """Parse one sheet: find the header, then type-check every cell of every row."""
     data = SheetData(spec, name)
-    rows_iter: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+    # calamine yields rows from row 1 but drops empty leading columns; put them back in the
+    # letters so that messages name the column the user sees.
+    offset = sheet.start[1] if sheet.start else 0
+    total = sheet.total_height or 0
+    rows_iter: Iterator[tuple[Any, ...]] = (
+        tuple(None if v == "" else v for v in row) for row in sheet.iter_rows())
     head: list[tuple[int, tuple[Any, ...]]] = []
     for number, values in enumerate(rows_iter, start=1):
         head.append((number, values))
@@ -218,11 +228,11 @@ def read_sheet(ws: Any, spec: SheetSpec, name: str, problems: list[Problem]) -> 
     header_row, columns = found
     seen: dict[str, int] = {}
     for index, col in columns.items():
-        letter = _column_letter(index)
+        letter = _column_letter(index + offset)
         if col.key in seen:
             problems.append(Problem(name, header_row, f"{col.header()} ({letter})",
                                     "import.duplicate_header",
-                                    {"other": _column_letter(seen[col.key])}))
+                                    {"other": _column_letter(seen[col.key] + offset)}))
             continue
         seen[col.key] = index
         data.headers[col.key] = (letter, str(head[header_row - 1][1][index]).replace("\n", " "))
@@ -234,10 +244,12 @@ def read_sheet(ws: Any, spec: SheetSpec, name: str, problems: list[Problem]) -> 
     body = [r for r in head if r[0] > header_row]
     by_key = {c.key: c for c in spec.columns}
     for number, values in _chain(body, rows_iter, len(head) + 1):
+        if progress is not None and number % 2000 == 0:
+            progress(number, total)
         if not any(v is not None and str(v).strip() != "" for v in values):
             continue
         first = values[min(seen.values())] if seen else None
-        if first is not None and str(first).strip().casefold().startswith(EXAMPLE_MARKERS):
+        if isinstance(first, str) and first.strip().casefold().startswith(EXAMPLE_MARKERS):
             continue
         row = Row(number, {})
         errored = set()
@@ -349,11 +361,12 @@ def _date(raw: Any) -> dt.date:
 
 # --- the import ------------------------------------------------------------------------------
 
-def read_workbook(path: Path, kind: str | None) -> tuple[TemplateKind, dict[str, SheetData],
-                                                         list[Problem]]:
+def read_workbook(path: Path, kind: str | None,
+                  progress: Callable[[int, int], None] | None = None
+                  ) -> tuple[TemplateKind, dict[str, SheetData], list[Problem]]:
     wb = _open_workbook(path)
     try:
-        names = list(wb.sheetnames)
+        names = list(wb.sheet_names)
         kind = kind or detect_kind(names)
         if kind is None:
             raise ReadinessError("import.unknown_template", path=str(path),
@@ -369,7 +382,8 @@ def read_workbook(path: Path, kind: str | None) -> tuple[TemplateKind, dict[str,
                                             "import.missing_sheet"))
                 sheets[sheet.key] = SheetData(sheet, sheet.zh)
                 continue
-            sheets[sheet.key] = read_sheet(wb[match], sheet, match, problems)
+            sheets[sheet.key] = read_sheet(wb.get_sheet_by_name(match), sheet, match, problems,
+                                           progress)
         return spec, sheets, problems
     finally:
         wb.close()
@@ -395,7 +409,8 @@ def duplicate_keys(data: SheetData) -> list[Problem]:
 
 def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: str | None = None,
                 user: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
-                as_of: dt.date | None = None, command: str | None = None) -> ImportResult:
+                as_of: dt.date | None = None, command: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Validate every row of a template workbook, then write it in one transaction.
 
     Raises ImportRejected (nothing written) when any row is bad, unless `skip_invalid`.
@@ -403,13 +418,12 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
     from readiness.store.lines import find_line
 
     path = Path(path)
-    spec, sheets, problems = read_workbook(path, kind)
+    spec, sheets, problems = read_workbook(path, kind, progress)
     for data in sheets.values():
         problems.extend(duplicate_keys(data))
     rows = sum(len(d.rows) for d in sheets.values())
     if not rows and not problems:
-        problems.append(Problem(", ".join(d.name for d in sheets.values()), None, None,
-                                "import.empty"))
+        problems.append(Problem(sheets[spec.sheets[0].key].name, None, None, "import.empty"))
     with store.read() as session:
         target = find_line(session, line) if spec.needs_line else None
         ctx = ImportContext(session, target, user, as_of or dt.date.today())

@@ -66,3 +66,43 @@ def line_db(run, tmp_path: Path) -> str:
                  "--handover-date", "2026-09-01", db=db)
     assert result.exit_code == 0, result.output
     return db
+
+
+ORG_UNITS = [  # code, name, level, parent
+    ("C", "示范运营公司", "company", None), ("HQ", "运营总部", "hq", "C"),
+    ("CT-KY", "客运中心", "centre", "HQ"), ("DV-KY1", "客运一分部", "division", "CT-KY"),
+    ("TM-KY1-01", "龙湖公园站务班组", "team", "DV-KY1"),
+    ("TM-KY1-02", "科技大道站务班组", "team", "DV-KY1"),
+]
+ORG_PEOPLE = [  # staff ID, name, unit, post
+    ("900001", "王建国", "C", "总经理"), ("900010", "李明", "CT-KY", "中心主任"),
+    ("900020", "陈静", "DV-KY1", "分部经理"), ("900030", "刘洋", "TM-KY1-01", "班组长"),
+    ("900031", "张伟", "TM-KY1-01", "站务员"), ("900032", "张伟", "TM-KY1-02", "站务员"),
+]
+
+
+def seed_line(db: str, locations=(("S01", "龙湖公园站", "station", 1),
+                                  ("Q01-02", "龙湖公园—科技大道区间", "section", 2),
+                                  ("S02", "科技大道站", "station", 3),
+                                  ("D01", "南湖车辆段", "depot", 4))) -> None:
+    """Give the only line of `db` some locations and the company a small organisation."""
+    from readiness.store.core import Store
+    from readiness.store.lines import find_line
+    from readiness.store.schema import Location, OrgUnit, Person
+
+    with Store.open(db) as store, store.write("seed", "seed") as session:
+        line = find_line(session, None)
+        session.insert_rows(Location, [{"line_id": line.id, "code": c, "name": n, "kind": k,
+                                        "seq": s} for c, n, k, s in locations])
+        session.insert_rows(OrgUnit, [{"code": c, "name": n, "level": lv, "parent_code": p,
+                                       "head_staff_id": None, "posts": []}
+                                      for c, n, lv, p in ORG_UNITS])
+        session.insert_rows(Person, [{"staff_id": s, "name": n, "unit_code": u, "post": p}
+                                     for s, n, u, p in ORG_PEOPLE], key_field="staff_id")
+
+
+@pytest.fixture
+def org_db(line_db: str) -> str:
+    """A store with line L9, four locations and a six-unit organisation."""
+    seed_line(line_db)
+    return line_db

@@ -80,13 +80,24 @@ def test_every_problem_is_reported_with_place_and_nothing_written(
         "Locations!4, 顺序 Order (D): '二' is not a number",
         "Locations!5, 编号 ID (A): ID 'S01' repeats row 3",
         "Locations!5, 顺序 Order (D): order 1 repeats row 3",
-        "Locations!6, 类型 Kind (C): the cell holds the Excel error #N/A",
+        # a real error cell (#N/A) reads as blank with the fast reader: still named, still refused
+        "Locations!6, 类型 Kind (C): required, may not be blank",
         "Locations!6, 顺序 Order (D): order must be a positive whole number, not 0",
         f"Error: {bad} has 7 problem(s); nothing was written",
     ]
     assert "Traceback" not in result.output
     assert digest(line_db) == before
     assert locations(run, line_db) == []
+
+
+def test_error_text_and_offset_columns(run, line_db: str, tmp_path: Path) -> None:
+    """Text that is an Excel error value is refused; a table starting in column B keeps letters."""
+    book = make_workbook(tmp_path / "b.xlsx", {"位置": [[None, *HEADER],
+                                                       [None, "S01", "A站", "车站", "#VALUE!"]]})
+    result = run("import", str(book), db=line_db)
+    assert result.output.splitlines()[0] in (
+        "位置!2, 顺序 Order (E): the cell holds the Excel error #VALUE!",
+        "位置!2, 顺序 Order (E): required, may not be blank")
 
 
 def test_messages_follow_the_language(run, line_db: str, tmp_path: Path) -> None:

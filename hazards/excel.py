@@ -1,0 +1,264 @@
+"""The hazard register workbook: template, import hooks and export (危险源台帐 / 管控措施).
+
+Export writes codes, so export → import changes nothing; text a spreadsheet would run as a
+formula is written as plain text (and, in CSV, prefixed with an apostrophe).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from hazards.register import RefData, resolve_hazard, write_hazards
+from readiness.errors import InvalidValue, Problem
+from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.workbook import FORMULA_STARTS
+
+REGISTER = SheetSpec(
+    key="register", zh="危险源台帐", en="Hazards",
+    synonyms=("危险源台账", "危险源辨识台账", "危险源辨识台帐", "危险源清单", "Hazard register"),
+    columns=(
+        Column("code", "编号", "ID", synonyms=("危险源编号", "序号编号"), example="H-0001", width=10,
+               note_zh="留空则自动编号 H-0001…", note_en="blank: assigned H-0001…"),
+        Column("line", "线路", "Line", width=12, note_zh="留空即导入的线路",
+               note_en="blank: the line imported into"),
+        Column("location", "位置", "Location", required=True, synonyms=("地点", "所在位置", "区域"),
+               example="S01", note_zh="位置编号或名称", note_en="location ID or name"),
+        Column("specialty", "专业", "Specialty", "code:specialty", required=True,
+               synonyms=("所属专业",), example="psd"),
+        Column("risk_category", "风险类别", "Risk category", "code:risk_category", required=True,
+               synonyms=("风险分类",), example="passenger-operation"),
+        Column("activity", "作业活动/设备", "Activity",
+               synonyms=("作业活动", "设备设施", "作业活动/设备设施", "作业活动或设备"),
+               example="列车进出站及开关门", width=24),
+        Column("description", "危险源描述", "Hazard", required=True,
+               synonyms=("危险源", "危险源名称", "风险点", "风险点名称", "风险描述", "Description"),
+               example="站台门与车门间隙夹人后列车启动", width=36),
+        Column("factor_category", "危险因素类别", "Factor category", "code:factor_category",
+               synonyms=("危险有害因素类别", "危险和有害因素"), example="human-behavioural"),
+        Column("accident_type", "可能导致的事故", "Accident type", "code:accident_type",
+               synonyms=("事故类型", "可能导致的事故类型"), example="vehicle-injury"),
+        Column("method", "评价方法", "Method", "code:scoring_method", example="LEC", width=10,
+               note_zh="LEC / LS / 882E，留空用线路默认方法",
+               note_en="LEC / LS / 882E; blank: the line's default"),
+        Column("L", "L", "L", example=3, width=6,
+               note_zh="LEC 与 LS 的可能性；882E 填可能性 A–F",
+               note_en="likelihood (LEC, LS); for 882E the probability A–F"),
+        Column("E", "E", "E", example=6, width=6, note_zh="LEC 暴露频率", note_en="LEC exposure"),
+        Column("C", "C", "C", example=15, width=6, note_zh="LEC 后果", note_en="LEC consequence"),
+        Column("S", "S", "S", width=6, note_zh="LS 严重性 1–5；882E 严重性 1–4",
+               note_en="severity: LS 1–5, 882E 1–4"),
+        Column("level_given", "风险等级", "Level", "code:risk_level", synonyms=("风险级别", "等级"),
+               example="significant", width=10),
+        Column("controls", "管控措施", "Controls", "list",
+               synonyms=("控制措施", "管控措施/控制措施", "现有控制措施"),
+               example="engineering: 站台门防夹挡板及激光探测|administrative: 司机关门后瞭望确认",
+               width=40, note_zh="每行一条，可写“类型：内容”，类型默认为管理控制",
+               note_en="one per line, optionally 'type: text'; the type defaults to administrative"),
+        Column("residual_L", "残余L", "Residual L", example=1, width=8),
+        Column("residual_E", "残余E", "Residual E", example=6, width=8),
+        Column("residual_C", "残余C", "Residual C", example=15, width=8),
+        Column("residual_S", "残余S", "Residual S", width=8),
+        Column("owner_unit", "责任单位", "Owner unit",
+               synonyms=("责任部门", "管控单位", "管控部门", "责任单位/部门"), example="CT-KY",
+               note_zh="单位编号或名称", note_en="unit ID or name"),
+        Column("owner", "责任人", "Owner", synonyms=("管控责任人", "负责人"), example="900001",
+               note_zh="工号或姓名", note_en="staff ID or name"),
+        Column("review_days", "复核周期(天)", "Review days", "int", synonyms=("复核周期",),
+               width=10, note_zh="留空按等级默认", note_en="blank: by level"),
+        Column("last_review", "上次复核日期", "Last review", "date", synonyms=("复核日期",),
+               example="2026-10-15", width=12),
+        Column("linked_drills", "关联演练", "Linked drills", "list", example="EM-PSD-FAILURE"),
+        Column("status", "状态", "Status", "code:hazard_status", example="controlled", width=10),
+        Column("causes", "原因", "Causes", synonyms=("产生原因", "原因分析"), width=24),
+        Column("consequences", "后果", "Consequences", synonyms=("可能后果",), width=24),
+    ),
+)
+
+CONTROLS = SheetSpec(
+    key="controls", zh="管控措施", en="Controls", key_column=None, required=False,
+    synonyms=("控制措施",),
+    columns=(
+        Column("hazard", "危险源编号", "Hazard ID", required=True, example="H-0001"),
+        Column("type", "类型", "Type", "code:control_type", required=True, example="engineering"),
+        Column("aspect", "人机环管", "Aspect", "code:control_aspect", example="equipment"),
+        Column("description", "措施内容", "Description", required=True,
+               example="站台门防夹挡板及激光探测", width=40),
+        Column("owner", "责任人", "Owner", example="900001"),
+        Column("verification", "验证方法", "Verification", width=24),
+        Column("evidence", "验证证据", "Evidence", width=24),
+        Column("verified", "已验证", "Verified", "bool", width=8),
+    ),
+)
+
+
+def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
+    register, controls = sheets["register"], sheets["controls"]
+    ref = RefData.load(ctx.session, ctx.line)
+    problems: list[Problem] = []
+    by_code: dict[str, dict[str, Any]] = {}
+    for row in register.rows:
+        resolved, errors = resolve_hazard(row.values, ref)
+        for field, key, params in errors:
+            problems.append(register.problem(row, field, key, **params))
+        row.values["_resolved"] = resolved
+        if resolved["code"]:
+            by_code[resolved["code"]] = resolved
+    for row in controls.rows:
+        hazard = by_code.get(str(row.values.get("hazard") or ""))
+        if row.values.get("hazard") and hazard is None:
+            problems.append(controls.problem(row, "hazard", "hazard.control_unknown_hazard",
+                                             value=row.values["hazard"]))
+            continue
+        if hazard is None or not row.values.get("description"):
+            continue
+        detail = {k: row.values.get(k) for k in ("type", "aspect", "owner", "verification",
+                                                 "evidence", "verified")}
+        detail["verified"] = bool(detail["verified"])
+        match = next((c for c in hazard["controls"]
+                      if c["description"] == row.values["description"]), None)
+        if match is None:
+            hazard["controls"].append({"description": row.values["description"], **detail})
+        else:
+            match.update({k: v for k, v in detail.items() if v is not None})
+    return problems
+
+
+def write(session: Any, ctx: ImportContext, sheets: dict[str, SheetData]) -> dict[str, int]:
+    resolved = [row.values["_resolved"] for row in sheets["register"].rows]
+    return write_hazards(session, ctx.line.id, resolved, ctx.as_of, evaluator=session.user)
+
+
+HAZARD_TEMPLATE = TemplateKind(
+    kind="hazards", title_zh="危险源台帐", title_en="Hazard register",
+    sheets=(REGISTER, CONTROLS), check=check, write=write,
+    instructions_zh=(
+        "危险源台帐：每行一个危险源。编号已存在则更新该危险源（评分变化时新增一次评价记录），不会重复。",
+        "评价方法 LEC：L、E、C 取规定分值；LS：L、S 取 1–5；882E：S 取 1–4，L 填可能性 A–F。",
+        "管控措施可直接写在台帐中（每行一条），也可在“管控措施”表中逐条填写类型、人机环管与验证情况。",
+        "多值单元格（管控措施、关联演练）用换行或 | 分隔。"),
+    instructions_en=(
+        "Hazards: one hazard per row. A known ID updates that hazard (a new evaluation when the "
+        "scores change); it is never duplicated.",
+        "Method LEC: L, E, C from their scales; LS: L and S 1–5; 882E: S 1–4 and L the "
+        "probability A–F.",
+        "Controls may be listed in the register (one per line) or detailed one per row in the "
+        "Controls sheet (type, aspect, verification).",
+        "Multi-value cells (controls, linked drills) use line breaks or |."),
+)
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+def _factor_cells(h: dict[str, Any], factors: dict[str, Any]) -> dict[str, Any]:
+    if not factors or not h["method"]:
+        return {}
+    source = {"LEC": {"L": "L", "E": "E", "C": "C"}, "LS": {"L": "L", "S": "S"},
+              "882E": {"S": "S", "P": "L"}}[h["method"]]
+    return {column: factors.get(factor) for factor, column in source.items()}
+
+
+def register_rows(register: list[dict[str, Any]]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Rows for the register and controls sheets, in template column order, with codes."""
+    rows, control_rows = [], []
+    for h in register:
+        inherent = _factor_cells(h, h["factors"])
+        residual = _factor_cells(h, h["residual_factors"])
+        values = {
+            "code": h["id"], "line": h["line"], "location": h["location"],
+            "specialty": h["specialty"], "risk_category": h["risk_category"],
+            "activity": h["activity"], "description": h["description"],
+            "factor_category": h["factor_category"], "accident_type": h["accident_type"],
+            "method": h["method"] if h["factors"] or h["residual_factors"] else None,
+            **inherent, "level_given": h["level_given"] or h["level"],
+            "controls": "\n".join(f"{c['type']}: {c['description']}" for c in h["controls"]),
+            **{f"residual_{k}": v for k, v in residual.items()},
+            "owner_unit": h["owner_unit"], "owner": h["owner"], "review_days": h["review_days"],
+            "last_review": dt.date.fromisoformat(h["last_review"]) if h["last_review"] else None,
+            "linked_drills": "\n".join(h["linked_drills"]), "status": h["status"],
+            "causes": h["causes"], "consequences": h["consequences"],
+        }
+        rows.append([values.get(col.key) if values.get(col.key) != "" else None
+                     for col in REGISTER.columns])
+        for c in h["controls"]:
+            control_rows.append([h["id"], c["type"], c["aspect"], c["description"], c["owner"],
+                                 c["verification"], c["evidence"], c["verified"]])
+    return rows, control_rows
+
+
+def export_register(register: list[dict[str, Any]], path: str | Path) -> Path:
+    path = Path(path)
+    rows, control_rows = register_rows(register)
+    if path.suffix.lower() == ".csv":
+        _write_csv(path, [c.header() for c in REGISTER.columns], rows)
+    elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        _write_xlsx(path, [(REGISTER, rows), (CONTROLS, control_rows)])
+    else:
+        raise InvalidValue("export.bad_suffix", path=str(path))
+    return path
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+                             for v in row])
+
+
+def _write_xlsx(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    for spec, rows in sheets:
+        ws = wb.create_sheet(spec.zh)
+        for index, col in enumerate(spec.columns):
+            ws.column_dimensions[_letter(index)].width = col.width
+        ws.freeze_panes = "A2"
+        header = []
+        for col in spec.columns:
+            cell = WriteOnlyCell(ws, value=col.header())
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="1F4E79")
+            cell.alignment = Alignment(wrap_text=True)
+            header.append(cell)
+        ws.append(header)
+        for row in rows:
+            ws.append([_safe_cell(ws, v) for v in row])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def _safe_cell(ws: Any, value: Any) -> Any:
+    """Text starting like a formula is stored as a string cell, never as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
+
+
+def export_hazards(store: Any, line: str | None, path: str | Path) -> dict[str, Any]:
+    """Write a line's register to .xlsx (register and controls sheets) or .csv."""
+    from readiness.store.hazards import load_register
+    from readiness.store.lines import find_line
+
+    with store.read() as session:
+        register = load_register(session, find_line(session, line).id)
+    written = export_register(register, path)
+    return {"path": str(written), "rows": len(register)}

@@ -1,0 +1,27 @@
+"""Findings: what every check in the toolkit returns instead of raising on the first problem."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from readiness.i18n import t
+from readiness.vocab import label
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable, e.g. "hazard.weak-controls"
+    subject: str  # what it is about, e.g. a hazard ID
+    # A (code set, code) pair is shown as its label in the reader's language.
+    params: dict[str, object] = field(default_factory=dict)
+    evidence: Sequence[str] = ()  # IDs of the rows that decided it
+
+    def message(self, lang: str | None = None) -> str:
+        params = {k: label(v[0], v[1], lang) if isinstance(v, tuple) else v
+                  for k, v in self.params.items()}
+        return t("finding." + self.code, lang, subject=self.subject, **params)
+
+    def as_dict(self, lang: str | None = None) -> dict[str, object]:
+        return {"code": self.code, "subject": self.subject, "message": self.message(lang),
+                "evidence": list(self.evidence)}

@@ -1,0 +1,210 @@
+"""Store queries and writes for the hazard register. Returns plain dicts keyed as in `--json`.
+
+Reads are set-based (one query per table, not per hazard) so that a 100,000-hazard register
+loads in seconds. Evaluations are only ever added; the hazard shows its latest one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from readiness.errors import NotFound
+from readiness.store.core import WriteSession, jsonable
+from readiness.store.schema import (
+    ControlMeasure, Hazard, HazardAcceptance, HazardEvaluation, Line, Location,
+)
+
+H = Hazard.__table__
+EV = HazardEvaluation.__table__
+CM = ControlMeasure.__table__
+ACC = HazardAcceptance.__table__
+LOC = Location.__table__
+
+HAZARD_FIELDS = ("code", "location_id", "specialty", "risk_category", "factor_category",
+                 "accident_type", "activity", "description", "causes", "consequences",
+                 "owner_unit", "owner", "review_days", "last_review", "status", "linked_drills",
+                 "needs_reevaluation")
+EVALUATION_FIELDS = ("evaluated_on", "method", "band_table", "factors", "score", "level",
+                     "level_given", "residual_factors", "residual_score", "residual_level",
+                     "evaluator", "note")
+CONTROL_FIELDS = ("control_type", "aspect", "description", "owner", "verification", "evidence",
+                  "verified")
+
+
+def _latest_evaluations(session: Session, hazard_ids: Any) -> dict[int, dict[str, Any]]:
+    latest = (select(func.max(EV.c.id)).where(EV.c.hazard_id.in_(hazard_ids))
+              .group_by(EV.c.hazard_id))
+    rows = session.execute(select(EV).where(EV.c.id.in_(latest))).mappings()
+    return {r["hazard_id"]: dict(r) for r in rows}
+
+
+def load_register(session: Session, line_id: int) -> list[dict[str, Any]]:
+    """Every hazard of a line with its latest evaluation, controls and acceptances."""
+    line_name = session.execute(select(Line.name).where(Line.id == line_id)).scalar_one()
+    locations = {r.id: r for r in session.execute(
+        select(LOC.c.id, LOC.c.code, LOC.c.name, LOC.c.kind).where(LOC.c.line_id == line_id))}
+    ids = select(H.c.id).where(H.c.line_id == line_id)
+    evaluations = _latest_evaluations(session, ids)
+    counts = dict(session.execute(select(EV.c.hazard_id, func.count()).where(
+        EV.c.hazard_id.in_(ids)).group_by(EV.c.hazard_id)).all())
+    controls: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in session.execute(select(CM).where(CM.c.hazard_id.in_(ids)).order_by(CM.c.id)).mappings():
+        controls[r["hazard_id"]].append(_control(r))
+    acceptances: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in session.execute(select(ACC).where(ACC.c.hazard_id.in_(ids)).order_by(ACC.c.id)).mappings():
+        acceptances[r["hazard_id"]].append(dict(r))
+    register = []
+    for row in session.execute(select(H).where(H.c.line_id == line_id).order_by(H.c.code)).mappings():
+        register.append(hazard_dict(row, line_name, locations.get(row["location_id"]),
+                                    evaluations.get(row["id"]), controls.get(row["id"], []),
+                                    acceptances.get(row["id"], []), counts.get(row["id"], 0)))
+    return register
+
+
+def _control(r: Any) -> dict[str, Any]:
+    return {"id": r["id"], "type": r["control_type"], "aspect": r["aspect"],
+            "description": r["description"], "owner": r["owner"],
+            "verification": r["verification"], "evidence": r["evidence"],
+            "verified": bool(r["verified"])}
+
+
+def hazard_dict(row: Any, line_name: str, location: Any, evaluation: dict[str, Any] | None,
+                controls: list[dict[str, Any]], acceptances: list[dict[str, Any]],
+                evaluation_count: int) -> dict[str, Any]:
+    ev = evaluation or {}
+    active = next((a for a in reversed(acceptances) if a["voided_at"] is None), None)
+    return {
+        "id": row["code"], "line": line_name,
+        "location": location.code if location else None,
+        "location_name": location.name if location else None,
+        "location_kind": location.kind if location else None,
+        "specialty": row["specialty"], "risk_category": row["risk_category"],
+        "factor_category": row["factor_category"], "accident_type": row["accident_type"],
+        "activity": row["activity"], "description": row["description"],
+        "causes": row["causes"], "consequences": row["consequences"],
+        "method": ev.get("method"), "band_table": ev.get("band_table"),
+        "factors": ev.get("factors") or {}, "score": ev.get("score"), "level": ev.get("level"),
+        "level_given": ev.get("level_given"),
+        "residual_factors": ev.get("residual_factors") or {},
+        "residual_score": ev.get("residual_score"), "residual_level": ev.get("residual_level"),
+        "evaluated_on": jsonable(ev.get("evaluated_on")), "evaluations": evaluation_count,
+        "controls": controls, "owner_unit": row["owner_unit"], "owner": row["owner"],
+        "review_days": row["review_days"], "last_review": jsonable(row["last_review"]),
+        "linked_drills": list(row["linked_drills"] or []), "status": row["status"],
+        "needs_reevaluation": bool(row["needs_reevaluation"]),
+        "acceptance": _acceptance(active) if active else None,
+        "voided_acceptances": [_acceptance(a) for a in acceptances if a["voided_at"] is not None],
+    }
+
+
+def _acceptance(a: dict[str, Any]) -> dict[str, Any]:
+    return {"accepted_by": a["accepted_by"], "org_level": a["org_level"],
+            "accepted_on": jsonable(a["accepted_on"]), "valid_until": jsonable(a["valid_until"]),
+            "snapshot_hash": a["snapshot_hash"], "voided_at": jsonable(a["voided_at"]),
+            "void_reason": a["void_reason"]}
+
+
+def hazard_row_id(session: Session, line_id: int, code: str) -> int:
+    found = session.execute(select(H.c.id).where(H.c.line_id == line_id, H.c.code == code)).scalar()
+    if found is None:
+        raise NotFound("hazard.not_found", id=code)
+    return int(found)
+
+
+def evaluation_history(session: Session, hazard_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(select(EV).where(EV.c.hazard_id == hazard_id).order_by(EV.c.id))
+    return [jsonable(dict(r)) for r in rows.mappings()]
+
+
+def existing_codes(session: Session, line_id: int) -> dict[str, int]:
+    return dict(session.execute(select(H.c.code, H.c.id).where(H.c.line_id == line_id)).all())
+
+
+def next_codes(session: Session, line_id: int, count: int, taken: Sequence[str] = ()) -> list[str]:
+    """`count` fresh IDs H-0001, H-0002 … after the highest in use (in the store or `taken`)."""
+    highest = 0
+    in_store = session.execute(select(H.c.code).where(H.c.line_id == line_id,
+                                                      H.c.code.like("H-%"))).scalars()
+    for code in [*in_store, *taken]:
+        tail = code[2:]
+        if tail.isdigit():
+            highest = max(highest, int(tail))
+    return [f"H-{n:04d}" for n in range(highest + 1, highest + 1 + count)]
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+def insert_hazards(session: WriteSession, line_id: int, hazards: list[dict[str, Any]]) -> list[int]:
+    rows = [{"line_id": line_id, **{f: h.get(f) for f in HAZARD_FIELDS}} for h in hazards]
+    for row in rows:
+        row["status"] = row["status"] or "controlled"
+        row["linked_drills"] = row["linked_drills"] or []
+        row["needs_reevaluation"] = bool(row["needs_reevaluation"])
+    return session.insert_rows(Hazard, rows)
+
+
+def update_hazards(session: WriteSession,
+                   changes: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> None:
+    session.update_rows(Hazard, changes)
+
+
+def insert_evaluations(session: WriteSession, evaluations: list[dict[str, Any]]) -> None:
+    session.insert_rows(HazardEvaluation, [
+        {"hazard_id": e["hazard_id"], **{f: e.get(f) for f in EVALUATION_FIELDS}}
+        for e in evaluations], key_field="hazard_id")
+
+
+def insert_controls(session: WriteSession, controls: list[dict[str, Any]]) -> None:
+    session.insert_rows(ControlMeasure, [
+        {"hazard_id": c["hazard_id"], **{f: c.get(f) for f in CONTROL_FIELDS}}
+        for c in controls], key_field="hazard_id")
+
+
+def update_controls(session: WriteSession,
+                    changes: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> None:
+    session.update_rows(ControlMeasure, changes)
+
+
+def delete_controls(session: WriteSession, controls: list[dict[str, Any]]) -> None:
+    """Remove controls; their full values stay in the audit trail."""
+    if not controls:
+        return
+    session.execute(delete(CM).where(CM.c.id.in_([c["id"] for c in controls])))
+    session.audit_many([("delete", "control_measures", c["id"], c.get("hazard"), c, None)
+                        for c in controls])
+
+
+def insert_acceptance(session: WriteSession, hazard_id: int, acceptance: dict[str, Any]) -> None:
+    session.insert_rows(HazardAcceptance, [{"hazard_id": hazard_id, **acceptance}],
+                        key_field="accepted_by")
+
+
+def void_acceptances(session: WriteSession, voids: list[tuple[int, str, str]]) -> None:
+    """Void the active acceptance of each (hazard id, hazard code, reason)."""
+    for hazard_id, code, reason in voids:
+        active = session.execute(select(ACC.c.id).where(
+            ACC.c.hazard_id == hazard_id, ACC.c.voided_at.is_(None))).scalars().all()
+        for acc_id in active:
+            session.execute(update(ACC).where(ACC.c.id == acc_id).values(
+                voided_at=session.now, void_reason=reason))
+            session.audit("update", "hazard_acceptances", acc_id, code,
+                          {"voided_at": None}, {"voided_at": session.now, "void_reason": reason})
+
+
+def set_needs_reevaluation(session: WriteSession, line_id: int, codes: list[str],
+                           value: bool) -> None:
+    if not codes:
+        return
+    ids = existing_codes(session, line_id)
+    session.update_rows(Hazard, [(ids[c], c, {"needs_reevaluation": not value},
+                                  {"needs_reevaluation": value}) for c in codes if c in ids])
+
+
+def today() -> dt.date:
+    return dt.date.today()
