@@ -95,35 +95,51 @@ CONTROLS = SheetSpec(
 
 
 def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
+    """Resolve each register row (one chunk of them); merge the controls sheet's details in."""
     register, controls = sheets["register"], sheets["controls"]
-    ref = RefData.load(ctx.session, ctx.line)
+    if "ref" not in ctx.state:
+        ctx.state["ref"] = RefData.load(ctx.session, ctx.line)
+        ctx.state["controls"] = _controls_by_hazard(controls)
+        ctx.state["hazards_seen"] = set()
+    ref = ctx.state["ref"]
     problems: list[Problem] = []
-    by_code: dict[str, dict[str, Any]] = {}
     for row in register.rows:
         resolved, errors = resolve_hazard(row.values, ref)
         for field, key, params in errors:
             problems.append(register.problem(row, field, key, **params))
         row.values["_resolved"] = resolved
         if resolved["code"]:
-            by_code[resolved["code"]] = resolved
-    for row in controls.rows:
-        hazard = by_code.get(str(row.values.get("hazard") or ""))
-        if row.values.get("hazard") and hazard is None:
-            problems.append(controls.problem(row, "hazard", "hazard.control_unknown_hazard",
-                                             value=row.values["hazard"]))
-            continue
-        if hazard is None or not row.values.get("description"):
-            continue
-        detail = {k: row.values.get(k) for k in ("type", "aspect", "owner", "verification",
-                                                 "evidence", "verified")}
-        detail["verified"] = bool(detail["verified"])
-        match = next((c for c in hazard["controls"]
-                      if c["description"] == row.values["description"]), None)
-        if match is None:
-            hazard["controls"].append({"description": row.values["description"], **detail})
-        else:
-            match.update({k: v for k, v in detail.items() if v is not None})
+            ctx.state["hazards_seen"].add(resolved["code"])
+            for detail in ctx.state["controls"].get(resolved["code"], []):
+                match = next((c for c in resolved["controls"]
+                              if c["description"] == detail["description"]), None)
+                if match is None:
+                    resolved["controls"].append(dict(detail))
+                else:
+                    match.update({k: v for k, v in detail.items() if v is not None})
     return problems
+
+
+def _controls_by_hazard(controls: SheetData) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in controls.rows:
+        if not row.values.get("hazard") or not row.values.get("description"):
+            continue
+        detail = {k: row.values.get(k) for k in ("description", "type", "aspect", "owner",
+                                                 "verification", "evidence", "verified")}
+        detail["verified"] = bool(detail["verified"])
+        found.setdefault(str(row.values["hazard"]), []).append(detail)
+    return found
+
+
+def finish(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
+    """Controls rows must belong to a hazard of the register sheet."""
+    controls = sheets["controls"]
+    seen = ctx.state.get("hazards_seen", set())
+    return [controls.problem(row, "hazard", "hazard.control_unknown_hazard",
+                             value=row.values["hazard"])
+            for row in controls.rows if row.values.get("hazard") and
+            str(row.values["hazard"]) not in seen]
 
 
 def write(session: Any, ctx: ImportContext, sheets: dict[str, SheetData]) -> dict[str, int]:
@@ -133,7 +149,7 @@ def write(session: Any, ctx: ImportContext, sheets: dict[str, SheetData]) -> dic
 
 HAZARD_TEMPLATE = TemplateKind(
     kind="hazards", title_zh="危险源台帐", title_en="Hazard register",
-    sheets=(REGISTER, CONTROLS), check=check, write=write,
+    sheets=(REGISTER, CONTROLS), check=check, write=write, finish=finish,
     instructions_zh=(
         "危险源台帐：每行一个危险源。编号已存在则更新该危险源（评分变化时新增一次评价记录），不会重复。",
         "评价方法 LEC：L、E、C 取规定分值；LS：L、S 取 1–5；882E：S 取 1–4，L 填可能性 A–F。",

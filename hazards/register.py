@@ -183,11 +183,15 @@ FIELD_KEYS = ("location_id", "specialty", "risk_category", "factor_category", "a
 def write_hazards(session: WriteSession, line_id: int, resolved: list[dict[str, Any]],
                   as_of: dt.date, evaluator: str | None = None,
                   replace_controls: bool = True) -> dict[str, int]:
-    """Create or update hazards; a new evaluation only when the scoring changed. Audited."""
-    current = {h["id"]: h for h in hazard_store.load_register(session, line_id)}
-    raw = {code: row_id for code, row_id in hazard_store.existing_codes(session, line_id).items()}
-    fresh = iter(hazard_store.next_codes(session, line_id, sum(1 for h in resolved if not h["code"]),
-                                         taken=[h["code"] for h in resolved if h["code"]]))
+    """Create or update hazards; a new evaluation only when the scoring changed. Audited.
+
+    Only the hazards named in `resolved` are loaded, so an import can call this chunk by chunk.
+    """
+    given = [h["code"] for h in resolved if h["code"]]
+    current = {h["id"]: h for h in hazard_store.load_register(session, line_id, given)}
+    raw = hazard_store.existing_codes(session, line_id, given)
+    blanks = sum(1 for h in resolved if not h["code"])
+    fresh = iter(hazard_store.next_codes(session, line_id, blanks, taken=given) if blanks else [])
     new, updates, evaluations, new_controls, control_updates, removed, voids = [], [], [], [], [], [], []
     unchanged = 0
     for h in resolved:

@@ -32,6 +32,7 @@ class Scale:
     en: str
     values: tuple[Any, ...]
     labels: dict[Any, tuple[str, str]]
+    lookup: dict[Any, Any]  # _key(value) -> the scale's value
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,9 @@ class Method:
     def normalise_factor(self, factor: str, value: Any) -> Any:
         """The scale value equal to `value` (5 and 5.0 and "5" are the same), or InvalidValue."""
         scale = self.scales[factor]
-        for allowed in scale.values:
-            if _same(allowed, value):
-                return allowed
+        found = scale.lookup.get(_key(value))
+        if found is not None:
+            return found
         raise InvalidValue("score.off_scale", factor=factor, value=value, method=self.code,
                            allowed=", ".join(str(v) for v in scale.values))
 
@@ -101,13 +102,17 @@ class Method:
         return " ".join(f"{f}{_num(factors.get(f))}" for f in self.factors)
 
 
-def _same(allowed: Any, value: Any) -> bool:
-    if isinstance(allowed, str):
-        return str(value).strip().upper() == allowed
+def _key(value: Any) -> Any:
+    """A lookup key under which 6, 6.0, "6" and " 6 " meet; letters compare upper-case."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return round(float(value), 6)
+    text = str(value).strip()
     try:
-        return math.isclose(float(allowed), float(value))
-    except (TypeError, ValueError):
-        return False
+        return round(float(text), 6)
+    except ValueError:
+        return text.upper()
 
 
 def _num(value: Any) -> str:
@@ -128,7 +133,8 @@ def _load(code: str, text: str) -> Method:
         if len(set(values)) != len(values):
             raise MethodDataError("score.data_invalid", file=where, reason=f"scale {name} repeats")
         scales[name] = Scale(name, raw["zh"], raw["en"], values,
-                             {v["value"]: (v["zh"], v["en"]) for v in raw["values"]})
+                             {v["value"]: (v["zh"], v["en"]) for v in raw["values"]},
+                             {_key(v): v for v in values})
     tables = {}
     for name, raw in data["band_tables"].items():
         matrix = tuple(tuple(r) for r in raw.get("matrix", ()))

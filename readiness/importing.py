@@ -10,10 +10,12 @@ unless the whole file is valid (or `--skip-invalid` drops the bad rows).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,12 +106,14 @@ class SheetData:
 
 @dataclass
 class ImportContext:
-    """What a kind's hooks may use: the read session, the target line (if any), the user."""
+    """What a kind's hooks may use: the session, the target line (if any), the user, and
+    `state`, which persists across the chunks of one import (for rules spanning chunks)."""
 
     session: Any
     line: Any  # store Line or None
     user: str | None
     as_of: dt.date
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,8 @@ class TemplateKind:
     needs_line: bool = True
     instructions_zh: tuple[str, ...] = ()
     instructions_en: tuple[str, ...] = ()
+    # Called once after the last chunk, for rules that span the whole file.
+    finish: Callable[[ImportContext, dict[str, SheetData]], list[Problem]] | None = None
 
 
 @dataclass
@@ -194,7 +200,7 @@ def _find_header(rows: list[tuple[int, tuple[Any, ...]]], spec: SheetSpec
     best: tuple[int, dict[int, Column]] | None = None
     for number, values in rows:
         found = {i: alias_map[_header_text(v)] for i, v in enumerate(values)
-                 if v is not None and _header_text(v) in alias_map}
+                 if not _blank(v) and _header_text(v) in alias_map}
         if found and (best is None or len(found) > len(best[1])):
             best = (number, found)
     return best
@@ -205,16 +211,59 @@ def _header_text(value: Any) -> str:
     return text
 
 
-def read_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem],
-               progress: Callable[[int, int], None] | None = None) -> SheetData:
-    """Parse one sheet: find the header, then type-check every cell of every row."""
+@dataclass
+class SheetStream:
+    """A sheet whose header is found; `rows()` parses data rows lazily, one at a time."""
+
+    data: SheetData
+    columns: dict[str, int]  # column key -> index in the row
+    pending: list[tuple[int, tuple[Any, ...]]]  # rows read while looking for the header
+    rest: Iterator[tuple[Any, ...]]
+    total: int
+
+    def rows(self, problems: list[Problem],
+             progress: Callable[[int, int], None] | None = None) -> Iterator[Row]:
+        data = self.data
+        kinds = {c.key: c.kind for c in data.spec.columns}
+        parsers = [(key, index, parser_for(kinds[key])) for key, index in self.columns.items()]
+        required = [c.key for c in data.spec.columns if c.required]
+        first_index = min(self.columns.values())
+        for number, values in _chain(self.pending, self.rest, len(self.pending) + 1):
+            if progress is not None and number % 5000 == 0:
+                progress(number, self.total)
+            if all(_blank(v) for v in values):
+                continue
+            first = values[first_index] if first_index < len(values) else None
+            if isinstance(first, str) and first.strip().casefold().startswith(EXAMPLE_MARKERS):
+                continue
+            row = Row(number, {})
+            cells = row.values
+            errored = None
+            for key, index, parse in parsers:
+                try:
+                    cells[key] = parse(values[index] if index < len(values) else None)
+                except CellError as err:
+                    problems.append(data.problem(row, key, err.key, **err.params))
+                    cells[key] = None
+                    errored = (errored or set()) | {key}
+            for key in required:
+                if cells.get(key) in (None, "", []) and not (errored and key in errored):
+                    problems.append(data.problem(row, key, "import.required"))
+            yield row
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
+               ) -> SheetStream | None:
+    """Find the header row of `sheet`; None (with a problem) when the sheet cannot be read."""
     data = SheetData(spec, name)
     # calamine yields rows from row 1 but drops empty leading columns; put them back in the
     # letters so that messages name the column the user sees.
     offset = sheet.start[1] if sheet.start else 0
-    total = sheet.total_height or 0
-    rows_iter: Iterator[tuple[Any, ...]] = (
-        tuple(None if v == "" else v for v in row) for row in sheet.iter_rows())
+    rows_iter: Iterator[tuple[Any, ...]] = iter(sheet.iter_rows())
     head: list[tuple[int, tuple[Any, ...]]] = []
     for number, values in enumerate(rows_iter, start=1):
         head.append((number, values))
@@ -224,9 +273,10 @@ def read_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem],
     if found is None:
         problems.append(Problem(name, None, None, "import.no_header",
                                 {"expected": ", ".join(c.header() for c in spec.columns[:4])}))
-        return data
+        return None
     header_row, columns = found
     seen: dict[str, int] = {}
+    missing = False
     for index, col in columns.items():
         letter = _column_letter(index + offset)
         if col.key in seen:
@@ -239,33 +289,11 @@ def read_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem],
     for col in spec.columns:
         if col.required and col.key not in seen:
             problems.append(Problem(name, header_row, col.header(), "import.missing_column"))
-    if any(p.sheet == name and p.key == "import.missing_column" for p in problems):
-        return data
-    body = [r for r in head if r[0] > header_row]
-    by_key = {c.key: c for c in spec.columns}
-    for number, values in _chain(body, rows_iter, len(head) + 1):
-        if progress is not None and number % 2000 == 0:
-            progress(number, total)
-        if not any(v is not None and str(v).strip() != "" for v in values):
-            continue
-        first = values[min(seen.values())] if seen else None
-        if isinstance(first, str) and first.strip().casefold().startswith(EXAMPLE_MARKERS):
-            continue
-        row = Row(number, {})
-        errored = set()
-        for key, index in seen.items():
-            raw = values[index] if index < len(values) else None
-            try:
-                row.values[key] = parse_value(raw, by_key[key].kind)
-            except CellError as err:
-                problems.append(data.problem(row, key, err.key, **err.params))
-                row.values[key] = None
-                errored.add(key)
-        for col in spec.columns:
-            if col.required and col.key not in errored and row.values.get(col.key) in (None, "", []):
-                problems.append(data.problem(row, col.key, "import.required"))
-        data.rows.append(row)
-    return data
+            missing = True
+    if missing:
+        return None
+    pending = [r for r in head if r[0] > header_row]
+    return SheetStream(data, seen, pending, rows_iter, sheet.total_height or 0)
 
 
 def _chain(first: list[tuple[int, tuple[Any, ...]]], rest: Iterator[tuple[Any, ...]],
@@ -290,38 +318,71 @@ class CellError(Exception):
 
 def parse_value(raw: Any, kind: str) -> Any:
     """Turn a cell into a typed value of `kind`, or raise CellError saying why it cannot."""
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return [] if kind == "list" else None
-    if isinstance(raw, str) and raw.strip().casefold() in _EXCEL_ERRORS:
-        raise CellError("cell.excel_error", value=raw.strip())
+    return parser_for(kind)(raw)
+
+
+def parser_for(kind: str) -> Callable[[Any], Any]:
+    """The parser for one column kind; blank cells (None, "", spaces) parse to None or []."""
     if kind == "text":
-        return _text(raw)
-    if kind == "list":
-        return [part.strip() for part in re.split(r"[\n|]", _text(raw)) if part.strip()]
-    if kind == "int":
-        number = _number(raw)
-        if number != int(number):
-            raise CellError("cell.not_whole", value=_text(raw))
-        return int(number)
-    if kind == "number":
-        return _number(raw)
-    if kind == "date":
-        return _date(raw)
-    if kind == "bool":
-        text = vocab.normalise(_text(raw))
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise CellError("cell.not_bool", value=_text(raw))
+        return _parse_text
     if kind.startswith("code:"):
         set_name = kind.removeprefix("code:")
-        code = vocab.parse(set_name, raw)
-        if code is None:
-            raise CellError("cell.not_in_set", value=_text(raw),
-                            allowed=" / ".join(vocab.choices(set_name)))
-        return code
-    raise ValueError(f"unknown column kind {kind}")
+        return _guarded(lambda raw: _code(set_name, raw))
+    return _guarded(_PARSERS[kind], empty=[] if kind == "list" else None)
+
+
+def _guarded(parse: Callable[[Any], Any], empty: Any = None) -> Callable[[Any], Any]:
+    def parse_cell(raw: Any) -> Any:
+        if raw is None:
+            return empty
+        if isinstance(raw, str):
+            text = raw.strip()
+            if not text:
+                return empty
+            if text[0] == "#" and text.casefold() in _EXCEL_ERRORS:
+                raise CellError("cell.excel_error", value=text)
+        return parse(raw)
+    return parse_cell
+
+
+def _parse_text(raw: Any) -> str | None:
+    """The common case, kept short: most cells of a register are text."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text[:1] == "#" and text.casefold() in _EXCEL_ERRORS:
+            raise CellError("cell.excel_error", value=text)
+        return text or None
+    return _text(raw)
+
+
+def _code(set_name: str, raw: Any) -> str:
+    code = vocab.parse(set_name, raw)
+    if code is None:
+        raise CellError("cell.not_in_set", value=_text(raw),
+                        allowed=" / ".join(vocab.choices(set_name)))
+    return code
+
+
+def _int(raw: Any) -> int:
+    number = _number(raw)
+    if number != int(number):
+        raise CellError("cell.not_whole", value=_text(raw))
+    return int(number)
+
+
+def _bool(raw: Any) -> bool:
+    text = vocab.normalise(_text(raw))
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError("cell.not_bool", value=_text(raw))
+
+
+def _list(raw: Any) -> list[str]:
+    return [part.strip() for part in re.split(r"[\n|]", _text(raw)) if part.strip()]
 
 
 def _text(raw: Any) -> str:
@@ -344,6 +405,7 @@ def _number(raw: Any) -> float:
 
 
 def _date(raw: Any) -> dt.date:
+    """A date cell, or text such as 2026-10-01, 2026/10/1 or 2026年10月1日."""
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
@@ -361,9 +423,38 @@ def _date(raw: Any) -> dt.date:
 
 # --- the import ------------------------------------------------------------------------------
 
-def read_workbook(path: Path, kind: str | None,
-                  progress: Callable[[int, int], None] | None = None
-                  ) -> tuple[TemplateKind, dict[str, SheetData], list[Problem]]:
+CHUNK_ROWS = 2000  # rows validated and written together; bounds memory on large files
+
+
+def _find_sheet(names: list[str], sheet: SheetSpec) -> str | None:
+    return next((n for n in names if vocab.normalise(n) in sheet.aliases()), None)
+
+
+def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: str | None = None,
+                user: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
+                as_of: dt.date | None = None, command: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Validate every row of a template workbook and write it in one transaction.
+
+    The main sheet is streamed in chunks: each chunk is validated and written inside the one
+    write transaction, which is rolled back when any row anywhere is bad, so nothing is written
+    (ImportRejected) unless `skip_invalid` drops the bad rows. Side sheets (e.g. controls) are
+    read whole first. Memory stays bounded however long the file is.
+    """
+    from readiness.store.lines import find_line
+
+    path = Path(path)
     wb = _open_workbook(path)
     try:
         names = list(wb.sheet_names)
@@ -372,83 +463,115 @@ def read_workbook(path: Path, kind: str | None,
             raise ReadinessError("import.unknown_template", path=str(path),
                                  sheets=", ".join(names), kinds=", ".join(KINDS))
         spec = template_kind(kind)
+        main_spec, *side_specs = spec.sheets
         problems: list[Problem] = []
-        sheets: dict[str, SheetData] = {}
-        for sheet in spec.sheets:
-            match = next((n for n in names if vocab.normalise(n) in sheet.aliases()), None)
-            if match is None:
-                if sheet.required:
-                    problems.append(Problem(sheet.title("zh") + " / " + sheet.en, None, None,
-                                            "import.missing_sheet"))
-                sheets[sheet.key] = SheetData(sheet, sheet.zh)
-                continue
-            sheets[sheet.key] = read_sheet(wb.get_sheet_by_name(match), sheet, match, problems,
-                                           progress)
-        return spec, sheets, problems
+        side: dict[str, SheetData] = {}
+        for sheet in side_specs:
+            match = _find_sheet(names, sheet)
+            stream = open_sheet(wb.get_sheet_by_name(match), sheet, match, problems) if match else None
+            side[sheet.key] = stream.data if stream else SheetData(sheet, sheet.zh)
+            if stream:
+                side[sheet.key].rows = list(stream.rows(problems))
+        match = _find_sheet(names, main_spec)
+        if match is None:
+            problems.append(Problem(f"{main_spec.zh} / {main_spec.en}", None, None,
+                                    "import.missing_sheet"))
+        main = open_sheet(wb.get_sheet_by_name(match), main_spec, match, problems) if match else None
+        if main is None or any(p.key in STRUCTURAL for p in problems):
+            raise ImportRejected(str(path), problems)
+        for data in side.values():
+            problems.extend(_duplicates_across(data, {}))
+        if skip_invalid:
+            for data in side.values():
+                bad = {p.row for p in problems if p.sheet == data.name}
+                data.rows = [r for r in data.rows if r.number not in bad]
+        result = ImportResult(spec.kind, str(path), written=False, dry_run=dry_run)
+        session_scope = (store.read() if dry_run else
+                         store.write(user, command or f"import {path.name}"))
+        with session_scope as session, _fewer_gc_pauses():
+            ctx = ImportContext(session, find_line(session, line) if spec.needs_line else None,
+                                user, as_of or dt.date.today())
+            counts = {"created": 0, "updated": 0, "unchanged": 0}
+            keys_seen: dict[Any, int] = {}
+            mark = len(problems)  # cell problems of a chunk arrive while the chunk is read
+            for chunk in _chunks(main.rows(problems, progress), CHUNK_ROWS):
+                before, mark = mark, len(problems)
+                data = SheetData(main_spec, main.data.name, chunk, main.data.headers)
+                problems.extend(_duplicates_across(data, keys_seen))
+                problems.extend(spec.check(ctx, {main_spec.key: data, **side}))
+                result.rows += len(chunk)
+                chunk_problems = problems[before:]
+                mark = len(problems)
+                if skip_invalid and chunk_problems:
+                    bad = {p.row for p in chunk_problems if p.sheet == data.name}
+                    data.rows = [r for r in chunk if r.number not in bad]
+                    result.rejected += len(chunk) - len(data.rows)
+                if dry_run or (problems and not skip_invalid):
+                    continue  # keep validating to report everything; nothing more is written
+                for key, value in spec.write(session, ctx, {main_spec.key: data, **side}).items():
+                    counts[key] = counts.get(key, 0) + value
+            if spec.finish is not None:
+                problems.extend(spec.finish(ctx, {main_spec.key: main.data, **side}))
+            if result.rows == 0:
+                problems.append(Problem(main.data.name, None, None, "import.empty"))
+            problems.sort(key=_reading_order)
+            result.problems = problems
+            structural = any(p.row is None or p.key in STRUCTURAL for p in problems)
+            if problems and (not skip_invalid or structural):
+                raise ImportRejected(str(path), problems)  # rolls the transaction back
+            if skip_invalid and not dry_run:
+                result.rejected += len({(p.sheet, p.row) for p in problems
+                                        if p.sheet != main.data.name})
     finally:
         wb.close()
+    if not dry_run:
+        result.written = True
+        result.created = counts["created"]
+        result.updated = counts["updated"]
+        result.unchanged = counts["unchanged"]
+    return result
 
 
-def duplicate_keys(data: SheetData) -> list[Problem]:
+@contextmanager
+def _fewer_gc_pauses() -> Iterator[None]:
+    """A bulk load makes millions of short-lived objects and few cycles; collecting the young
+    generation less often spares repeated scans of a large heap. Restored afterwards."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _reading_order(p: Problem) -> tuple[str, int, int, str]:
+    """Sheet, row, then column left to right (by the letter in "header (C)")."""
+    match = re.search(r"\(([A-Z]+)\)$", p.column or "")
+    col = 0
+    for ch in match.group(1) if match else "":
+        col = col * 26 + ord(ch) - 64
+    return (p.sheet, p.row or 0, col, p.column or "")
+
+
+def _duplicates_across(data: SheetData, seen: dict[Any, int]) -> list[Problem]:
+    """Duplicate IDs in the main sheet, across chunks (the first occurrence wins)."""
     key = data.spec.key_column
     if key is None:
         return []
-    first_seen: dict[Any, int] = {}
     problems = []
     for row in data.rows:
         value = row.values.get(key)
         if value in (None, ""):
             continue
-        if value in first_seen:
+        if value in seen:
             problems.append(data.problem(row, key, "import.duplicate_key", value=value,
-                                         first=first_seen[value]))
+                                         first=seen[value]))
         else:
-            first_seen[value] = row.number
+            seen[value] = row.number
     return problems
 
 
-def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: str | None = None,
-                user: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
-                as_of: dt.date | None = None, command: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Validate every row of a template workbook, then write it in one transaction.
-
-    Raises ImportRejected (nothing written) when any row is bad, unless `skip_invalid`.
-    """
-    from readiness.store.lines import find_line
-
-    path = Path(path)
-    spec, sheets, problems = read_workbook(path, kind, progress)
-    for data in sheets.values():
-        problems.extend(duplicate_keys(data))
-    rows = sum(len(d.rows) for d in sheets.values())
-    if not rows and not problems:
-        problems.append(Problem(sheets[spec.sheets[0].key].name, None, None, "import.empty"))
-    with store.read() as session:
-        target = find_line(session, line) if spec.needs_line else None
-        ctx = ImportContext(session, target, user, as_of or dt.date.today())
-        if not any(p.key in STRUCTURAL for p in problems):
-            problems.extend(spec.check(ctx, sheets))
-    problems.sort(key=lambda p: (p.sheet, p.row or 0, p.column or ""))
-    bad_rows = {(p.sheet, p.row) for p in problems}
-    structural = [p for p in problems if p.row is None or p.key in STRUCTURAL]
-    result = ImportResult(spec.kind, str(path), written=False, dry_run=dry_run, rows=rows,
-                          problems=problems)
-    if problems and (not skip_invalid or structural):
-        raise ImportRejected(str(path), problems)
-    if skip_invalid:
-        for data in sheets.values():
-            kept = [r for r in data.rows if (data.name, r.number) not in bad_rows]
-            result.rejected += len(data.rows) - len(kept)
-            data.rows = kept
-    if dry_run:
-        return result
-    with store.write(user, command or f"import {path.name}") as session:
-        ctx = ImportContext(session, find_line(session, line) if spec.needs_line else None,
-                            user, as_of or dt.date.today())
-        counts = spec.write(session, ctx, sheets)
-    result.written = True
-    result.created = counts.get("created", 0)
-    result.updated = counts.get("updated", 0)
-    result.unchanged = counts.get("unchanged", 0)
-    return result
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "text": lambda raw: _text(raw), "list": _list, "int": _int,
+    "number": lambda raw: _number(raw), "date": lambda raw: _date(raw), "bool": _bool,
+}

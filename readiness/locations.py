@@ -27,7 +27,7 @@ LOCATIONS = SheetSpec(
 def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
     data = sheets["locations"]
     problems = []
-    orders: dict[int, int] = {}
+    orders: dict[int, int] = ctx.state.setdefault("orders", {})
     for row in data.rows:
         seq = row.values.get("seq")
         if seq is None:

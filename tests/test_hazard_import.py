@@ -147,8 +147,8 @@ def test_all_problems_at_once_duplicate_ids_and_good_rows_not_written(run, org_d
     result = run("import", str(book), db=org_db)
     assert result.output.splitlines()[:-1] == [
         "危险源台帐!3, 编号 (A): ID 'H-0001' repeats row 2",
-        "危险源台帐!4, L (G): LEC L cannot be 7; allowed: 10, 6, 3, 1, 0.5, 0.2, 0.1",
-        "危险源台帐!4, 位置 (B): line 'L9' has no location 'S99'"]
+        "危险源台帐!4, 位置 (B): line 'L9' has no location 'S99'",
+        "危险源台帐!4, L (G): LEC L cannot be 7; allowed: 10, 6, 3, 1, 0.5, 0.2, 0.1"]
     assert digest(org_db) == before
     skipped = run("import", str(book), "--skip-invalid", db=org_db)
     assert skipped.output.splitlines()[-1].endswith("created 1, updated 0, unchanged 0, rejected 2")

@@ -13,23 +13,35 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, and_, create_engine, event, insert, inspect, select, text, update
+from sqlalchemy import (
+    Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, and_, create_engine,
+    event, func, insert, inspect, select, text, update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from readiness.errors import StoreMissing, StoreVersionError
-from readiness.store.audit import GENESIS
-from readiness.store.audit import chain as audit_chain
-from readiness.store.schema import AuditRecord, Base
+from readiness.store.audit import GENESIS, canonical, record_hash
+from readiness.store.schema import AuditRecord, Base, RawJSON
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# The audit table as the writer sees it: before/after arrive as already-serialised JSON text.
+AUDIT_RAW = Table(
+    "audit_log", MetaData(), Column("id", Integer, primary_key=True), Column("at", DateTime),
+    Column("username", String), Column("action", String), Column("entity", String),
+    Column("entity_id", Integer), Column("entity_key", String), Column("before", RawJSON),
+    Column("after", RawJSON), Column("command", String), Column("prev_hash", String),
+    Column("hash", String))
 
 
 def resolve_url(db: str | os.PathLike[str]) -> str:
@@ -105,12 +117,44 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS, default=str).decode("utf-8")
+
+
 def make_engine(url: str) -> Engine:
+    # orjson for JSON columns: registers hold hundreds of thousands of small JSON values.
+    options: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url)
+        engine = create_engine(url, **options)
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """executemany for many rows. On SQLite it binds through the driver directly, with each
+    column's own SQLAlchemy bind processor (same stored format, far less per-row overhead)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    processors = [c.type._cached_bind_processor(conn.dialect) for c in columns]
+    names = [c.name for c in columns]
+    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
+           f'VALUES ({", ".join("?" for _ in names)})')
+    converted = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
+    get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    params = []
+    for row in rows:
+        try:
+            values = list(get(row))
+        except KeyError:  # rows of one batch normally share their keys
+            values = [row.get(n) for n in names]
+        for i, proc in converted:
+            if values[i] is not None:
+                values[i] = proc(values[i])
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
 
 
 class Store:
@@ -211,6 +255,10 @@ class Store:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
+                if not self.is_sqlite:
+                    # One writer at a time, as SQLite's BEGIN IMMEDIATE gives: the audit chain's
+                    # head and bulk-insert ids stay consistent.
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7263540)"))
                 session = WriteSession(bind=conn, user=current_user(user), command=command)
                 try:
                     yield session
@@ -238,21 +286,37 @@ class WriteSession(Session):
                    ) -> None:
         if not records:
             return
-        rows = [{"at": self.now, "username": self.user, "action": a, "entity": e, "entity_id": i,
-                 "entity_key": k, "before": jsonable(b), "after": jsonable(af),
-                 "command": self.command} for a, e, i, k, b, af in records]
-        self._audit_head = audit_chain(rows, self._last_audit_hash())
-        # Core insert on the table, not the ORM entity: this runs inside after_flush.
-        self.connection().execute(insert(AuditRecord.__table__), rows)
+        head = self._last_audit_hash()
+        rows = []
+        for action, entity, entity_id, key, before, after in records:
+            # serialised once: the same text is hashed and stored
+            before_json = None if before is None else canonical(before)
+            after_json = None if after is None else canonical(after)
+            row = {"at": self.now, "username": self.user, "action": action, "entity": entity,
+                   "entity_id": entity_id, "entity_key": key, "command": self.command,
+                   "before": before_json, "after": after_json, "prev_hash": head}
+            row["hash"] = head = record_hash(row, head, before_json, after_json)
+            rows.append(row)
+        self._audit_head = head
+        _bulk_insert(self.connection(), AUDIT_RAW, rows)
 
     def insert_rows(self, model: type[Base], rows: list[dict[str, Any]],
                     key_field: str = "code") -> list[int]:
-        """Bulk insert plain rows (fast path for imports), audited; returns the new ids in order."""
+        """Bulk insert plain rows (fast path for imports), audited; returns the new ids in order.
+
+        Writers hold the store's write lock (see `write`), so the ids this insert takes are the
+        ones above the highest id before it, in insertion order.
+        """
         if not rows:
             return []
         table = model.__table__
-        result = self.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        ids = [r[0] for r in result]
+        conn = self.connection()
+        highest = conn.execute(select(func.max(table.c.id))).scalar() or 0
+        _bulk_insert(conn, table, rows)
+        ids = list(conn.execute(select(table.c.id).where(table.c.id > highest)
+                                .order_by(table.c.id)).scalars())
+        if len(ids) != len(rows):  # never expected under the write lock; refuse to guess
+            raise RuntimeError(f"{table.name}: inserted {len(rows)} rows, found {len(ids)} new ids")
         self.audit_many([("create", table.name, i, _key(row, key_field), None, {**row, "id": i})
                          for i, row in zip(ids, rows)])
         return ids
@@ -264,7 +328,6 @@ class WriteSession(Session):
         for entity_id, _key_text, _before, after in changes:
             self.execute(update(table).where(table.c.id == entity_id).values(**after))
         self.audit_many([("update", table.name, i, k, b, a) for i, k, b, a in changes])
-
 
     def upsert_rows(self, model: type[Base], scope: dict[str, Any], key_field: str,
                     rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -297,9 +360,6 @@ class WriteSession(Session):
     def _last_audit_hash(self) -> str:
         if self._audit_head is None:
             conn = self.connection()
-            if conn.dialect.name == "postgresql":
-                # Serialise writers on the chain's head; SQLite's BEGIN IMMEDIATE already does.
-                conn.execute(text("SELECT pg_advisory_xact_lock(7263540)"))
             last = conn.execute(select(AuditRecord.__table__.c.hash)
                                 .order_by(AuditRecord.__table__.c.id.desc()).limit(1)).scalar()
             self._audit_head = last or GENESIS

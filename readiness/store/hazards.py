@@ -44,12 +44,16 @@ def _latest_evaluations(session: Session, hazard_ids: Any) -> dict[int, dict[str
     return {r["hazard_id"]: dict(r) for r in rows}
 
 
-def load_register(session: Session, line_id: int) -> list[dict[str, Any]]:
-    """Every hazard of a line with its latest evaluation, controls and acceptances."""
+def load_register(session: Session, line_id: int,
+                  codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every hazard of a line (or just `codes`) with its latest evaluation, controls and
+    acceptances."""
     line_name = session.execute(select(Line.name).where(Line.id == line_id)).scalar_one()
     locations = {r.id: r for r in session.execute(
         select(LOC.c.id, LOC.c.code, LOC.c.name, LOC.c.kind).where(LOC.c.line_id == line_id))}
     ids = select(H.c.id).where(H.c.line_id == line_id)
+    if codes is not None:
+        ids = ids.where(H.c.code.in_(list(codes)))
     evaluations = _latest_evaluations(session, ids)
     counts = dict(session.execute(select(EV.c.hazard_id, func.count()).where(
         EV.c.hazard_id.in_(ids)).group_by(EV.c.hazard_id)).all())
@@ -60,7 +64,7 @@ def load_register(session: Session, line_id: int) -> list[dict[str, Any]]:
     for r in session.execute(select(ACC).where(ACC.c.hazard_id.in_(ids)).order_by(ACC.c.id)).mappings():
         acceptances[r["hazard_id"]].append(dict(r))
     register = []
-    for row in session.execute(select(H).where(H.c.line_id == line_id).order_by(H.c.code)).mappings():
+    for row in session.execute(select(H).where(H.c.id.in_(ids)).order_by(H.c.code)).mappings():
         register.append(hazard_dict(row, line_name, locations.get(row["location_id"]),
                                     evaluations.get(row["id"]), controls.get(row["id"], []),
                                     acceptances.get(row["id"], []), counts.get(row["id"], 0)))
@@ -122,8 +126,12 @@ def evaluation_history(session: Session, hazard_id: int) -> list[dict[str, Any]]
     return [jsonable(dict(r)) for r in rows.mappings()]
 
 
-def existing_codes(session: Session, line_id: int) -> dict[str, int]:
-    return dict(session.execute(select(H.c.code, H.c.id).where(H.c.line_id == line_id)).all())
+def existing_codes(session: Session, line_id: int,
+                   codes: Sequence[str] | None = None) -> dict[str, int]:
+    query = select(H.c.code, H.c.id).where(H.c.line_id == line_id)
+    if codes is not None:
+        query = query.where(H.c.code.in_(list(codes)))
+    return dict(session.execute(query).all())
 
 
 def next_codes(session: Session, line_id: int, count: int, taken: Sequence[str] = ()) -> list[str]:

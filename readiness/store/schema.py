@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
     UniqueConstraint,
 )
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -24,6 +25,16 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class RawJSON(TypeDecorator[Any]):
+    """A JSON column whose bound values are already JSON text (serialised once, by the audit)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> None:  # type: ignore[override]
+        return None
 
 
 class Base(DeclarativeBase):
