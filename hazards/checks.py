@@ -52,7 +52,9 @@ def snapshot_hash(h: dict[str, Any]) -> str:
 
 
 def review_interval(h: dict[str, Any], ctx: CheckContext) -> int | None:
-    level = h["residual_level"] or h["level"]
+    """Explicit days, else by the hazard's (inherent) level: a major hazard stays on a 30-day
+    review even when its controls bring the residual risk down."""
+    level = h["level"] or h["residual_level"]
     return h["review_days"] or (ctx.review_days.get(level) if level else None)
 
 

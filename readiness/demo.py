@@ -15,11 +15,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hazards import sample as hazard_sample
 from readiness.errors import ReadinessError
 from readiness.store.core import Store, WriteSession
 from readiness.store.lines import add_line
 from readiness.store.schema import Location, OrgUnit, Person, ResponsibilityLetter
 
+# The day the sample line is "seen": its reviews, acceptances and (later) trial run are dated
+# relative to it, so the demo is the same whenever it is built.
+DEMO_AS_OF = dt.date(2026, 11, 23)
 LETTER_YEAR_START = dt.date(2026, 1, 8)
 LETTER_YEAR_END = dt.date(2026, 12, 31)
 
@@ -45,6 +49,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             line = add_line(session, data["line"]["name"], **_line_fields(data["line"]))
             counts = {"locations": _add_locations(session, line["id"], data["locations"])}
             counts.update(_add_organisation(session, data["units"], data["people"]))
+            counts["hazards"] = hazard_sample.build(session, line["id"], data, DEMO_AS_OF)
     _remove_sqlite(target)
     os.replace(partial, target)
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": []}

@@ -88,7 +88,8 @@ def test_weak_controls_on_significant_and_major(types, found) -> None:
 
 
 def test_major_hazard_needs_a_linked_drill() -> None:
-    major = {"level": "major", "score": 540.0, "factors": {"L": 6, "E": 6, "C": 15}}
+    major = {"level": "major", "score": 540.0, "factors": {"L": 6, "E": 6, "C": 15},
+             "last_review": "2026-11-01"}
     h = hazard(**major)
     h["acceptance"]["snapshot_hash"] = snapshot_hash(h)
     assert codes(h) == ["hazard.major-without-drill"]
@@ -111,12 +112,15 @@ def test_owner_deeper_in_the_unit_counts_as_inside() -> None:
 
 
 def test_review_overdue_by_level_default_and_explicit_interval() -> None:
-    # general residual: 180 days from 2026-05-01 is 2026-10-28 < 2026-11-23
-    found = check_register([hazard(last_review="2026-05-01")], ctx())
+    # a significant hazard: 90 days from 2026-08-01 is 2026-10-30 < 2026-11-23
+    found = check_register([hazard(last_review="2026-08-01")], ctx())
     assert [f.code for f in found] == ["hazard.review-overdue"]
-    assert found[0].message("en") == "H-1 was due for review on 2026-10-28, 26 days overdue"
-    assert codes(hazard(last_review="2026-05-28")) == []  # due exactly today: not overdue
+    assert found[0].message("en") == "H-1 was due for review on 2026-10-30, 24 days overdue"
+    assert codes(hazard(last_review="2026-08-25")) == []  # due exactly today: not overdue
     assert codes(hazard(last_review="2026-10-01", review_days=30)) == ["hazard.review-overdue"]
+    # the interval follows the hazard's level, not its lower residual level
+    low_residual = hazard(last_review="2026-06-01", residual_level="low", residual_score=45.0)
+    assert "hazard.review-overdue" in codes(low_residual)
 
 
 def test_acceptance_missing_expired_void_and_level() -> None:

@@ -80,6 +80,20 @@ def test_demo_builds_a_realistic_line_deterministically(tmp_path: Path) -> None:
     assert kinds == {"station", "section", "depot", "control-centre"}
     assert first["levels"] == ["centre", "company", "division", "hq", "team"]
     assert first["depth"] == 5
+    hazards = json.loads(readiness("--db", str(db), "hazard", "list", "--json",
+                                   cwd=tmp_path).stdout)
+    assert len(hazards) >= 300
+    assert {h["specialty"] for h in hazards} == {
+        "vehicle", "signalling", "power", "communication", "track", "psd", "em", "fire", "civil",
+        "afc", "train-operation", "passenger-operation", "general"}
+    kinds_with_hazards = {h["location_kind"] for h in hazards}
+    assert kinds_with_hazards == {"station", "section", "depot", "control-centre"}
+    assert {h["level"] for h in hazards} == {"major", "significant", "general", "low"}
+    findings = json.loads(readiness("--db", str(db), "hazard", "check", "--as-of", "2026-11-23",
+                                    "--json", cwd=tmp_path).stdout)
+    assert {"hazard.weak-controls", "hazard.residual-lowered-without-control",
+            "hazard.major-without-drill", "hazard.acceptance-missing"} <= {f["code"] for f in findings}
+    assert len(findings) < len(hazards) / 3  # a register under control, with some gaps
     refused = readiness("demo", "--out", "d", cwd=tmp_path, check=False)
     assert refused.returncode == 1 and refused.stderr.startswith("Error: ")
     readiness("demo", "--out", "d", "--force", cwd=tmp_path)
@@ -100,6 +114,9 @@ def snapshot(db: Path) -> dict[str, object]:
             "letters": con.execute("SELECT signer, countersigner, signed_on, valid_until FROM "
                                    "responsibility_letters ORDER BY signer").fetchall(),
             "levels": sorted(r[0] for r in con.execute("SELECT DISTINCT level FROM org_units")),
+            "hazards": con.execute("SELECT h.code, h.description, h.owner, e.factors, "
+                                   "e.residual_factors FROM hazards h JOIN hazard_evaluations e "
+                                   "ON e.hazard_id = h.id ORDER BY h.code").fetchall(),
         }
         parents = dict(con.execute("SELECT code, parent_code FROM org_units"))
     finally:

@@ -189,8 +189,18 @@ def delete_controls(session: WriteSession, controls: list[dict[str, Any]]) -> No
 
 
 def insert_acceptance(session: WriteSession, hazard_id: int, acceptance: dict[str, Any]) -> None:
-    session.insert_rows(HazardAcceptance, [{"hazard_id": hazard_id, **acceptance}],
-                        key_field="accepted_by")
+    insert_acceptances(session, [(hazard_id, acceptance)])
+
+
+def insert_acceptances(session: WriteSession,
+                       acceptances: list[tuple[int, dict[str, Any]]]) -> None:
+    session.insert_rows(HazardAcceptance, [
+        {"hazard_id": hazard_id, "voided_at": None, "void_reason": None, **acceptance}
+        for hazard_id, acceptance in acceptances], key_field="accepted_by")
+
+
+def location_ids(session: Session, line_id: int) -> dict[str, int]:
+    return dict(session.execute(select(LOC.c.code, LOC.c.id).where(LOC.c.line_id == line_id)).all())
 
 
 def void_acceptances(session: WriteSession, voids: list[tuple[int, str, str]]) -> None:
