@@ -125,9 +125,11 @@ def cli(ctx: click.Context, db: str, lang: str, user: str | None, debug: bool) -
               help="Three-rights handover date (三权移交): drills count from this day.")
 @click.option("--profile", metavar="NAME",
               help="Criteria profile: mot-2019, mot-2023 (default) or mot-2023-fao.")
+@click.option("--method", help="Hazard scoring method: LEC (default), LS or 882E.")
+@click.option("--band-table", help="The method's band table, e.g. A or B for LS.")
 @json_option
 def init(name: str, opening_date: str | None, handover_date: str | None, profile: str | None,
-         as_json: bool) -> None:
+         method: str | None, band_table: str | None, as_json: bool) -> None:
     """Create the store if needed and add a line to it."""
     from readiness.lines import init_line
     from readiness.store.core import Store
@@ -136,7 +138,7 @@ def init(name: str, opening_date: str | None, handover_date: str | None, profile
     handover = parse_date("--handover-date", handover_date)
     with Store.create(settings().db) as store:
         line = init_line(store, name, opening=opening, handover=handover, profile=profile,
-                         user=settings().user)
+                         method=method, band_table=band_table, user=settings().user)
         where = store.display_url()
     if as_json:
         emit_json(line)
@@ -220,6 +222,8 @@ def line_show(line: str | None, as_json: bool) -> None:
     click.echo(f"{L('三权移交日期', 'Handover')}: {data['handover_date'] or '-'}")
     click.echo(f"{L('评估标准', 'Profile')}: {vocab.label('criteria_profile', data['profile'])}")
     click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', data['phase'])}")
+    click.echo(f"{L('风险评价方法', 'Scoring')}: {data['scoring_method']}"
+               f"{' / ' + data['band_table'] if data['band_table'] else ''}")
     counts = ", ".join(f"{vocab.label('location_kind', k)} {n}"
                        for k, n in data["locations"].items())
     click.echo(f"{L('位置', 'Locations')}: {counts}")
@@ -230,16 +234,19 @@ def line_show(line: str | None, as_json: bool) -> None:
 @click.option("--opening-date", metavar="YYYY-MM-DD")
 @click.option("--handover-date", metavar="YYYY-MM-DD")
 @click.option("--profile", metavar="NAME")
+@click.option("--method", help="Hazard scoring method: LEC, LS or 882E.")
+@click.option("--band-table", help="The method's band table, e.g. A or B for LS.")
 @json_option
 def line_set(line: str | None, opening_date: str | None, handover_date: str | None,
-             profile: str | None, as_json: bool) -> None:
-    """Change a line's planned opening, handover date or criteria profile (audited)."""
+             profile: str | None, method: str | None, band_table: str | None,
+             as_json: bool) -> None:
+    """Change a line's dates, criteria profile or hazard scoring method (audited)."""
     from readiness.lines import set_line
 
     with open_store() as store:
         data = set_line(store, line, opening=parse_date("--opening-date", opening_date),
                         handover=parse_date("--handover-date", handover_date), profile=profile,
-                        user=settings().user)
+                        method=method, band_table=band_table, user=settings().user)
     if as_json:
         return emit_json(data)
     click.echo(t("line.updated", name=data["name"]))

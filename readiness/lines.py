@@ -21,14 +21,27 @@ def _checked_code(set_name: str, option: str, value: str | None) -> str | None:
     return code
 
 
+def _scoring(method: str | None, band_table: str | None) -> dict[str, Any]:
+    """The line's scoring method and band table, checked against the method's data file."""
+    if method is None and band_table is None:
+        return {}
+    from hazards.scoring import method as scoring_method
+
+    chosen = scoring_method(method or "LEC")
+    table = chosen.table(band_table).name
+    return {"scoring_method": chosen.code,
+            "band_table": None if table == chosen.default_band_table else table}
+
+
 def init_line(store: Store, name: str, *, opening: dt.date | None = None,
               handover: dt.date | None = None, profile: str | None = None,
-              phase: str | None = None, user: str | None = None) -> dict[str, Any]:
+              phase: str | None = None, method: str | None = None,
+              band_table: str | None = None, user: str | None = None) -> dict[str, Any]:
     """Add a line to the store (created at the newest schema if new)."""
     profile = _checked_code("criteria_profile", "--profile", profile) or "mot-2023"
     fields = {"planned_opening": opening, "handover_date": handover, "profile": profile,
               "phase": _checked_code("phase", "--phase", phase),
-              "fully_automatic": profile.endswith("-fao")}
+              "fully_automatic": profile.endswith("-fao"), **_scoring(method, band_table)}
     with store.write(user, f"init --line {name}") as session:
         return line_store.add_line(session, name, **fields)
 
@@ -50,8 +63,10 @@ def show_line(store: Store, line: str | None) -> dict[str, Any]:
 
 def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
              handover: dt.date | None = None, profile: str | None = None,
+             method: str | None = None, band_table: str | None = None,
              user: str | None = None) -> dict[str, Any]:
-    changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover}
+    changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover,
+                               **_scoring(method, band_table)}
     if profile is not None:
         code = _checked_code("criteria_profile", "--profile", profile)
         changes.update(profile=code, fully_automatic=str(code).endswith("-fao"))

@@ -109,3 +109,18 @@ def test_882e_and_matrix_methods(run, org_db) -> None:
                                                                 {"S": 1, "P": "C"})
     h = add(run, org_db, "--method", "LS", "--score", "L=4,S=4", "--residual", "L=2,S=2")
     assert (h["score"], h["level"], h["residual_level"]) == (16, "significant", "general")
+
+
+def test_line_chooses_method_and_band_table(run, org_db) -> None:
+    assert run("line", "set", "--method", "LS", "--band-table", "B", db=org_db).exit_code == 0
+    shown = json.loads(run("line", "show", "--json", db=org_db).output)
+    assert (shown["scoring_method"], shown["band_table"]) == ("LS", "B")
+    h = add(run, org_db, "--score", "L=3,S=4", "--residual", "L=2,S=4")
+    assert (h["method"], h["level"], h["residual_level"]) == ("LS", "general", "low")  # table B
+    result = run("line", "set", "--method", "LS", "--band-table", "C", db=org_db)
+    assert result.output == "Error: LS has no band table 'C'; choose from A, B\n"
+    assert run("line", "set", "--method", "LEC", db=org_db).exit_code == 0
+    shown = json.loads(run("line", "show", "--json", db=org_db).output)
+    assert (shown["scoring_method"], shown["band_table"]) == ("LEC", None)
+    created = json.loads(run("init", "--line", "L2", "--method", "882E", "--json", db=org_db).output)
+    assert created["scoring_method"] == "882E"

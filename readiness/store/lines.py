@@ -62,7 +62,7 @@ def update_line(session: WriteSession, name: str | None, **changes: Any) -> dict
     for field, value in changes.items():
         if field not in LINE_FIELDS:
             raise InvalidValue("line.unknown_field", field=field)
-        if value is not None:
+        if value is not None or field == "band_table":
             setattr(line, field, value)
     session.flush()
     return line_dict(line)
