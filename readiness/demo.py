@@ -92,7 +92,7 @@ def _education(index: int) -> dict[str, dt.date | None]:
 
 
 def _letters(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Letters signed level by level, unit to parent and person to team, for the current year.
+    """Letters signed level by level, unit to parent and person to unit, for the current year.
 
     Deliberate gaps for the responsibility checks: the last team has no letter with its division,
     and the first person of every 12th team signed last year's letter only (expired).
@@ -113,8 +113,6 @@ def _letters(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> list[
     seen_first: set[str] = set()
     for person in people:
         unit = person["unit"]
-        if unit not in {t["code"] for t in teams}:
-            continue
         lapsed = unit in expired and unit not in seen_first
         seen_first.add(unit)
         signed = LETTER_YEAR_START.replace(year=2025) if lapsed else LETTER_YEAR_START

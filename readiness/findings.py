@@ -13,15 +13,24 @@ from readiness.vocab import label
 class Finding:
     code: str  # stable, e.g. "hazard.weak-controls"
     subject: str  # what it is about, e.g. a hazard ID
-    # A (code set, code) pair is shown as its label in the reader's language.
+    # A (code set, code) pair, or (code set, [codes]), is shown as labels in the reader's language.
     params: dict[str, object] = field(default_factory=dict)
     evidence: Sequence[str] = ()  # IDs of the rows that decided it
 
     def message(self, lang: str | None = None) -> str:
-        params = {k: label(v[0], v[1], lang) if isinstance(v, tuple) else v
-                  for k, v in self.params.items()}
+        params = {k: _shown(v, lang) for k, v in self.params.items()}
         return t("finding." + self.code, lang, subject=self.subject, **params)
 
     def as_dict(self, lang: str | None = None) -> dict[str, object]:
         return {"code": self.code, "subject": self.subject, "message": self.message(lang),
                 "evidence": list(self.evidence)}
+
+
+def _shown(value: object, lang: str | None) -> object:
+    """(set, code) → its label; (set, [codes]) → labels joined; anything else as it is."""
+    if isinstance(value, tuple):
+        set_name, codes = value
+        if isinstance(codes, list):
+            return ", ".join(label(set_name, c, lang) for c in codes)
+        return label(set_name, codes, lang)
+    return value

@@ -27,6 +27,7 @@ from readiness.errors import ImportRejected, InvalidValue, Problem, ReadinessErr
 KINDS: dict[str, str] = {
     "line": "readiness.locations:LINE_TEMPLATE",
     "hazards": "hazards.excel:HAZARD_TEMPLATE",
+    "org": "readiness.org.excel:ORG_TEMPLATE",
 }
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
@@ -129,6 +130,11 @@ class TemplateKind:
     instructions_en: tuple[str, ...] = ()
     # Called once after the last chunk, for rules that span the whole file.
     finish: Callable[[ImportContext, dict[str, SheetData]], list[Problem]] | None = None
+    # The sheet streamed in chunks (default: the first); the others are read whole first.
+    main: str | None = None
+    # False: the whole file is one chunk, for small workbooks whose sheets all refer to each
+    # other (the organisation) and must be validated together.
+    stream: bool = True
 
 
 @dataclass
@@ -219,6 +225,7 @@ class SheetStream:
     columns: dict[str, int]  # column key -> index in the row
     pending: list[tuple[int, tuple[Any, ...]]]  # rows read while looking for the header
     rest: Iterator[tuple[Any, ...]]
+    rest_starts_at: int  # the row number of the first row of `rest`
     total: int
 
     def rows(self, problems: list[Problem],
@@ -228,7 +235,7 @@ class SheetStream:
         parsers = [(key, index, parser_for(kinds[key])) for key, index in self.columns.items()]
         required = [c.key for c in data.spec.columns if c.required]
         first_index = min(self.columns.values())
-        for number, values in _chain(self.pending, self.rest, len(self.pending) + 1):
+        for number, values in _chain(self.pending, self.rest, self.rest_starts_at):
             if progress is not None and number % 5000 == 0:
                 progress(number, self.total)
             if all(_blank(v) for v in values):
@@ -293,7 +300,7 @@ def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
     if missing:
         return None
     pending = [r for r in head if r[0] > header_row]
-    return SheetStream(data, seen, pending, rows_iter, sheet.total_height or 0)
+    return SheetStream(data, seen, pending, rows_iter, len(head) + 1, sheet.total_height or 0)
 
 
 def _chain(first: list[tuple[int, tuple[Any, ...]]], rest: Iterator[tuple[Any, ...]],
@@ -463,7 +470,8 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
             raise ReadinessError("import.unknown_template", path=str(path),
                                  sheets=", ".join(names), kinds=", ".join(KINDS))
         spec = template_kind(kind)
-        main_spec, *side_specs = spec.sheets
+        main_spec = next(s for s in spec.sheets if s.key == (spec.main or spec.sheets[0].key))
+        side_specs = [s for s in spec.sheets if s is not main_spec]
         problems: list[Problem] = []
         side: dict[str, SheetData] = {}
         for sheet in side_specs:
@@ -494,7 +502,8 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
             counts = {"created": 0, "updated": 0, "unchanged": 0}
             keys_seen: dict[Any, int] = {}
             mark = len(problems)  # cell problems of a chunk arrive while the chunk is read
-            for chunk in _chunks(main.rows(problems, progress), CHUNK_ROWS):
+            size = CHUNK_ROWS if spec.stream else 1 << 62
+            for chunk in _chunks(main.rows(problems, progress), size):
                 before, mark = mark, len(problems)
                 data = SheetData(main_spec, main.data.name, chunk, main.data.headers)
                 problems.extend(_duplicates_across(data, keys_seen))

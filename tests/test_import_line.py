@@ -167,3 +167,11 @@ def test_cli_against_postgresql(run, store_url: str, tmp_path: Path) -> None:
     audit = json.loads(run("audit", "log", "--json", db=store_url).output)
     assert [(a["action"], a["entity"]) for a in audit] == [("create", "locations"),
                                                           ("create", "lines")]
+
+
+def test_row_numbers_hold_far_down_a_long_sheet(run, line_db: str, tmp_path: Path) -> None:
+    rows = [["9号线位置表"], HEADER] + [[f"S{n:03d}", f"站{n}", "车站", n] for n in range(1, 2501)]
+    rows[2400][2] = "地铁站"  # Excel row 2401
+    book = make_workbook(tmp_path / "long.xlsx", {"位置": rows})
+    result = run("import", str(book), db=line_db)
+    assert result.output.splitlines()[0].startswith("位置!2401, 类型 Kind (C): '地铁站'")

@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, and_, create_engine,
-    event, func, insert, inspect, select, text, update,
+    event, func, insert, inspect, select, text, true, update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -336,7 +336,7 @@ class WriteSession(Session):
         Returns counts of created / updated / unchanged; every insert and update is audited.
         """
         table = model.__table__
-        where = and_(*(table.c[k] == v for k, v in scope.items()))
+        where = and_(true(), *(table.c[k] == v for k, v in scope.items()))
         existing = {r[key_field]: r for r in self.connection().execute(select(table).where(where))
                     .mappings()}
         new: list[dict[str, Any]] = []

@@ -1,0 +1,159 @@
+"""Who is responsible, up to whom, and have they signed: the library behind `readiness org`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from readiness.errors import NotFound
+from readiness.findings import Finding
+from readiness.org.graph import LEVELS, Org, check_org
+from readiness.store import org as org_store
+from readiness.store.core import Store
+from readiness.store.lines import find_line
+
+
+def load_org(session: Any) -> Org:
+    index = org_store.org_index(session)
+    return Org(index["units"], index["people"], org_store.letters(session))
+
+
+def check(store: Store, as_of: dt.date | None = None,
+          limits: dict[str, Any] | None = None) -> list[Finding]:
+    """Every organisation finding, with the owners of every line's hazards and PDCA items."""
+    with store.read() as session:
+        org = load_org(session)
+        owned = org_store.owned_items(session)
+    return check_org(org, as_of or dt.date.today(), owned, limits)
+
+
+def show(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """Units top-down (depth-first), each with its head, size and its letter to its parent."""
+    as_of = as_of or dt.date.today()
+    with store.read() as session:
+        org = load_org(session)
+    children: dict[str | None, list[str]] = {}
+    for code, unit in sorted(org.units.items()):
+        parent = unit["parent_code"] if unit["parent_code"] in org.units else None
+        children.setdefault(parent, []).append(code)
+    sizes: dict[str, int] = {}
+    for person in org.people.values():
+        sizes[person["unit_code"]] = sizes.get(person["unit_code"], 0) + 1
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def visit(code: str, depth: int) -> None:
+        if code in seen:
+            return
+        seen.add(code)
+        unit = org.units[code]
+        status, letter = (org.letter(code, unit["parent_code"], as_of)
+                          if unit["parent_code"] in org.units else ("-", None))
+        head = org.people.get(unit["head_staff_id"] or "")
+        rows.append({"code": code, "name": unit["name"], "level": unit["level"],
+                     "parent": unit["parent_code"], "depth": depth,
+                     "head": unit["head_staff_id"], "head_name": head["name"] if head else None,
+                     "people": sizes.get(code, 0), "letter": status,
+                     "letter_valid_until": str(letter["valid_until"]) if letter else None})
+        for child in children.get(code, []):
+            visit(child, depth + 1)
+
+    for root in children.get(None, []):
+        visit(root, 0)
+    for code in sorted(set(org.units) - seen):  # units caught in a cycle
+        visit(code, 0)
+    return rows
+
+
+def path(store: Store, line: str | None, hazard_code: str,
+         as_of: dt.date | None = None) -> dict[str, Any]:
+    """The chain from a hazard's owner up to the company, each link with its letter status,
+    and whether the residual risk was accepted at the level its risk level requires."""
+    from hazards.scoring import policy
+    from readiness.store.hazards import load_register
+
+    as_of = as_of or dt.date.today()
+    with store.read() as session:
+        found = find_line(session, line)
+        hazard = next((h for h in load_register(session, found.id, [hazard_code])), None)
+        org = load_org(session)
+    if hazard is None:
+        raise NotFound("hazard.not_found", id=hazard_code)
+    chain: list[dict[str, Any]] = []
+    person = org.people.get(hazard["owner"] or "")
+    unit = hazard["owner_unit"]
+    if person is not None:
+        status, letter = org.letter(person["staff_id"], person["unit_code"], as_of)
+        chain.append(_link(org, person["staff_id"], person["name"], "person",
+                           person["unit_code"], status, letter))
+        unit = person["unit_code"] if unit is None else unit
+    for code in org.ancestors(unit):
+        parent = org.units[code]["parent_code"]
+        if parent not in org.units:
+            break
+        status, letter = org.letter(code, parent, as_of)
+        chain.append(_link(org, code, org.units[code]["name"], org.units[code]["level"], parent,
+                           status, letter))
+    required = policy()["approval_level"].get(hazard["residual_level"] or "")
+    acceptance = hazard["acceptance"]
+    accepted_ok = bool(acceptance and required and
+                       LEVELS.index(acceptance["org_level"]) <= LEVELS.index(required))
+    top = org.ancestors(unit)[-1] if org.ancestors(unit) else None
+    return {"hazard": hazard["id"], "description": hazard["description"],
+            "level": hazard["level"], "residual_level": hazard["residual_level"],
+            "owner": hazard["owner"], "owner_unit": hazard["owner_unit"], "chain": chain,
+            "reaches": top, "reaches_company": bool(top and org.units[top]["level"] == LEVELS[0]),
+            "all_letters_valid": all(link["letter"] == "valid" for link in chain) and bool(chain),
+            "required_level": required, "acceptance": acceptance, "acceptance_ok": accepted_ok}
+
+
+def _link(org: Org, code: str, name: str, kind: str, to: str, status: str,
+          letter: dict[str, Any] | None) -> dict[str, Any]:
+    target = org.units.get(to, {})
+    return {"from": code, "from_name": name, "from_level": kind, "to": to,
+            "to_name": target.get("name"), "to_level": target.get("level"), "letter": status,
+            "valid_until": str(letter["valid_until"]) if letter else None}
+
+
+def owns(store: Store, unit: str) -> dict[str, Any]:
+    """What a unit and everything below it is responsible for."""
+    with store.read() as session:
+        org = load_org(session)
+        if unit not in org.units:
+            raise NotFound("org.unit_not_found", unit=unit)
+        owned = org_store.owned_items(session)
+    subtree = {code for code in org.units if unit in org.ancestors(code)}
+    members = {p for p, person in org.people.items() if person["unit_code"] in subtree}
+    mine = [o for o in owned if o.get("owner_unit") in subtree or o.get("owner") in members]
+    by_level: dict[str, int] = {level: 0 for level in ("major", "significant", "general", "low")}
+    for o in mine:
+        if o["kind"] == "hazard" and o.get("level") in by_level:
+            by_level[o["level"]] += 1
+    return {"unit": unit, "name": org.units[unit]["name"], "units": len(subtree),
+            "people": len(members),
+            "hazards": {"by_level": by_level,
+                        "ids": [o["subject"] for o in mine if o["kind"] == "hazard"]},
+            "drills": sorted({o["subject"] for o in mine if o["kind"] == "drill"}),
+            "pdca": [o["subject"] for o in mine if o["kind"] == "pdca" and o.get("open", True)]}
+
+
+def export(store: Store, output: str, as_of: dt.date | None = None) -> str:
+    """Write the graph as .graphml, .dot or .svg, chosen by the file's suffix."""
+    from pathlib import Path
+
+    from readiness.errors import InvalidValue
+    from readiness.i18n import get_lang
+    from readiness.org import render
+
+    as_of = as_of or dt.date.today()
+    with store.read() as session:
+        org = load_org(session)
+    suffix = Path(output).suffix.lower()
+    writers = {".graphml": lambda: render.to_graphml(org, as_of),
+               ".dot": lambda: render.to_dot(org, as_of),
+               ".svg": lambda: render.to_svg(org, as_of, get_lang())}
+    if suffix not in writers:
+        raise InvalidValue("org.bad_export_suffix", path=output)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(writers[suffix](), encoding="utf-8")
+    return output
