@@ -772,6 +772,222 @@ def org_export(output: str, as_of: str | None, force: bool) -> None:
     click.echo(t("org.exported", path=written))
 
 
+# --- drills -------------------------------------------------------------------------------------------
+
+@template.command("drill-runs")
+@click.option("-o", "--output", default="drill-runs-template.xlsx", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_drill_runs(output: str, force: bool) -> None:
+    """Template for drill runs and task ratings (sheets 演练记录 Runs, 任务评估 Tasks)."""
+    _write_template("drill-runs", output, force)
+
+
+@template.command("drill-catalogue")
+@click.option("-o", "--output", default="drill-catalogue-template.xlsx", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_drill_catalogue(output: str, force: bool) -> None:
+    """Template to add or edit the line's drill scenarios (演练科目, 关键任务)."""
+    _write_template("drill-catalogue", output, force)
+
+
+@template.command("drill-sheet")
+@click.argument("scenario")
+@line_option
+@click.option("-o", "--output", help="Default: SCENARIO-evaluation.xlsx")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_drill_sheet(scenario: str, line: str | None, output: str | None, force: bool) -> None:
+    """A one-scenario evaluation form to fill on paper and import as drill runs."""
+    from drills.excel import drill_sheet
+
+    output = output or f"{scenario}-evaluation.xlsx"
+    _refuse_existing(output, force)
+    with open_store() as store:
+        path = drill_sheet(store, line, scenario, output)
+    click.echo(t("template.written", path=path))
+
+
+@cli.group()
+def drill() -> None:
+    """Pre-opening drills (试运营演练): catalogue, must-do, plan, runs, coverage."""
+
+
+@drill.command("catalogue")
+@line_option
+@json_option
+def drill_catalogue(line: str | None, as_json: bool) -> None:
+    """The line's drill scenarios, ranked, with the must-do selection."""
+    from drills.catalogue import list_catalogue
+    from readiness import vocab
+
+    with open_store() as store:
+        scenarios = list_catalogue(store, line)
+    if as_json:
+        return emit_json([{
+            "id": s["id"], "name": s["name_zh"] if get_lang() == "zh" else s["name_en"],
+            "name_zh": s["name_zh"], "name_en": s["name_en"], "category": s["category"],
+            "tier": s["tier"], "forms": s["forms"], "venue": s["venue"],
+            "importance": s["importance"], "likelihood": s["likelihood"],
+            "must_do": s["must_do"], "must_do_reason": s["must_do_reason"],
+            "applicable": s["applicable"], "report_required": s["report_required"],
+            "unit_kinds": s["unit_kinds"],
+            "critical_tasks": [{"id": k["id"], "name": k["name_zh"] if get_lang() == "zh"
+                                else k["name_en"], "time_standard_min": k["time_standard_min"]}
+                               for k in s["critical_tasks"]]} for s in scenarios])
+    show_table([L("编号", "ID"), L("名称", "Name"), L("类别", "Category"), L("层级", "Tier"),
+                L("重要×概率", "I×L"), L("必做", "Must-do")],
+               [[s["id"], s["name_zh"] if get_lang() == "zh" else s["name_en"],
+                 vocab.label("drill_category", s["category"]), vocab.label("drill_tier", s["tier"]),
+                 s["importance"] * s["likelihood"], "✓" if s["must_do"] else ""]
+                for s in scenarios if s["applicable"]])
+
+
+@drill.command("pin")
+@click.argument("scenario")
+@line_option
+@click.option("--unpin", is_flag=True, help="Take it out of the must-do list instead.")
+@click.option("--clear", is_flag=True, help="Let the ranking decide again.")
+def drill_pin(scenario: str, line: str | None, unpin: bool, clear: bool) -> None:
+    """Pin a scenario as must-do (or --unpin it, or --clear the choice)."""
+    from drills.catalogue import pin
+
+    with open_store() as store:
+        pin(store, line, scenario, None if clear else not unpin, user=settings().user)
+    click.echo(t("drill.pinned", id=scenario))
+
+
+@drill.command("plan")
+@line_option
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="Default: the handover date.")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Default: the day before opening.")
+@click.option("--cap", type=int, help="Most drills on one day (default 3).")
+@click.option("--final-weeks", type=int, help="Weeks of daily timetable drills (default 6).")
+@click.option("--save", is_flag=True, help="Keep this as the line's plan (shown in reports).")
+@click.option("-o", "--output", help="Also write FILE.xlsx or FILE.ics (calendar).")
+@json_option
+def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | None,
+               final_weeks: int | None, save: bool, output: str | None, as_json: bool) -> None:
+    """Lay the drills out on a calendar between handover and opening."""
+    from drills.plan import plan_line
+    from readiness import vocab
+
+    with open_store() as store:
+        result = plan_line(store, line, parse_date("--from", start), parse_date("--to", end),
+                           cap=cap, final_weeks=final_weeks, save=save, user=settings().user)
+    if output:
+        _write_plan_file(result, output)
+    if as_json:
+        return emit_json(result)
+    show_table([L("日期", "Date"), L("科目", "Scenario"), L("名称", "Name"), L("地点", "Location"),
+                L("必做", "Must-do")],
+               [[p["date"], p["scenario"], p["name_zh"] if get_lang() == "zh" else p["name_en"],
+                 p["location"] or "", "✓" if p["must_do"] else ""]
+                for p in result["planned"] if p["scenario"] != "OP-TIMETABLE"])
+    daily = sum(1 for p in result["planned"] if p["scenario"] == "OP-TIMETABLE")
+    click.echo(t("drill.plan_summary", planned=len(result["planned"]) - daily, daily=daily,
+                 unplaced=len(result["unplaced"])))
+    for u in result["unplaced"]:
+        click.echo(t("drill.unplaced", id=u["scenario"],
+                     reason=vocab.label("plan_reason", u["reason"])), err=True)
+
+
+def _write_plan_file(result: dict[str, Any], output: str) -> None:
+    from pathlib import Path
+
+    from drills.excel import write_plan_xlsx
+    from drills.plan import to_ics
+    from readiness.errors import InvalidValue
+    from readiness.store.core import utcnow
+
+    suffix = Path(output).suffix.lower()
+    if suffix == ".ics":
+        Path(output).write_text(to_ics(result["planned"], result["line"], utcnow()),
+                                encoding="utf-8", newline="")
+    elif suffix == ".xlsx":
+        write_plan_xlsx(result, output, get_lang())
+    else:
+        raise InvalidValue("drill.bad_plan_suffix", path=output)
+
+
+@drill.command("record")
+@click.argument("run_id")
+@line_option
+@click.option("--scenario", required=True)
+@click.option("--date", "on", required=True, metavar="YYYY-MM-DD")
+@click.option("--location", help="Location ID.")
+@click.option("--form", default="live", show_default=True, help="live or tabletop.")
+@click.option("--commander")
+@click.option("--evaluator", "evaluators", multiple=True)
+@click.option("--unit", "units", multiple=True, help="Participating unit (repeatable).")
+@click.option("--task", "tasks", multiple=True,
+              help="TASK-ID=RATING[/MINUTES], e.g. EM-STATION-FIRE-T1=P/1.5 (repeatable).")
+@click.option("--note", "notes")
+@json_option
+def drill_record(run_id: str, line: str | None, scenario: str, on: str, location: str | None,
+                 form: str, commander: str | None, evaluators: tuple[str, ...],
+                 units: tuple[str, ...], tasks: tuple[str, ...], notes: str | None,
+                 as_json: bool) -> None:
+    """Record how a drill run went, task by task (M, U and missed times become PDCA items)."""
+    from drills.runs import parse_task, record_run
+    from readiness import vocab
+
+    form_code = vocab.parse("drill_form", form)
+    if form_code is None:
+        from readiness.errors import InvalidValue
+
+        raise InvalidValue("option.bad_code", option="--form", value=form,
+                           allowed=", ".join(vocab.codes("drill_form")))
+    run = {"id": run_id, "scenario": scenario, "date": parse_date("--date", on),
+           "location": location, "form": form_code, "commander": commander,
+           "evaluators": list(evaluators), "units": list(units), "notes": notes,
+           "tasks": [parse_task(x) for x in tasks]}
+    with open_store() as store:
+        result = record_run(store, line, run, user=settings().user)
+    if as_json:
+        return emit_json(result)
+    click.echo(t("drill.recorded", id=run_id, outcome=vocab.label("drill_outcome",
+                                                                   result["outcome"]),
+                 opened=result["pdca_opened"]))
+
+
+@drill.command("runs")
+@line_option
+@json_option
+def drill_runs(line: str | None, as_json: bool) -> None:
+    """Recorded runs with their outcome."""
+    from drills.runs import run_outcomes
+    from readiness import vocab
+
+    with open_store() as store:
+        runs = run_outcomes(store, line)
+    if as_json:
+        return emit_json(runs)
+    show_table([L("演练编号", "Run"), L("科目", "Scenario"), L("日期", "Date"),
+                L("地点", "Location"), L("结果", "Outcome"), L("问题", "Findings")],
+               [[r["id"], r["scenario"], r["date"], r["location"] or "",
+                 vocab.label("drill_outcome", r["outcome"]), len(r["problems"])] for r in runs])
+
+
+@drill.command("coverage")
+@line_option
+@json_option
+def drill_coverage(line: str | None, as_json: bool) -> None:
+    """Per scenario, category, plan tier and major hazard: drilled since handover, and passed?"""
+    from drills.coverage import coverage
+    from readiness import vocab
+
+    with open_store() as store:
+        data = coverage(store, line)
+    if as_json:
+        return emit_json(data)
+    show_table([L("科目", "Scenario"), L("名称", "Name"), L("必做", "Must-do"),
+                L("最近一次", "Latest run"), L("结果", "Outcome")],
+               [[s["id"], s["name_zh"] if get_lang() == "zh" else s["name_en"],
+                 "✓" if s["must_do"] else "", s["latest_date"] or "-",
+                 vocab.label("drill_outcome", s["outcome"]) if s["outcome"] else "-"]
+                for s in data["scenarios"]])
+    click.echo(t("drill.coverage_summary", **data["summary"]))
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 @cli.group()

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from drills import sample as drill_sample
 from hazards import sample as hazard_sample
 from readiness.errors import ReadinessError
 from readiness.store.core import Store, WriteSession
@@ -50,6 +51,9 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             counts = {"locations": _add_locations(session, line["id"], data["locations"])}
             counts.update(_add_organisation(session, data["units"], data["people"]))
             counts["hazards"] = hazard_sample.build(session, line["id"], data, DEMO_AS_OF)
+            drill_counts = drill_sample.build(session, line["id"], DEMO_AS_OF)
+            counts["drill_runs"] = drill_counts["runs"]
+            counts["pdca"] = drill_counts["pdca"]
     _remove_sqlite(target)
     os.replace(partial, target)
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": []}

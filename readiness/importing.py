@@ -28,6 +28,8 @@ KINDS: dict[str, str] = {
     "line": "readiness.locations:LINE_TEMPLATE",
     "hazards": "hazards.excel:HAZARD_TEMPLATE",
     "org": "readiness.org.excel:ORG_TEMPLATE",
+    "drill-runs": "drills.excel:DRILL_RUNS_TEMPLATE",
+    "drill-catalogue": "drills.excel:DRILL_CATALOGUE_TEMPLATE",
 }
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row

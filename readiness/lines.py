@@ -42,8 +42,12 @@ def init_line(store: Store, name: str, *, opening: dt.date | None = None,
     fields = {"planned_opening": opening, "handover_date": handover, "profile": profile,
               "phase": _checked_code("phase", "--phase", phase),
               "fully_automatic": profile.endswith("-fao"), **_scoring(method, band_table)}
+    from drills.catalogue import seed_default
+
     with store.write(user, f"init --line {name}") as session:
-        return line_store.add_line(session, name, **fields)
+        line = line_store.add_line(session, name, **fields)
+        seed_default(session, line["id"])  # the default drill catalogue; the line may edit it
+        return line
 
 
 def list_lines(store: Store) -> list[dict[str, Any]]:

@@ -80,7 +80,7 @@ def test_json_outputs_parse_with_stable_keys(run, line_db: str) -> None:
     assert json.loads(run("location", "list", "--json", db=line_db).output) == []
     status = json.loads(run("db", "status", "--json", db=line_db).output)
     assert status["state"] == "current" and status["revision"] == status["head"]
-    audit = json.loads(run("audit", "log", "--json", db=line_db).output)
+    audit = json.loads(run("audit", "log", "--entity", "lines", "--json", db=line_db).output)
     assert audit[0]["action"] == "create" and audit[0]["entity"] == "lines"
     created = json.loads(run("init", "--line", "L2", "--json", db=line_db).output)
     assert created["name"] == "L2"

@@ -79,7 +79,7 @@ def test_control_add_and_weak_controls_finding(run, org_db) -> None:
 
 def test_accept_requires_the_approval_level(run, org_db) -> None:
     add(run, org_db, "--score", "L=6,E=6,C=15", "--residual", "L=6,E=6,C=15",
-        "--control", "engineering: x", "--drill", "EM-X", "--owner-unit", "CT-KY",
+        "--control", "engineering: x", "--drill", "EM-PSD-FAILURE", "--owner-unit", "CT-KY",
         "--owner", "900010")
     run("hazard", "accept", "H-0001", "--by", "900020", db=org_db)  # a division head
     codes = [f["code"] for f in json.loads(run("hazard", "check", "--json", db=org_db).output)]

@@ -94,6 +94,12 @@ def test_demo_builds_a_realistic_line_deterministically(tmp_path: Path) -> None:
     assert {"hazard.weak-controls", "hazard.residual-lowered-without-control",
             "hazard.major-without-drill", "hazard.acceptance-missing"} <= {f["code"] for f in findings}
     assert len(findings) < len(hazards) / 3  # a register under control, with some gaps
+    runs = json.loads(readiness("--db", str(db), "drill", "runs", "--json", cwd=tmp_path).stdout)
+    outcomes = {r["outcome"] for r in runs}
+    assert len(runs) >= 17 and {"pass", "pass-with-findings", "fail", "void"} <= outcomes
+    coverage = json.loads(readiness("--db", str(db), "drill", "coverage", "--json",
+                                    cwd=tmp_path).stdout)["summary"]
+    assert coverage["must_do"] >= 17 and 0 < coverage["must_do_passed"] < coverage["must_do"]
     refused = readiness("demo", "--out", "d", cwd=tmp_path, check=False)
     assert refused.returncode == 1 and refused.stderr.startswith("Error: ")
     readiness("demo", "--out", "d", "--force", cwd=tmp_path)
@@ -114,6 +120,7 @@ def snapshot(db: Path) -> dict[str, object]:
             "letters": con.execute("SELECT signer, countersigner, signed_on, valid_until FROM "
                                    "responsibility_letters ORDER BY signer").fetchall(),
             "levels": sorted(r[0] for r in con.execute("SELECT DISTINCT level FROM org_units")),
+            "runs": con.execute("SELECT code, run_on FROM drill_runs ORDER BY code").fetchall(),
             "hazards": con.execute("SELECT h.code, h.description, h.owner, e.factors, "
                                    "e.residual_factors FROM hazards h JOIN hazard_evaluations e "
                                    "ON e.hazard_id = h.id ORDER BY h.code").fetchall(),

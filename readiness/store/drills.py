@@ -1,14 +1,176 @@
-"""Store queries for the drill catalogue, plan and runs."""
+"""Store queries and writes for the drill catalogue, plan and runs. Plain dicts in and out."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from readiness.store.schema import DrillScenario
+from readiness.errors import NotFound
+from readiness.store.core import WriteSession, jsonable
+from readiness.store.schema import (
+    CriticalTask, DrillRun, DrillScenario, Location, PlannedDrill, TaskEvaluation,
+)
+
+SC, CT, RUN, EV, PLAN, LOC = (DrillScenario.__table__, CriticalTask.__table__, DrillRun.__table__,
+                              TaskEvaluation.__table__, PlannedDrill.__table__, Location.__table__)
 
 
 def scenario_codes(session: Session, line_id: int) -> set[str]:
     """The IDs of the line's drill scenarios (empty until a catalogue is loaded)."""
-    return set(session.execute(select(DrillScenario.code).where(
-        DrillScenario.line_id == line_id)).scalars())
+    return set(session.execute(select(SC.c.code).where(SC.c.line_id == line_id)).scalars())
+
+
+def load_scenarios(session: Session, line_id: int) -> list[dict[str, Any]]:
+    """The line's catalogue in the data file's shape, each with its critical tasks."""
+    tasks: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for t in session.execute(select(CT).join(SC, SC.c.id == CT.c.scenario_id)
+                             .where(SC.c.line_id == line_id).order_by(CT.c.seq)).mappings():
+        tasks[t["scenario_id"]].append({"id": t["code"], "name_zh": t["name_zh"],
+                                        "name_en": t["name_en"],
+                                        "time_standard_min": t["time_standard_min"],
+                                        "row_id": t["id"]})
+    result = []
+    for s in session.execute(select(SC).where(SC.c.line_id == line_id).order_by(SC.c.code)).mappings():
+        result.append({"id": s["code"], "name_zh": s["name_zh"], "name_en": s["name_en"],
+                       "category": s["category"], "tier": s["tier"], "forms": s["forms"],
+                       "venue": s["venue"], "unit_kinds": s["unit_kinds"],
+                       "objectives_zh": s["objectives"], "objectives_en": s["objectives_en"],
+                       "hazard_categories": s["hazard_categories"],
+                       "importance": s["importance"], "likelihood": s["likelihood"],
+                       "report_required": bool(s["report_required"]),
+                       "fao_only": bool(s["fao_only"]), "source": s["source"],
+                       "pinned": s["pinned"], "critical_tasks": tasks.get(s["id"], []),
+                       "row_id": s["id"]})
+    return result
+
+
+def _scenario_row(line_id: int, s: dict[str, Any]) -> dict[str, Any]:
+    return {"line_id": line_id, "code": s["id"], "name_zh": s["name_zh"], "name_en": s["name_en"],
+            "category": s["category"], "tier": s["tier"], "forms": list(s["forms"]),
+            "venue": s["venue"], "unit_kinds": list(s.get("unit_kinds", [])),
+            "objectives": s.get("objectives_zh"), "objectives_en": s.get("objectives_en"),
+            "hazard_categories": list(s.get("hazard_categories", [])),
+            "importance": s["importance"], "likelihood": s["likelihood"],
+            "report_required": bool(s.get("report_required", True)),
+            "fao_only": bool(s.get("fao_only", False)), "source": s.get("source"),
+            "pinned": s.get("pinned")}
+
+
+def upsert_scenarios(session: WriteSession, line_id: int,
+                     scenarios: list[dict[str, Any]]) -> dict[str, int]:
+    """Add new scenarios and update changed ones (tasks matched by ID); audited."""
+    counts = session.upsert_rows(DrillScenario, {"line_id": line_id}, "code",
+                                 [{k: v for k, v in _scenario_row(line_id, s).items()
+                                   if k != "line_id" and (k != "pinned" or "pinned" in s)}
+                                  for s in scenarios])
+    ids = dict(session.execute(select(SC.c.code, SC.c.id).where(SC.c.line_id == line_id)).all())
+    for s in scenarios:
+        session.upsert_rows(CriticalTask, {"scenario_id": ids[s["id"]]}, "code", [
+            {"code": t["id"], "seq": n, "name_zh": t["name_zh"], "name_en": t["name_en"],
+             "time_standard_min": t.get("time_standard_min")}
+            for n, t in enumerate(s["critical_tasks"], start=1)])
+    return counts
+
+
+def set_pin(session: WriteSession, line_id: int, code: str, value: bool | None) -> None:
+    row = session.execute(select(SC.c.id, SC.c.pinned).where(
+        SC.c.line_id == line_id, SC.c.code == code)).first()
+    if row is None:
+        raise NotFound("drill.scenario_not_found", id=code)
+    if row.pinned != value:
+        session.update_rows(DrillScenario, [(row.id, code, {"pinned": row.pinned},
+                                             {"pinned": value})])
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+def load_runs(session: Session, line_id: int) -> list[dict[str, Any]]:
+    """Every run with its scenario ID, location code and task ratings, oldest first."""
+    locations = dict(session.execute(select(LOC.c.id, LOC.c.code).where(LOC.c.line_id == line_id)).all())
+    scenarios = dict(session.execute(select(SC.c.id, SC.c.code).where(SC.c.line_id == line_id)).all())
+    tasks = dict(session.execute(select(CT.c.id, CT.c.code).join(SC, SC.c.id == CT.c.scenario_id)
+                                 .where(SC.c.line_id == line_id)).all())
+    ratings: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for e in session.execute(select(EV).join(RUN, RUN.c.id == EV.c.run_id)
+                             .where(RUN.c.line_id == line_id).order_by(EV.c.id)).mappings():
+        ratings[e["run_id"]].append({"task": tasks.get(e["task_id"]), "rating": e["rating"],
+                                     "minutes": e["minutes"], "evaluator": e["evaluator"],
+                                     "notes": e["notes"]})
+    runs = []
+    for r in session.execute(select(RUN).where(RUN.c.line_id == line_id)
+                             .order_by(RUN.c.run_on, RUN.c.code)).mappings():
+        runs.append({"id": r["code"], "scenario": scenarios.get(r["scenario_id"]),
+                     "date": jsonable(r["run_on"]), "location": locations.get(r["location_id"]),
+                     "form": r["form"], "commander": r["commander"],
+                     "evaluators": list(r["evaluators"] or []), "units": list(r["units"] or []),
+                     "notes": r["notes"], "tasks": ratings.get(r["id"], [])})
+    return runs
+
+
+def write_runs(session: WriteSession, line_id: int, runs: list[dict[str, Any]]) -> dict[str, int]:
+    """Create or update runs by run ID; a run's task ratings are replaced by the ones given."""
+    scenario_ids = dict(session.execute(select(SC.c.code, SC.c.id).where(SC.c.line_id == line_id)).all())
+    location_ids = dict(session.execute(select(LOC.c.code, LOC.c.id).where(LOC.c.line_id == line_id)).all())
+    rows = [{"code": r["id"], "scenario_id": scenario_ids[r["scenario"]],
+             "run_on": r["date"], "location_id": location_ids.get(r.get("location") or ""),
+             "form": r["form"], "commander": r.get("commander"),
+             "evaluators": list(r.get("evaluators") or []), "units": list(r.get("units") or []),
+             "notes": r.get("notes")} for r in runs]
+    counts = session.upsert_rows(DrillRun, {"line_id": line_id}, "code", rows)
+    run_ids = dict(session.execute(select(RUN.c.code, RUN.c.id).where(RUN.c.line_id == line_id)).all())
+    task_ids = dict(session.execute(select(CT.c.code, CT.c.id)).all())
+    for r in runs:
+        if not r.get("tasks"):
+            continue
+        run_id = run_ids[r["id"]]
+        existing = {e["task_id"]: e for e in session.execute(
+            select(EV).where(EV.c.run_id == run_id)).mappings()}
+        wanted = {task_ids[t["task"]]: t for t in r["tasks"]}
+        new, changes = [], []
+        for task_id, t in wanted.items():
+            values = {"rating": t["rating"], "minutes": t.get("minutes"),
+                      "evaluator": t.get("evaluator"), "notes": t.get("notes")}
+            old = existing.get(task_id)
+            if old is None:
+                new.append({"run_id": run_id, "task_id": task_id, **values})
+                continue
+            diff = {k: v for k, v in values.items() if old[k] != v}
+            if diff:
+                changes.append((old["id"], f"{r['id']}/{t['task']}",
+                                {k: old[k] for k in diff}, diff))
+        session.insert_rows(TaskEvaluation, new, key_field="task_id")
+        session.update_rows(TaskEvaluation, changes)
+        if (new or changes) and counts["unchanged"]:
+            counts["unchanged"] -= 1
+            counts["updated"] += 1
+    return counts
+
+
+# --- plan --------------------------------------------------------------------------------------------
+
+def replace_plan(session: WriteSession, line_id: int, rows: list[dict[str, Any]]) -> int:
+    """Replace the line's saved plan; the old entries stay in the audit trail."""
+    scenario_ids = dict(session.execute(select(SC.c.code, SC.c.id).where(SC.c.line_id == line_id)).all())
+    location_ids = dict(session.execute(select(LOC.c.code, LOC.c.id).where(LOC.c.line_id == line_id)).all())
+    old = [dict(r) for r in session.execute(select(PLAN).where(PLAN.c.line_id == line_id)).mappings()]
+    session.execute(delete(PLAN).where(PLAN.c.line_id == line_id))
+    session.audit_many([("delete", "planned_drills", o["id"], None, o, None) for o in old])
+    session.insert_rows(PlannedDrill, [
+        {"line_id": line_id, "scenario_id": scenario_ids[r["scenario"]],
+         "planned_on": dt.date.fromisoformat(r["date"]) if isinstance(r["date"], str) else r["date"],
+         "location_id": location_ids.get(r.get("location") or "")} for r in rows],
+        key_field="scenario_id")
+    return len(rows)
+
+
+def load_plan(session: Session, line_id: int) -> list[dict[str, Any]]:
+    locations = dict(session.execute(select(LOC.c.id, LOC.c.code).where(LOC.c.line_id == line_id)).all())
+    scenarios = dict(session.execute(select(SC.c.id, SC.c.code).where(SC.c.line_id == line_id)).all())
+    return [{"scenario": scenarios.get(r["scenario_id"]), "date": r["planned_on"].isoformat(),
+             "location": locations.get(r["location_id"])}
+            for r in session.execute(select(PLAN).where(PLAN.c.line_id == line_id)
+                                     .order_by(PLAN.c.planned_on, PLAN.c.id)).mappings()]

@@ -1,0 +1,114 @@
+"""The drill catalogue (drills/data/catalogue.toml) and the must-do selection.
+
+Must-do (source text B §5.3: Xi'an Line 2 chose 17 must-do drills by importance and probability):
+rank by importance × likelihood, ties broken by category (operation, emergency, repair) then ID;
+the top N are must-do; a line may pin or unpin scenarios; every scenario linked to a major hazard
+is must-do.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from readiness import vocab
+from readiness.errors import ReadinessError
+
+DEFAULT_MUST_DO = 17
+CATEGORY_ORDER = tuple(vocab.codes("drill_category"))
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> list[dict[str, Any]]:
+    text = resources.files("drills").joinpath("data", "catalogue.toml").read_text("utf-8")
+    scenarios = tomllib.loads(text)["scenario"]
+    validate(scenarios)
+    return scenarios
+
+
+def validate(scenarios: list[dict[str, Any]]) -> None:
+    """Every coded field from its set, IDs unique, ratings 1–5; raise on the first inconsistency."""
+    seen: set[str] = set()
+    checks = {"category": "drill_category", "tier": "drill_tier", "venue": "drill_venue"}
+    for s in scenarios:
+        where = s.get("id", "?")
+        if where in seen:
+            raise ReadinessError("drill.catalogue_invalid", reason=f"{where} appears twice")
+        seen.add(where)
+        for field, set_name in checks.items():
+            if s.get(field) not in vocab.codes(set_name):
+                raise ReadinessError("drill.catalogue_invalid", reason=f"{where}: {field}")
+        if not set(s.get("forms", [])) <= set(vocab.codes("drill_form")) or not s.get("forms"):
+            raise ReadinessError("drill.catalogue_invalid", reason=f"{where}: forms")
+        for field in ("importance", "likelihood"):
+            if not 1 <= int(s.get(field, 0)) <= 5:
+                raise ReadinessError("drill.catalogue_invalid", reason=f"{where}: {field}")
+        tasks = [t["id"] for t in s.get("critical_tasks", [])]
+        if not tasks or len(set(tasks)) != len(tasks):
+            raise ReadinessError("drill.catalogue_invalid", reason=f"{where}: critical tasks")
+
+
+def rank_key(s: dict[str, Any]) -> tuple[int, int, str]:
+    return (-s["importance"] * s["likelihood"], CATEGORY_ORDER.index(s["category"]), s["id"])
+
+
+def must_do(scenarios: list[dict[str, Any]], count: int = DEFAULT_MUST_DO,
+            major_hazard_drills: set[str] | None = None) -> dict[str, str]:
+    """{scenario ID: why it is must-do} — "rank", "pinned" or "major-hazard"."""
+    ranked = sorted((s for s in scenarios if s.get("pinned") is not False), key=rank_key)
+    chosen = {s["id"]: "rank" for s in ranked[:count]}
+    for s in scenarios:
+        if s.get("pinned") is True:
+            chosen[s["id"]] = "pinned"
+    for scenario_id in sorted(major_hazard_drills or ()):
+        if any(s["id"] == scenario_id for s in scenarios):
+            chosen.setdefault(scenario_id, "major-hazard")
+    return chosen
+
+
+# --- library functions behind `readiness drill catalogue` ---------------------------------------------
+
+def line_catalogue(session: Any, line: Any) -> list[dict[str, Any]]:
+    """The line's scenarios with `must_do` and `must_do_reason` filled in."""
+    from readiness.store.drills import load_scenarios
+    from readiness.store.hazards import load_register
+
+    scenarios = load_scenarios(session, line.id)
+    count = int((line.settings or {}).get("drill_must_do", DEFAULT_MUST_DO))
+    majors = {d for h in load_register(session, line.id) if h["level"] == "major"
+              for d in h["linked_drills"]}
+    applicable = [s for s in scenarios if line.fully_automatic or not s["fao_only"]]
+    chosen = must_do(applicable, count, majors)
+    for s in scenarios:
+        s["must_do"] = s["id"] in chosen
+        s["must_do_reason"] = chosen.get(s["id"])
+        s["applicable"] = s in applicable
+    return sorted(scenarios, key=rank_key)
+
+
+def list_catalogue(store: Any, line: str | None) -> list[dict[str, Any]]:
+    from readiness.store.lines import find_line
+
+    with store.read() as session:
+        return line_catalogue(session, find_line(session, line))
+
+
+def seed_default(session: Any, line_id: int) -> dict[str, int]:
+    """Give a line the default catalogue (new scenarios only; the line's edits are kept)."""
+    from readiness.store.drills import scenario_codes, upsert_scenarios
+
+    existing = scenario_codes(session, line_id)
+    return upsert_scenarios(session, line_id, [s for s in default_catalogue()
+                                               if s["id"] not in existing])
+
+
+def pin(store: Any, line: str | None, scenario: str, value: bool | None,
+        user: str | None = None) -> None:
+    """Pin a scenario as must-do (True), unpin it (False) or let the ranking decide (None)."""
+    from readiness.store.drills import set_pin
+    from readiness.store.lines import find_line
+
+    with store.write(user, f"drill pin {scenario}") as session:
+        set_pin(session, find_line(session, line).id, scenario, value)

@@ -1,0 +1,71 @@
+"""The sample line's drills: the default catalogue, a saved plan from handover to opening, and
+runs for the drills planned before the demo date, rated task by task with a realistic mix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from drills.catalogue import line_catalogue, seed_default
+from drills.plan import plan
+from drills.runs import write_runs
+from readiness.store.drills import replace_plan
+from readiness.store.lines import find_line, list_locations
+
+# Deliberate outcomes, so coverage and the assessment have something to show.
+FAILED = {"EM-SECTION-EVAC": "EM-SECTION-EVAC-T2"}  # a U: the run fails
+MAJOR_CHALLENGES = {"EM-STATION-POWER": "EM-STATION-POWER-T3", "OP-TICKETING": "OP-TICKETING-T2"}
+LATE = {"EM-STATION-FIRE": "EM-STATION-FIRE-T2", "EM-TRAIN-RESCUE": "EM-TRAIN-RESCUE-T4"}
+NOT_YET_RUN = {"EM-SWITCH-INDICATION"}
+EVALUATORS = ["广州中咨 林工", "安全质量部 陈静", "客运中心 刘洋", "调度中心 黄伟"]
+
+
+def build(session: Any, line_id: int, as_of: dt.date) -> dict[str, int]:
+    seed_default(session, line_id)
+    line = find_line(session, None)
+    catalogue = line_catalogue(session, line)
+    locations = list_locations(session, line_id)
+    must = {s["id"]: s["must_do_reason"] for s in catalogue if s["must_do"]}
+    laid = plan(catalogue, locations, line.handover_date,
+                line.planned_opening - dt.timedelta(days=1), handover=line.handover_date,
+                opening=line.planned_opening, must_do=must, fully_automatic=line.fully_automatic)
+    replace_plan(session, line_id, laid["planned"])
+    by_id = {s["id"]: s for s in catalogue}
+    runs = []
+    done = [p for p in laid["planned"] if p["scenario"] != "OP-TIMETABLE"
+            and dt.date.fromisoformat(p["date"]) <= as_of and p["scenario"] not in NOT_YET_RUN]
+    timetable = [p for p in laid["planned"] if p["scenario"] == "OP-TIMETABLE"
+                 and dt.date.fromisoformat(p["date"]) <= as_of]
+    for n, entry in enumerate([*done, *timetable[-1:]], start=1):
+        runs.append(_run(n, entry, by_id[entry["scenario"]]))
+    # A tabletop rehearsal held before the handover: recorded, but it counts for nothing.
+    runs.append(_run(len(runs) + 1, {"scenario": "EM-STATION-FIRE", "date": "2026-08-03",
+                                     "location": "S05", "form": "tabletop",
+                                     "units": by_id["EM-STATION-FIRE"]["unit_kinds"]},
+                     by_id["EM-STATION-FIRE"], rehearsal=True))
+    counts = write_runs(session, line, runs)
+    return {"planned": len(laid["planned"]), "runs": len(runs), "pdca": counts["pdca_opened"]}
+
+
+def _run(n: int, entry: dict[str, Any], scenario: dict[str, Any],
+         rehearsal: bool = False) -> dict[str, Any]:
+    tasks = []
+    for k, task in enumerate(scenario["critical_tasks"]):
+        standard = task.get("time_standard_min")
+        rating = "S" if (n + k) % 13 == 0 else "P"
+        minutes = round(standard * (0.6 + ((n * 3 + k) % 4) / 10), 1) if standard else None
+        if not rehearsal:
+            if FAILED.get(scenario["id"]) == task["id"]:
+                rating = "U"
+            elif MAJOR_CHALLENGES.get(scenario["id"]) == task["id"]:
+                rating = "M"
+            elif LATE.get(scenario["id"]) == task["id"] and standard:
+                rating, minutes = "S", round(standard * 1.5, 1)
+        tasks.append({"task": task["id"], "rating": rating, "minutes": minutes,
+                      "evaluator": EVALUATORS[(n + k) % len(EVALUATORS)],
+                      "notes": "处置流程不熟练，信息报送不及时" if rating in ("M", "U") else None})
+    return {"id": f"R-{n:04d}", "scenario": scenario["id"], "date": dt.date.fromisoformat(entry["date"]),
+            "location": entry.get("location"), "form": entry.get("form", "live"),
+            "commander": "运营分公司总经理 邵浩" if scenario["tier"] != "on-site" else "值班站长",
+            "evaluators": EVALUATORS[:2], "units": list(entry.get("units") or []),
+            "notes": "演练前桌面推演（三权移交前）" if rehearsal else None, "tasks": tasks}
