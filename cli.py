@@ -7,7 +7,6 @@ Heavy libraries (SQLAlchemy, pandas, openpyxl, networkx) are imported inside com
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -61,7 +60,10 @@ def line_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    import orjson  # fast for large listings; imported here so that start-up stays light
+
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str)
+    click.echo(text.decode("utf-8"))
 
 
 def settings() -> Settings:
@@ -986,6 +988,185 @@ def drill_coverage(line: str | None, as_json: bool) -> None:
                  vocab.label("drill_outcome", s["outcome"]) if s["outcome"] else "-"]
                 for s in data["scenarios"]])
     click.echo(t("drill.coverage_summary", **data["summary"]))
+
+
+# --- PDCA ---------------------------------------------------------------------------------------------
+
+@template.command("pdca")
+@click.option("-o", "--output", default="pdca-template.xlsx", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_pdca(output: str, force: bool) -> None:
+    """Template for problems and their rectification (sheet 问题整改 PDCA)."""
+    _write_template("pdca", output, force)
+
+
+@export.command("pdca")
+@click.option("-o", "--output", required=True, help="FILE.xlsx")
+@line_option
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def export_pdca(output: str, line: str | None, force: bool) -> None:
+    """Export every PDCA item (re-importing the file changes nothing)."""
+    from readiness.pdca.excel import export_items
+
+    _refuse_existing(output, force)
+    with open_store() as store:
+        done = export_items(store, line, output)
+    click.echo(t("export.written", rows=done["rows"], path=done["path"]))
+
+
+@cli.group()
+def pdca() -> None:
+    """Problems driven round Plan–Do–Check–Act until they stay fixed (问题整改闭环)."""
+
+
+def _print_item(item: dict[str, Any]) -> None:
+    from readiness import vocab
+
+    click.echo(f"{item['id']}  {item['title']}")
+    click.echo(f"  {vocab.label('pdca_class', item['class'])} · {vocab.label('pdca_kind', item['kind'])}"
+               f" · {vocab.label('pdca_source', item['source'])} {item['source_ref'] or ''}")
+    click.echo(f"  {L('阶段', 'Phase')}: {vocab.label('pdca_phase', item['phase'])} "
+               f"({L('第', 'cycle ')}{item['cycle']}{L('轮', '')})   "
+               f"{L('责任', 'Owner')}: {item['owner_unit'] or '-'} / {item['owner'] or '-'}   "
+               f"{L('计划完成', 'Due')}: {item['due'] or '-'}{' !' if item['overdue'] else ''}")
+    for tr in item.get("transitions", []):
+        click.echo(f"  {tr['on_date']} {tr['username']}: {tr['from_phase'] or '-'} → {tr['to_phase']}")
+
+
+def _item_command(step_name: str, help_text: str, options: list[Any]):
+    def command(item_id: str, line: str | None, on: str | None, as_json: bool,
+                **data: Any) -> None:
+        from readiness.pdca.items import step
+
+        data = {k: v for k, v in data.items() if v is not None}
+        if "due" in data:
+            data["due"] = parse_date("--due", data["due"])
+        if "verified_on" in data:
+            data["verified_on"] = parse_date("--on", data["verified_on"])
+        with open_store() as store:
+            item = step(store, line, item_id, step_name, data, user=settings().user,
+                        on=parse_date("--date", on))
+        if as_json:
+            return emit_json(item)
+        _print_item(item)
+
+    command.__doc__ = help_text
+    for option in reversed([click.argument("item_id"), line_option,
+                            click.option("--date", "on", metavar="YYYY-MM-DD",
+                                         help="When it happened (default today)."),
+                            *options, json_option]):
+        command = option(command)
+    return pdca.command(step_name)(command)
+
+
+_item_command("plan", "PLAN → DO: the root cause, the action, who owns it and by when.", [
+    click.option("--cause", "root_cause"), click.option("--action"),
+    click.option("--owner-unit"), click.option("--owner"),
+    click.option("--due", metavar="YYYY-MM-DD")])
+_item_command("do", "DO → CHECK: what was done, with evidence.", [
+    click.option("--done", "done_note"), click.option("--evidence")])
+_item_command("check", "CHECK → ACT (effective) or a new cycle at PLAN (ineffective).", [
+    click.option("--verifier", help="Staff ID of the verifier: not the owner."),
+    click.option("--verdict", help="effective or ineffective"),
+    click.option("--on", "verified_on", metavar="YYYY-MM-DD", help="Date verified.")])
+_item_command("act", "ACT → CLOSED: the regulation, procedure, training or hazard entry changed.", [
+    click.option("--standardisation")])
+
+
+@pdca.command("open")
+@line_option
+@click.option("--title", required=True)
+@click.option("--class", "item_class", required=True, help="blocking, due-dated or improvement.")
+@click.option("--source", default="other", show_default=True,
+              help="drill, trial-run, inspection, hazard-review, assessment, other.")
+@click.option("--ref", "source_ref", help="The record it came from.")
+@click.option("--kind", default="other", show_default=True,
+              help="staff-operation, equipment-quality, regulation-text, other.")
+@click.option("--description")
+@click.option("--hazard", "hazards", multiple=True, help="Linked hazard ID (repeatable).")
+@click.option("--owner-unit")
+@click.option("--owner")
+@click.option("--due", metavar="YYYY-MM-DD")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Opened on (default today).")
+@json_option
+def pdca_open(line: str | None, item_class: str, due: str | None, on: str | None,
+              as_json: bool, **data: Any) -> None:
+    """Open a problem at PLAN."""
+    from readiness.pdca.items import open_item
+
+    data.update({"class": item_class, "due": parse_date("--due", due)})
+    with open_store() as store:
+        item = open_item(store, line, data, user=settings().user, on=parse_date("--date", on))
+    if as_json:
+        return emit_json(item)
+    _print_item(item)
+
+
+@pdca.command("show")
+@click.argument("item_id")
+@line_option
+@json_option
+def pdca_show(item_id: str, line: str | None, as_json: bool) -> None:
+    """One item with every transition: who moved it, when."""
+    from readiness.pdca.items import show_item
+
+    with open_store() as store:
+        item = show_item(store, line, item_id)
+    if as_json:
+        return emit_json(item)
+    _print_item(item)
+
+
+@pdca.command("list")
+@line_option
+@click.option("--class", "item_class")
+@click.option("--phase")
+@click.option("--owner-unit", help="This unit and every unit below it.")
+@click.option("--kind")
+@click.option("--source")
+@click.option("--overdue", is_flag=True)
+@click.option("--all", "include_closed", is_flag=True, help="Closed items too.")
+@click.option("--as-of", metavar="YYYY-MM-DD")
+@json_option
+def pdca_list(line: str | None, as_of: str | None, as_json: bool, **filters: Any) -> None:
+    """Open items, filtered by class, phase, owner unit (with its subtree), kind or source."""
+    from readiness import vocab
+    from readiness.pdca.items import list_items
+
+    with open_store() as store:
+        items = list_items(store, line, as_of=parse_date("--as-of", as_of), **filters)
+    if as_json:
+        return emit_json(items)
+    show_table([L("编号", "ID"), L("级别", "Class"), L("阶段", "Phase"), L("问题", "Problem"),
+                L("责任单位", "Owner unit"), L("计划完成", "Due"), L("已开天数", "Days open")],
+               [[i["id"], vocab.label("pdca_class", i["class"]),
+                 f"{vocab.label('pdca_phase', i['phase'])}{'' if i['cycle'] == 1 else ' #' + str(i['cycle'])}",
+                 _short(i["title"], 34), i["owner_unit"] or "-",
+                 (i["due"] or "-") + (" !" if i["overdue"] else ""), i["days_open"]]
+                for i in items])
+
+
+@pdca.command("burndown")
+@line_option
+@click.option("--as-of", metavar="YYYY-MM-DD")
+@click.option("--weeks", type=int, default=12, show_default=True)
+@json_option
+def pdca_burndown(line: str | None, as_of: str | None, weeks: int, as_json: bool) -> None:
+    """Open blocking items over time, the closure rate, and when they reach zero."""
+    from readiness.pdca.items import burndown_report
+
+    with open_store() as store:
+        data = burndown_report(store, line, parse_date("--as-of", as_of), weeks)
+    if as_json:
+        return emit_json(data)
+    bd = data["burndown"]
+    for week in data["closure_rate"]:
+        click.echo(f"  {week['week']}  {'█' * week['closed']} {week['closed']}")
+    click.echo(t("pdca.burndown_summary", open=bd["open_blocking"], rate=bd["rate_per_day"],
+                 days=bd["recent_days"], forecast=bd["forecast_zero"] or t("pdca.never"),
+                 overdue=data["overdue"]))
+    if bd["after_opening"]:
+        click.echo(t("pdca.forecast_after_opening", opening=bd["planned_opening"]), err=True)
 
 
 # --- audit -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 from hazards.register import RefData, resolve_hazard, write_hazards
 from readiness.errors import InvalidValue, Problem
 from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
-from readiness.workbook import FORMULA_STARTS
+from readiness.workbook import FORMULA_STARTS, write_sheets
 
 REGISTER = SheetSpec(
     key="register", zh="危险源台帐", en="Hazards",
@@ -210,7 +210,7 @@ def export_register(register: list[dict[str, Any]], path: str | Path) -> Path:
     if path.suffix.lower() == ".csv":
         _write_csv(path, [c.header() for c in REGISTER.columns], rows)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        _write_xlsx(path, [(REGISTER, rows), (CONTROLS, control_rows)])
+        write_sheets(path, [(REGISTER, rows), (CONTROLS, control_rows)])
     else:
         raise InvalidValue("export.bad_suffix", path=str(path))
     return path
@@ -224,49 +224,6 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         for row in rows:
             writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
                              for v in row])
-
-
-def _write_xlsx(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    wb = Workbook(write_only=True)
-    for spec, rows in sheets:
-        ws = wb.create_sheet(spec.zh)
-        for index, col in enumerate(spec.columns):
-            ws.column_dimensions[_letter(index)].width = col.width
-        ws.freeze_panes = "A2"
-        header = []
-        for col in spec.columns:
-            cell = WriteOnlyCell(ws, value=col.header())
-            cell.font = Font(bold=True, color="FFFFFF")
-            cell.fill = PatternFill("solid", fgColor="1F4E79")
-            cell.alignment = Alignment(wrap_text=True)
-            header.append(cell)
-        ws.append(header)
-        for row in rows:
-            ws.append([_safe_cell(ws, v) for v in row])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-
-
-def _safe_cell(ws: Any, value: Any) -> Any:
-    """Text starting like a formula is stored as a string cell, never as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
-    return value
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return str(get_column_letter(index + 1))
 
 
 def export_hazards(store: Any, line: str | None, path: str | Path) -> dict[str, Any]:

@@ -117,8 +117,8 @@ def resolve_hazard(values: dict[str, Any], ref: RefData) -> tuple[dict[str, Any]
     h["factors"] = _factors(values, "", method_code, errors)
     h["residual_factors"] = _factors(values, "residual_", method_code, errors)
     _score(h, values.get("level_given"), errors)
-    h["owner_unit"] = _unit(values.get("owner_unit"), ref, errors)
-    h["owner"] = _person(values.get("owner"), ref, errors)
+    h["owner_unit"] = resolve_unit(values.get("owner_unit"), ref, errors)
+    h["owner"] = resolve_person(values.get("owner"), ref, errors)
     days = values.get("review_days")
     if days is not None and days <= 0:
         errors.append(("review_days", "hazard.bad_review_days", {"value": days}))
@@ -145,7 +145,7 @@ def _score(h: dict[str, Any], level_given: str | None, errors: Errors) -> None:
     h["level_given"] = None if level_given == h["level"] else level_given
 
 
-def _unit(value: Any, ref: RefData, errors: Errors) -> str | None:
+def resolve_unit(value: Any, ref: RefData, errors: Errors) -> str | None:
     if value in (None, ""):
         return None
     unit = ref.units.get(str(value).strip())
@@ -155,7 +155,7 @@ def _unit(value: Any, ref: RefData, errors: Errors) -> str | None:
     return str(unit["code"])
 
 
-def _person(value: Any, ref: RefData, errors: Errors) -> str | None:
+def resolve_person(value: Any, ref: RefData, errors: Errors) -> str | None:
     if value in (None, ""):
         return None
     text = str(value).strip()

@@ -18,6 +18,7 @@ from typing import Any
 from drills import sample as drill_sample
 from hazards import sample as hazard_sample
 from readiness.errors import ReadinessError
+from readiness.pdca import sample as pdca_sample
 from readiness.store.core import Store, WriteSession
 from readiness.store.lines import add_line
 from readiness.store.schema import Location, OrgUnit, Person, ResponsibilityLetter
@@ -53,7 +54,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             counts["hazards"] = hazard_sample.build(session, line["id"], data, DEMO_AS_OF)
             drill_counts = drill_sample.build(session, line["id"], DEMO_AS_OF)
             counts["drill_runs"] = drill_counts["runs"]
-            counts["pdca"] = drill_counts["pdca"]
+            counts["pdca"] = pdca_sample.build(session, line["id"], data, DEMO_AS_OF)
     _remove_sqlite(target)
     os.replace(partial, target)
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": []}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from readiness.i18n import t
+from readiness.vocab import shown
 
 
 class ReadinessError(Exception):
@@ -18,7 +19,7 @@ class ReadinessError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **{k: shown(v, lang) for k, v in self.params.items()})
 
 
 class StoreMissing(ReadinessError):
@@ -59,12 +60,15 @@ class Problem:
             place += f", {self.column}"
         return place
 
+    def reason(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **{k: shown(v, lang) for k, v in self.params.items()})
+
     def message(self, lang: str | None = None) -> str:
-        return f"{self.where()}: {t(self.key, lang, **self.params)}"
+        return f"{self.where()}: {self.reason(lang)}"
 
     def as_dict(self, lang: str | None = None) -> dict[str, object]:
         return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "code": self.key, "message": t(self.key, lang, **self.params)}
+                "code": self.key, "message": self.reason(lang)}
 
 
 class ImportRejected(ReadinessError):

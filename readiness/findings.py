@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from readiness.i18n import t
-from readiness.vocab import label
+from readiness.vocab import shown
 
 
 @dataclass(frozen=True)
@@ -18,19 +18,10 @@ class Finding:
     evidence: Sequence[str] = ()  # IDs of the rows that decided it
 
     def message(self, lang: str | None = None) -> str:
-        params = {k: _shown(v, lang) for k, v in self.params.items()}
+        params = {k: shown(v, lang) for k, v in self.params.items()}
         return t("finding." + self.code, lang, subject=self.subject, **params)
 
     def as_dict(self, lang: str | None = None) -> dict[str, object]:
         return {"code": self.code, "subject": self.subject, "message": self.message(lang),
                 "evidence": list(self.evidence)}
 
-
-def _shown(value: object, lang: str | None) -> object:
-    """(set, code) → its label; (set, [codes]) → labels joined; anything else as it is."""
-    if isinstance(value, tuple):
-        set_name, codes = value
-        if isinstance(codes, list):
-            return ", ".join(label(set_name, c, lang) for c in codes)
-        return label(set_name, codes, lang)
-    return value

@@ -10,12 +10,10 @@ unless the whole file is valid (or `--skip-invalid` drops the bad rows).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import importlib
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ KINDS: dict[str, str] = {
     "org": "readiness.org.excel:ORG_TEMPLATE",
     "drill-runs": "drills.excel:DRILL_RUNS_TEMPLATE",
     "drill-catalogue": "drills.excel:DRILL_CATALOGUE_TEMPLATE",
+    "pdca": "readiness.pdca.excel:PDCA_TEMPLATE",
 }
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
@@ -498,7 +497,7 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
         result = ImportResult(spec.kind, str(path), written=False, dry_run=dry_run)
         session_scope = (store.read() if dry_run else
                          store.write(user, command or f"import {path.name}"))
-        with session_scope as session, _fewer_gc_pauses():
+        with session_scope as session:
             ctx = ImportContext(session, find_line(session, line) if spec.needs_line else None,
                                 user, as_of or dt.date.today())
             counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -541,18 +540,6 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
         result.updated = counts["updated"]
         result.unchanged = counts["unchanged"]
     return result
-
-
-@contextmanager
-def _fewer_gc_pauses() -> Iterator[None]:
-    """A bulk load makes millions of short-lived objects and few cycles; collecting the young
-    generation less often spares repeated scans of a large heap. Restored afterwards."""
-    old = gc.get_threshold()
-    gc.set_threshold(50_000, old[1], old[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def _reading_order(p: Problem) -> tuple[str, int, int, str]:

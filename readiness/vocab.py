@@ -79,3 +79,15 @@ def label(set_name: str, code: str | None, lang: str | None = None) -> str:
 def choices(set_name: str, lang: str | None = None) -> list[str]:
     """Labels in `lang`, in data order: what a drop-down in a workbook offers."""
     return [c.label(lang) for c in codes(set_name).values()]
+
+
+def shown(value: object, lang: str | None = None) -> object:
+    """A message parameter as the reader sees it: (set, code) → its label; (set, [codes]) →
+    labels joined; anything else as it is. Lets errors and findings be raised before the
+    language they are shown in is known."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        set_name, code = value
+        if isinstance(code, list):
+            return ", ".join(label(set_name, c, lang) for c in code)
+        return label(set_name, code, lang)  # type: ignore[arg-type]
+    return value

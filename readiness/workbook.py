@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.importing import EXAMPLE_MARKERS, Column, TemplateKind
+from readiness.importing import EXAMPLE_MARKERS, Column, SheetSpec, TemplateKind
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = "1F4E79"
@@ -95,3 +95,42 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) -> None:
+    """An export workbook: one sheet per spec, bilingual frozen headers, formulas neutralised."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    for spec, rows in sheets:
+        ws = wb.create_sheet(spec.zh)
+        for index, col in enumerate(spec.columns):
+            ws.column_dimensions[get_column_letter(index + 1)].width = col.width
+        ws.freeze_panes = "A2"
+        header = []
+        for col in spec.columns:
+            cell = WriteOnlyCell(ws, value=col.header())
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="1F4E79")
+            cell.alignment = Alignment(wrap_text=True)
+            header.append(cell)
+        ws.append(header)
+        for row in rows:
+            ws.append([_safe_cell(ws, v) for v in row])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+def _safe_cell(ws: Any, value: Any) -> Any:
+    """Text starting like a formula is stored as a string cell, never as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value

@@ -100,6 +100,16 @@ def test_demo_builds_a_realistic_line_deterministically(tmp_path: Path) -> None:
     coverage = json.loads(readiness("--db", str(db), "drill", "coverage", "--json",
                                     cwd=tmp_path).stdout)["summary"]
     assert coverage["must_do"] >= 17 and 0 < coverage["must_do_passed"] < coverage["must_do"]
+    items = json.loads(readiness("--db", str(db), "pdca", "list", "--all", "--as-of",
+                                 "2026-11-23", "--json", cwd=tmp_path).stdout)
+    for key, values in (("source", {"drill", "trial-run", "inspection", "hazard-review",
+                                    "assessment", "other"}),
+                        ("kind", {"staff-operation", "equipment-quality", "regulation-text",
+                                  "other"}),
+                        ("class", {"blocking", "due-dated", "improvement"}),
+                        ("phase", {"PLAN", "DO", "CHECK", "ACT", "CLOSED"})):
+        assert {i[key] for i in items} == values, key
+    assert any(i["overdue"] for i in items) and any(i["cycle"] == 2 for i in items)
     refused = readiness("demo", "--out", "d", cwd=tmp_path, check=False)
     assert refused.returncode == 1 and refused.stderr.startswith("Error: ")
     readiness("demo", "--out", "d", "--force", cwd=tmp_path)
@@ -121,6 +131,8 @@ def snapshot(db: Path) -> dict[str, object]:
                                    "responsibility_letters ORDER BY signer").fetchall(),
             "levels": sorted(r[0] for r in con.execute("SELECT DISTINCT level FROM org_units")),
             "runs": con.execute("SELECT code, run_on FROM drill_runs ORDER BY code").fetchall(),
+            "pdca": con.execute("SELECT code, phase, cycle, due FROM pdca_items ORDER BY code"
+                                ).fetchall(),
             "hazards": con.execute("SELECT h.code, h.description, h.owner, e.factors, "
                                    "e.residual_factors FROM hazards h JOIN hazard_evaluations e "
                                    "ON e.hazard_id = h.id ORDER BY h.code").fetchall(),

@@ -1,0 +1,1 @@
+"""PDCA problem tracking (问题整改闭环): the loop, its views and its workbook."""
