@@ -17,6 +17,7 @@ from typing import Any
 
 from drills import sample as drill_sample
 from hazards import sample as hazard_sample
+from readiness import checklist_sample
 from readiness.errors import ReadinessError
 from readiness.pdca import sample as pdca_sample
 from readiness.store.core import Store, WriteSession
@@ -55,6 +56,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             drill_counts = drill_sample.build(session, line["id"], DEMO_AS_OF)
             counts["drill_runs"] = drill_counts["runs"]
             counts["pdca"] = pdca_sample.build(session, line["id"], data, DEMO_AS_OF)
+            counts["checklist"] = checklist_sample.build(session, line["id"], data, DEMO_AS_OF)
     _remove_sqlite(target)
     os.replace(partial, target)
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": []}

@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     "drill-runs": "drills.excel:DRILL_RUNS_TEMPLATE",
     "drill-catalogue": "drills.excel:DRILL_CATALOGUE_TEMPLATE",
     "pdca": "readiness.pdca.excel:PDCA_TEMPLATE",
+    "checklist": "readiness.checklist_workbook:CHECKLIST_TEMPLATE",
 }
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row

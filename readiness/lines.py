@@ -43,10 +43,12 @@ def init_line(store: Store, name: str, *, opening: dt.date | None = None,
               "phase": _checked_code("phase", "--phase", phase),
               "fully_automatic": profile.endswith("-fao"), **_scoring(method, band_table)}
     from drills.catalogue import seed_default
+    from readiness import checklist
 
     with store.write(user, f"init --line {name}") as session:
         line = line_store.add_line(session, name, **fields)
         seed_default(session, line["id"])  # the default drill catalogue; the line may edit it
+        checklist.seed_default(session, line["id"])  # and the opening safety points
         return line
 
 

@@ -373,6 +373,8 @@ class ChecklistItem(Base):
     phase: Mapped[str] = mapped_column(String(40))
     aspect: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(60))
     owner_kind: Mapped[str | None] = mapped_column(String(60))
     evidence_kind: Mapped[str | None] = mapped_column(String(40))
     blocking: Mapped[bool] = mapped_column(Boolean, default=True)

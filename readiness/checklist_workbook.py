@@ -1,0 +1,94 @@
+"""The checklist workbook (readiness template checklist): sheet 安全要点 or Checklist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hazards.register import RefData, resolve_person, resolve_unit
+from readiness.checklist import status_errors
+from readiness.errors import Problem
+from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.store import checklist as checklist_store
+
+SHEET = SheetSpec(
+    key="checklist", zh="安全要点", en="Checklist", synonyms=("开通运营安全要点", "检查表"),
+    columns=(
+        Column("code", "编号", "ID", required=True, example="CL-HO-01", width=12),
+        Column("phase", "阶段", "Phase", "code:phase", example="handover"),
+        Column("aspect", "方面", "Aspect", "code:checklist_aspect", example="handover-safety"),
+        Column("text", "内容", "Item", example="三权移交完成并签署移交书", width=50),
+        Column("owner_unit", "责任单位", "Owner unit", example="HQ"),
+        Column("owner", "责任人", "Owner", example="900003"),
+        Column("due", "计划完成日期", "Due", "date", example="2026-08-10"),
+        Column("status", "状态", "Status", "code:checklist_status", example="verified"),
+        Column("evidence_ref", "证据", "Evidence", example="运营〔2026〕88号", width=24),
+        Column("verifier", "验证人", "Verifier", example="900002"),
+        Column("verified_on", "验证日期", "Verified on", "date", example="2026-08-12"),
+        Column("note", "说明", "Note", width=30, note_zh="不适用时填写理由",
+               note_en="the reason, when not applicable"),
+    ),
+)
+
+UPDATABLE = ("owner_unit", "owner", "due", "status", "evidence_ref", "verifier", "verified_on",
+             "note")
+
+
+def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
+    sheet = sheets["checklist"]
+    if "items" not in ctx.state:
+        ctx.state["items"] = {i["id"]: i for i in checklist_store.load_items(ctx.session, ctx.line.id)}
+        ctx.state["ref"] = RefData.load(ctx.session, ctx.line)
+    problems: list[Problem] = []
+    for row in sheet.rows:
+        values = row.values
+        errors: list[tuple[str, str, dict[str, Any]]] = []
+        values["owner_unit"] = resolve_unit(values.get("owner_unit"), ctx.state["ref"], errors)
+        values["owner"] = resolve_person(values.get("owner"), ctx.state["ref"], errors)
+        values["verifier"] = resolve_person(values.get("verifier"), ctx.state["ref"], errors)
+        current = ctx.state["items"].get(values["code"])
+        if current is None:
+            for field in ("phase", "aspect", "text"):
+                if not values.get(field):
+                    errors.append((field, "checklist.new_needs", {"id": values["code"]}))
+        merged = {**(current or {"code": values["code"], "status": "open"}),
+                  **{k: values[k] for k in UPDATABLE if values.get(k) is not None}}
+        if merged.get("status") == "not-applicable":
+            merged["na_reason"] = merged.get("note")
+        errors += [("status" if f != "verifier" else f, k, p) for f, k, p in status_errors(merged)]
+        for field, key, params in errors:
+            problems.append(sheet.problem(row, field if field in sheet.headers else "status",
+                                          key, **params))
+    return problems
+
+
+def write(session: Any, ctx: ImportContext, sheets: dict[str, SheetData]) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for row in sheets["checklist"].rows:
+        values = row.values
+        current = ctx.state["items"].get(values["code"])
+        changes = {k: values[k] for k in UPDATABLE if values.get(k) is not None}
+        if changes.get("status") == "not-applicable":
+            changes["na_reason"] = changes.get("note")
+        if current is None:
+            checklist_store.insert_items(session, ctx.line.id, [{
+                "code": values["code"], "phase": values["phase"], "aspect": values["aspect"],
+                "text": values["text"], "source": "line", "blocking": True,
+                "evidence_kind": "document", "status": "open", **changes}])
+            counts["created"] += 1
+        elif checklist_store.update_item(session, current, changes):
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    return counts
+
+
+CHECKLIST_TEMPLATE = TemplateKind(
+    kind="checklist", title_zh="开通运营安全要点", title_en="Opening safety points",
+    sheets=(SHEET,), check=check, write=write,
+    instructions_zh=("每行一个安全要点：已有编号则更新责任人、计划日期、状态、证据与验证；新编号需填写阶段、方面与内容。",
+                     "状态为“已验证”需证据、验证人（不得为责任人）与验证日期；“不适用”需在说明中写明理由。"),
+    instructions_en=("One safety point per row: a known ID updates its owner, due date, status, "
+                     "evidence and verification; a new ID needs a phase, aspect and item text.",
+                     "Verified needs evidence, a verifier who is not the owner and a date; not "
+                     "applicable needs the reason in the note."),
+)
