@@ -1376,6 +1376,126 @@ def phase_advance(line: str | None, override: bool, reason: str | None, as_json:
     _print_phase(data, as_json)
 
 
+# --- trial run, assessment and sign-off ------------------------------------------------------------
+
+@template.command("trial-run")
+@click.option("-o", "--output", default="trial-run-template.xlsx", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def template_trial_run(output: str, force: bool) -> None:
+    """Template for trial-run daily records (sheet 试运行 Trial run)."""
+    _write_template("trial-run", output, force)
+
+
+@cli.group(invoke_without_command=True)
+@line_option
+@click.option("--as-of", metavar="YYYY-MM-DD", help="Assess as of this date (default today).")
+@click.option("--profile", help="Criteria profile (default: the line's).")
+@click.option("--strict", is_flag=True, help="Exit 3 unless the verdict is ready.")
+@click.option("--dry-run", is_flag=True, help="Do not store a snapshot.")
+@json_option
+@click.pass_context
+def assess(ctx: click.Context, line: str | None, as_of: str | None, profile: str | None,
+           strict: bool, dry_run: bool, as_json: bool) -> None:
+    """Assess the line for opening: every criterion, the evidence, and the verdict."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from readiness.assessment.assess import assess as run_assessment
+
+    with open_store() as store:
+        data = run_assessment(store, line, as_of=parse_date("--as-of", as_of), profile=profile,
+                              user=settings().user, lang=get_lang(), save=not dry_run)
+    if as_json:
+        emit_json({k: v for k, v in data.items() if k != "indicators"} | {
+            "indicators": data["indicators"]})
+    else:
+        _print_assessment(data)
+    if strict and data["verdict"] != "ready":
+        ctx.exit(3)
+
+
+def _print_assessment(data: dict[str, Any]) -> None:
+    from readiness import vocab
+
+    mark = {"pass": "✓", "fail": "✗", "not-applicable": "–"}
+    for area in vocab.codes("assessment_area"):
+        score = data["areas"][area]["score"]
+        click.echo(f"{vocab.label('assessment_area', area)}  "
+                   f"{'' if score is None else f'{score:g}%'}")
+        for c in data["criteria"]:
+            if c["area"] == area:
+                kind = L("阻断", "blocking") if c["blocking"] else L("条件", "condition")
+                click.echo(f"  {mark[c['status']]} {c['id']:<18} [{kind}] {c['message']}")
+    click.echo(t("assess.summary", verdict=vocab.label("verdict", data["verdict"]),
+                 snapshot=data.get("snapshot", "-"), profile=data["profile"],
+                 as_of=data["as_of"]))
+
+
+@assess.command("history")
+@line_option
+@click.option("--diff", nargs=2, type=int, metavar="OLD NEW", help="What changed between two snapshots.")
+@json_option
+def assess_history(line: str | None, diff: tuple[int, int] | None, as_json: bool) -> None:
+    """Snapshots over time, their sign-offs (stale when the inputs changed), and differences."""
+    from readiness import vocab
+    from readiness.assessment.assess import history
+
+    with open_store() as store:
+        data = history(store, line, diff or None)
+    if as_json:
+        return emit_json(data)
+    show_table([L("快照", "Snapshot"), L("评估日", "As of"), L("时间", "Taken"),
+                L("标准", "Profile"), L("结论", "Verdict"), L("阻断", "Blocking"),
+                L("条件", "Conditions"), L("签认", "Sign-offs")],
+               [[s["id"], s["as_of"], s["taken_at"], s["profile"], vocab.label("verdict", s["verdict"]),
+                 s["blocking"], s["conditions"],
+                 ", ".join(f"{x['role']} {x['name']}{' ' + L('（已过时）', '(stale)') if x['stale'] else ''}"
+                           for x in s["signoffs"]) or "-"] for s in data["snapshots"]])
+    for change in data.get("diff", []):
+        click.echo(f"  {change['id']}: {change['from']} → {change['to']}  {change['message']}")
+
+
+@cli.command()
+@click.argument("snapshot", type=int)
+@click.option("--role", required=True, help="e.g. 总经理, 安全总监, General manager.")
+@click.option("--name", required=True)
+@click.option("--decision", default="approve", show_default=True, help="approve or reject.")
+@click.option("--note")
+@json_option
+def signoff(snapshot: int, role: str, name: str, decision: str, note: str | None,
+            as_json: bool) -> None:
+    """Record leadership's decision on an assessment snapshot."""
+    from readiness import vocab
+    from readiness.assessment.assess import sign_off
+
+    with open_store() as store:
+        data = sign_off(store, snapshot, role=role, name=name, decision=decision, note=note,
+                        user=settings().user)
+    if as_json:
+        return emit_json(data)
+    click.echo(t("assess.signed", role=role, name=name, snapshot=snapshot,
+                 decision=vocab.label("signoff_decision", data["decision"]),
+                 stale=t("assess.stale") if data["stale"] else ""))
+
+
+@cli.group()
+def profile() -> None:
+    """Criteria profiles: the shipped editions and a line's own."""
+
+
+@profile.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@line_option
+def profile_add(file: str, line: str | None) -> None:
+    """Add the line's own profile (a TOML file that `extends` a shipped one)."""
+    from pathlib import Path
+
+    from readiness.assessment.assess import add_profile
+
+    with open_store() as store:
+        name = add_profile(store, line, Path(file).read_text(encoding="utf-8"), settings().user)
+    click.echo(t("profile.added", name=name))
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 @cli.group()
@@ -1421,8 +1541,12 @@ def demo(out_dir: str, force: bool) -> None:
     from readiness.demo import build_demo
 
     summary = build_demo(out_dir, force=force, user=settings().user)
+    from readiness import vocab
+
     click.echo(t("demo.written", line=summary["line"], db=summary["db"]))
     click.echo(t("demo.summary", **summary["counts"]))
+    click.echo(t("demo.verdict", verdict=vocab.label("verdict", summary["verdict"]),
+                 snapshot=summary["snapshot"]))
     for path in summary.get("reports", []):
         click.echo(f"  {path}")
 

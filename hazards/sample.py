@@ -81,6 +81,12 @@ def _hazard(template: dict[str, Any], place: str, unit: str, owner: str, n: int,
     controls = [{"type": c["type"], "aspect": c["aspect"], "description": c["zh"], "owner": owner,
                  "verification": "现场检查及记录核查", "evidence": f"检查记录 JC-{n:04d}",
                  "verified": n % 11 != 0} for c in template["controls"]]
+    if template.get("finding") == "weak-controls":
+        # Found by the hazard review and fixed before the assessment: an engineering control.
+        controls.append({"type": "engineering", "aspect": "equipment",
+                         "description": "增设区间作业防护报警装置（列车接近自动报警）", "owner": owner,
+                         "verification": "现场试验", "evidence": f"试验记录 SY-{n:04d}",
+                         "verified": True})
     return {
         "code": f"H-{n:04d}", "location": place, "location_id": None,
         "specialty": template["specialty"], "risk_category": template["risk_category"],
@@ -90,7 +96,7 @@ def _hazard(template: dict[str, Any], place: str, unit: str, owner: str, n: int,
         "method": "LEC", "band_table": None, "factors": factors, "score": score, "level": level,
         "level_given": None, "residual_factors": residual, "residual_score": residual_score,
         "residual_level": residual_level,
-        "owner_unit": None if n == 57 else unit, "owner": None if n == 57 else owner,
+        "owner_unit": unit, "owner": owner,
         "review_days": None, "last_review": as_of - dt.timedelta(days=days_ago),
         "status": "controlled", "linked_drills": list(template["drills"]),
         "needs_reevaluation": False, "controls": controls,
@@ -106,15 +112,16 @@ def _accept(session: WriteSession, line_id: int, data: dict[str, Any], as_of: dt
     rows = []
     register = hazard_store.load_register(session, line_id)
     for n, h in enumerate(register, start=1):
-        if n % 23 == 0 or not h["owner_unit"]:
+        gaps = h["level"] != "major"  # major hazards are all accepted properly before opening
+        if gaps and n % 23 == 0 or not h["owner_unit"]:
             continue  # not yet accepted
         unit = h["owner_unit"]
         target = required[h["residual_level"]]
-        if n % 31 != 0:  # every 31st is accepted one level too low
+        if not (gaps and n % 31 == 0):  # every 31st other one is accepted one level too low
             while levels[unit] != target and parents[unit]:
                 unit = parents[unit]
         accepted_on = as_of - dt.timedelta(days=20 + n % 40)
-        valid_until = as_of - dt.timedelta(days=3) if n % 37 == 0 else dt.date(2027, 12, 31)
+        valid_until = as_of - dt.timedelta(days=3) if gaps and n % 37 == 0 else dt.date(2027, 12, 31)
         rows.append((hazard_store.hazard_row_id(session, line_id, h["id"]), {
             "accepted_by": heads[unit], "org_level": levels[unit], "accepted_on": accepted_on,
             "valid_until": valid_until, "snapshot": material_snapshot(h),

@@ -18,6 +18,8 @@ from typing import Any
 from drills import sample as drill_sample
 from hazards import sample as hazard_sample
 from readiness import checklist_sample
+from readiness.assessment import sample as trial_sample
+from readiness.assessment.assess import assess
 from readiness.errors import ReadinessError
 from readiness.pdca import sample as pdca_sample
 from readiness.store.core import Store, WriteSession
@@ -57,9 +59,13 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             counts["drill_runs"] = drill_counts["runs"]
             counts["pdca"] = pdca_sample.build(session, line["id"], data, DEMO_AS_OF)
             counts["checklist"] = checklist_sample.build(session, line["id"], data, DEMO_AS_OF)
+            counts["trial_days"] = trial_sample.build(session, line["id"],
+                                                      data["line"]["trial_run_start"], DEMO_AS_OF)
+        verdict = assess(store, None, as_of=DEMO_AS_OF, user=user or "demo")
     _remove_sqlite(target)
     os.replace(partial, target)
-    return {"line": line["name"], "db": str(target), "counts": counts, "reports": []}
+    return {"line": line["name"], "db": str(target), "counts": counts, "reports": [],
+            "verdict": verdict["verdict"], "snapshot": verdict["snapshot"]}
 
 
 def _line_fields(line: dict[str, Any]) -> dict[str, Any]:
@@ -101,18 +107,21 @@ def _education(index: int) -> dict[str, dt.date | None]:
 def _letters(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Letters signed level by level, unit to parent and person to unit, for the current year.
 
-    Deliberate gaps for the responsibility checks: the last team has no letter with its division,
-    and the first person of every 12th team signed last year's letter only (expired).
+    Deliberate lapses for the responsibility checks: the last team signed with its division only
+    on 10 November, and the first person of every 12th team let last year's letter expire and
+    signed again on 10 November (`readiness org check --as-of 2026-11-01` shows the lapses).
     """
     letters = []
+    late = dt.date(2026, 11, 10)  # lapsed letters renewed, late, before the assessment
     heads = {u["code"]: u["head"] for u in units}
     names = {p["staff_id"]: p["zh"] for p in people}
     teams = [u for u in units if u["level"] == "team"]
     for unit in units:
-        if not unit["parent"] or unit is teams[-1]:
+        if not unit["parent"]:
             continue
         letters.append({"signer": unit["code"], "signer_is_person": False,
-                        "countersigner": unit["parent"], "signed_on": LETTER_YEAR_START,
+                        "countersigner": unit["parent"],
+                        "signed_on": late if unit is teams[-1] else LETTER_YEAR_START,
                         "valid_until": LETTER_YEAR_END,
                         "signatories": f"{names[heads[unit['code']]]} / "
                                        f"{names[heads[unit['parent']]]}"})
@@ -127,6 +136,11 @@ def _letters(units: list[dict[str, Any]], people: list[dict[str, Any]]) -> list[
         letters.append({"signer": person["staff_id"], "signer_is_person": True,
                         "countersigner": unit, "signed_on": signed, "valid_until": until,
                         "signatories": f"{person['zh']} / {names[heads[unit]]}"})
+        if lapsed:
+            letters.append({"signer": person["staff_id"], "signer_is_person": True,
+                            "countersigner": unit, "signed_on": late,
+                            "valid_until": LETTER_YEAR_END,
+                            "signatories": f"{person['zh']} / {names[heads[unit]]}（补签）"})
     return letters
 
 

@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "drill-catalogue": "drills.excel:DRILL_CATALOGUE_TEMPLATE",
     "pdca": "readiness.pdca.excel:PDCA_TEMPLATE",
     "checklist": "readiness.checklist_workbook:CHECKLIST_TEMPLATE",
+    "trial-run": "readiness.assessment.workbook:TRIAL_RUN_TEMPLATE",
 }
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row

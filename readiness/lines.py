@@ -73,10 +73,12 @@ def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
              user: str | None = None) -> dict[str, Any]:
     changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover,
                                **_scoring(method, band_table)}
-    if profile is not None:
-        code = _checked_code("criteria_profile", "--profile", profile)
-        changes.update(profile=code, fully_automatic=str(code).endswith("-fao"))
     with store.write(user, "line set") as session:
+        if profile is not None:
+            custom = (line_store.find_line(session, line).settings or {}).get("profiles", {})
+            code = profile if profile in custom else _checked_code("criteria_profile", "--profile",
+                                                                   profile)
+            changes.update(profile=code, fully_automatic=str(code).endswith("-fao"))
         return line_store.update_line(session, line, **changes)
 
 

@@ -65,6 +65,8 @@ def _drive(session: WriteSession, line_id: int, item: dict[str, Any], n: int, ow
     """Move an item some way round the loop: where it stops depends on n (every phase occurs)."""
     day = dt.date.fromisoformat(str(item["opened_on"]))
     stop = ("PLAN", "DO", "CHECK", "ACT", "CLOSED", "CLOSED", "CLOSED", "DO")[n % 8]
+    if item["class"] == "blocking":
+        stop = "CLOSED"  # nothing that blocks opening is left open at the assessment
     if stop == "PLAN" and n % 16 == 0:
         return  # an untouched item
     due = as_of + dt.timedelta(days=7 + 2 * n)
@@ -81,9 +83,19 @@ def _drive(session: WriteSession, line_id: int, item: dict[str, Any], n: int, ow
         steps += steps[:2] + [("check", {"verifier": verifier, "verified_on": None,
                                          "verdict": "effective"})]
     steps += [("act", {"standardisation": "已纳入《车站作业标准》第 3 版及季度培训计划"})]
-    target = {"PLAN": 1, "DO": 1, "CHECK": 2, "ACT": 3, "CLOSED": len(steps)}[stop]
-    if ineffective and stop != "CLOSED":
-        target = 3 if stop in ("PLAN", "DO") else target  # sits in its second cycle
+    # Take steps until the item stands where it should: at `stop`, and in its second cycle
+    # when its first check was ineffective (a PLAN stop then means the new cycle's PLAN).
+    target = 0
+    phase, cycle = "PLAN", 1
+    flow = {"plan": "DO", "do": "CHECK", "act": "CLOSED"}
+    while target < len(steps) and not (phase == stop and (cycle == 2 or not ineffective)):
+        name, data = steps[target]
+        if name == "check":
+            phase, cycle = (("PLAN", cycle + 1) if data["verdict"] == "ineffective"
+                            else ("ACT", cycle))
+        else:
+            phase = flow[name]
+        target += 1
     taken = steps[:target]
     for k, (name, data) in enumerate(taken):
         # Steps dated back from the demo day, five days apart, never before the item opened.

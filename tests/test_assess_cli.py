@@ -1,0 +1,115 @@
+"""`readiness assess`, snapshots, sign-off and the trial-run workbook, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from workbooks import make_workbook
+
+HEAD = ["日期", "按开通运行图", "计划开行列次", "实际开行列次", "正点列次", "运营里程(列公里)",
+        "5分钟以上延误次数", "站台门动作次数", "站台门故障"]
+KEYS = {"verdict", "profile", "as_of", "areas", "criteria", "blocking", "conditions"}
+
+
+def j(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def trial_book(tmp_path: Path, n: int = 95, start: str = "2026-08-20") -> Path:
+    import datetime as dt
+
+    first = dt.date.fromisoformat(start)
+    rows = [HEAD] + [[(first + dt.timedelta(days=k)).isoformat(), "是" if k >= n - 30 else "否",
+                      300, 300, 298, 12480.0, 0, 172800, 3] for k in range(n)]
+    return make_workbook(tmp_path / "trial.xlsx", {"试运行": rows})
+
+
+def test_trial_run_import_and_impossible_rows(run, org_db, tmp_path) -> None:
+    result = run("import", str(trial_book(tmp_path)), db=org_db)
+    assert result.output.endswith("created 95, updated 0, unchanged 0, rejected 0\n"), result.output
+    bad = make_workbook(tmp_path / "bad.xlsx", {"试运行": [
+        HEAD, ["2026-11-01", "是", 300, 300, 301, 12480, 0, 1000, 0],
+        ["2026-11-02", "是", 300, 290, 280, 12000, -1, 1000, 0],
+        ["2026-11-01", "否", 300, 300, 300, 12480, 0, 1000, 0],
+        ["2026-11-03", "也许", 300, 300, 300, 0, 0, 1000, 0]]})
+    result = run("import", str(bad), db=org_db)
+    assert result.output.splitlines()[:-1] == [
+        "试运行!2, 正点列次 (E): 301 is more than the trains run (300): impossible",
+        "试运行!3, 5分钟以上延误次数 (G): cannot be negative (-1)",
+        "试运行!4, 日期 (A): ID '2026-11-01' repeats row 2",
+        "试运行!5, 按开通运行图 (B): '也许' should be yes or no",
+        "试运行!5, 运营里程(列公里) (F): trains ran that day, so the train-km must be above 0"]
+
+
+def test_assess_json_contract_snapshot_and_verdict(run, org_db, tmp_path) -> None:
+    run("import", str(trial_book(tmp_path)), db=org_db)
+    data = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))
+    assert KEYS <= set(data)
+    assert data["profile"] == "mot-2023" and data["as_of"] == "2026-11-23"
+    criterion = data["criteria"][0]
+    assert {"id", "status", "blocking", "evidence", "message"} <= set(criterion)
+    statuses = {c["id"]: c["status"] for c in data["criteria"]}
+    assert statuses["TR-DURATION"] == "pass" and statuses["TR-CONSECUTIVE"] == "pass"
+    assert statuses["TR-PUNCTUALITY"] == "pass"  # 298/300 = 99.33 %
+    assert data["verdict"] in ("ready", "ready_with_conditions", "not_ready")
+    assert all(c["blocking"] for c in data["criteria"] if c["id"] in
+               {b["id"] for b in data["blocking"]})
+    strict = run("assess", "--as-of", "2026-11-23", "--strict", db=org_db)
+    assert strict.exit_code == (0 if data["verdict"] == "ready" else 3)
+
+
+def test_snapshot_hash_history_diff_and_stale_signoff(run, org_db, tmp_path) -> None:
+    run("import", str(trial_book(tmp_path)), db=org_db)
+    first = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))
+    again = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))
+    assert first["inputs_hash"] == again["inputs_hash"]  # nothing changed in between
+    signed = j(run("signoff", str(again["snapshot"]), "--role", "总经理", "--name", "王建国",
+                   "--json", db=org_db))
+    assert (signed["decision"], signed["stale"]) == ("approve", False)
+    history = j(run("assess", "history", "--json", db=org_db))
+    assert [s["id"] for s in history["snapshots"]] == [again["snapshot"], first["snapshot"]]
+    assert history["snapshots"][0]["signoffs"][0]["stale"] is False
+    # a change to any input: a PDCA item that blocks opening
+    run("pdca", "open", "--title", "新发现问题", "--class", "blocking", db=org_db)
+    history = j(run("assess", "history", "--json", db=org_db))
+    assert history["snapshots"][0]["stale"] is True
+    assert history["snapshots"][0]["signoffs"][0]["stale"] is True
+    third = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))
+    assert third["inputs_hash"] != first["inputs_hash"] and third["verdict"] == "not_ready"
+    diff = j(run("assess", "history", "--diff", str(first["snapshot"]), str(third["snapshot"]),
+                 "--json", db=org_db))["diff"]
+    assert {"id": "PD-BLOCKING", "from": "pass", "to": "fail"} in [
+        {k: d[k] for k in ("id", "from", "to")} for d in diff]
+    late = run("signoff", str(first["snapshot"]), "--role", "安全总监", "--name", "李明", db=org_db)
+    assert "stale" in late.output
+    assert run("signoff", "999", "--role", "x", "--name", "y", db=org_db).output == (
+        "Error: no assessment snapshot 999\n")
+
+
+def test_profile_choice_and_a_lines_own_profile(run, org_db, tmp_path) -> None:
+    rows = [HEAD] + [[f"2026-11-{d:02d}", "是", 1000, 1000, 984, 40000, 0, 100000, 1]
+                     for d in range(1, 23)]
+    run("import", str(make_workbook(tmp_path / "t.xlsx", {"试运行": rows})), db=org_db)
+    by_profile = {}
+    for name in ("mot-2019", "mot-2023"):
+        data = j(run("assess", "--profile", name, "--dry-run", "--as-of", "2026-11-23", "--json",
+                     db=org_db))
+        by_profile[name] = {c["id"]: c["status"] for c in data["criteria"]}
+    assert by_profile["mot-2023"]["TR-PUNCTUALITY"] == "fail"  # 98.4 %
+    assert by_profile["mot-2019"]["TR-PUNCTUALITY"] == "pass"
+    own = tmp_path / "line9.toml"
+    own.write_text('id = "line9"\nextends = "mot-2023"\n\n[[criteria]]\nid = "TR-PUNCTUALITY"\n'
+                   'area = "trial-run"\nrule = "indicator"\nindicator = "punctuality"\nop = ">="\n'
+                   'threshold = 98.0\nblocking = true\n', encoding="utf-8")
+    assert run("profile", "add", str(own), db=org_db).exit_code == 0
+    assert run("line", "set", "--profile", "line9", db=org_db).exit_code == 0
+    data = j(run("assess", "--dry-run", "--as-of", "2026-11-23", "--json", db=org_db))
+    assert data["profile"] == "line9"
+    assert {c["id"]: c["status"] for c in data["criteria"]}["TR-PUNCTUALITY"] == "pass"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\n[[criteria]]\nid = "A"\narea = "nowhere"\nrule = "indicator"\n'
+                   'blocking = true\n', encoding="utf-8")
+    assert run("profile", "add", str(bad), db=org_db).output.startswith(
+        "Error: the criteria profile is invalid: x/A")
