@@ -1496,6 +1496,27 @@ def profile_add(file: str, line: str | None) -> None:
     click.echo(t("profile.added", name=name))
 
 
+# --- reports -----------------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("-o", "--output", required=True, help="FILE.html or FILE.xlsx")
+@line_option
+@click.option("--snapshot", type=int, help="Snapshot ID (default: the latest; one is made if none).")
+@click.option("--template-dir", type=click.Path(file_okay=False),
+              help="Your own templates, searched before the built-in ones.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def report(output: str, line: str | None, snapshot: int | None, template_dir: str | None,
+           force: bool) -> None:
+    """Write the readiness report for opening approval (HTML or Excel)."""
+    from readiness.report import write_report
+
+    _refuse_existing(output, force)
+    with open_store() as store:
+        path = write_report(store, line, output, snapshot=snapshot, lang=get_lang(),
+                            template_dir=template_dir, user=settings().user)
+    click.echo(t("report.written", path=path))
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 @cli.group()
@@ -1540,7 +1561,7 @@ def demo(out_dir: str, force: bool) -> None:
     """Build a realistic sample line in DIR/demo.db, assess it and write its reports."""
     from readiness.demo import build_demo
 
-    summary = build_demo(out_dir, force=force, user=settings().user)
+    summary = build_demo(out_dir, force=force, user=settings().user, lang=get_lang())
     from readiness import vocab
 
     click.echo(t("demo.written", line=summary["line"], db=summary["db"]))

@@ -40,7 +40,7 @@ def sample_line() -> dict[str, Any]:
 
 
 def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
-               user: str | None = None) -> dict[str, Any]:
+               user: str | None = None, lang: str = "zh") -> dict[str, Any]:
     out = Path(out_dir)
     target = out / "demo.db"
     if target.exists() and not force:
@@ -64,7 +64,14 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
         verdict = assess(store, None, as_of=DEMO_AS_OF, user=user or "demo")
     _remove_sqlite(target)
     os.replace(partial, target)
-    return {"line": line["name"], "db": str(target), "counts": counts, "reports": [],
+    from readiness.report import write_report
+
+    reports = []
+    with Store.open(target) as store:
+        for name in ("report.html", "report.xlsx"):
+            reports.append(str(write_report(store, None, out / name, snapshot=verdict["snapshot"],
+                                            lang=lang, user=user or "demo")))
+    return {"line": line["name"], "db": str(target), "counts": counts, "reports": reports,
             "verdict": verdict["verdict"], "snapshot": verdict["snapshot"]}
 
 

@@ -119,12 +119,12 @@ def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) ->
             header.append(cell)
         ws.append(header)
         for row in rows:
-            ws.append([_safe_cell(ws, v) for v in row])
+            ws.append([safe_cell(ws, v) for v in row])
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 
 
-def _safe_cell(ws: Any, value: Any) -> Any:
+def safe_cell(ws: Any, value: Any) -> Any:
     """Text starting like a formula is stored as a string cell, never as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         from openpyxl.cell import WriteOnlyCell

@@ -80,7 +80,8 @@ def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -
                          "evidence_total": outcome["evidence_total"],
                          "message": t(outcome["message_key"], lang,
                                       **{k: vocab.shown(v, lang) for k, v in outcome["params"].items()}),
-                         "conditions": outcome["conditions"]})
+                         "conditions": outcome["conditions"],
+                         **{k: c[k] for k in ("indicator", "op", "threshold", "unit") if k in c}})
     failing = [c for c in criteria if c["status"] == "fail"]
     blocking = [c for c in failing if c["blocking"]]
     conditions = [c for c in failing if not c["blocking"]]

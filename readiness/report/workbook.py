@@ -1,0 +1,250 @@
+"""The readiness workbook: the full data behind the report, for the safety department to filter.
+
+openpyxl in write-only mode (it streams rows, so a network-sized register is written quickly):
+frozen headers, filters, column widths that fit Chinese text, A4 landscape with repeated header
+rows, level colours by conditional formatting, native charts, and text that a spreadsheet would
+run as a formula stored as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from readiness import vocab
+from readiness.tables import display_width
+from readiness.workbook import safe_cell
+
+LEVEL_FILLS = {"major": "C62828", "significant": "EF6C00", "general": "F9A825", "low": "1565C0"}
+
+
+class Sheet:
+    """One sheet: a header row, rows, and the print and view settings every sheet shares."""
+
+    def __init__(self, wb: Any, title: str, header: list[str]) -> None:
+        self.ws = wb.create_sheet(title)
+        self.header = header
+        self.rows: list[list[Any]] = []
+
+    def add(self, row: list[Any]) -> None:
+        self.rows.append(row)
+
+    def write(self, level_columns: tuple[int, ...] = (), lang: str = "zh") -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.formatting.rule import CellIsRule
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        ws = self.ws
+        for index, title in enumerate(self.header):
+            sample = [title, *(str(r[index]) for r in self.rows[:200] if r[index] is not None)]
+            width = max(display_width(line) for s in sample for line in s.split("\n"))
+            ws.column_dimensions[get_column_letter(index + 1)].width = min(60, max(8, width + 2))
+        ws.freeze_panes = "A2"
+        last = get_column_letter(max(1, len(self.header)))
+        ws.auto_filter.ref = f"A1:{last}{max(1, len(self.rows) + 1)}"
+        ws.print_title_rows = "1:1"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = 9  # A4 (openpyxl's Worksheet.PAPERSIZE_A4)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        for column in level_columns if self.rows else ():
+            letter = get_column_letter(column + 1)
+            for code, colour in LEVEL_FILLS.items():
+                ws.conditional_formatting.add(
+                    f"{letter}2:{letter}{len(self.rows) + 1}",
+                    CellIsRule(operator="equal", formula=[f'"{vocab.label("risk_level", code, lang)}"'],
+                               fill=PatternFill("solid", fgColor=colour),
+                               font=Font(color="FFFFFF" if code != "general" else "000000")))
+        head = []
+        for title in self.header:
+            cell = WriteOnlyCell(ws, value=title)
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="263238")
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            head.append(cell)
+        ws.append(head)
+        for row in self.rows:
+            ws.append([safe_cell(ws, v) for v in row])
+
+
+def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
+    from openpyxl import Workbook
+
+    lang = data["lang"]
+    zh = lang == "zh"
+
+    def lab(set_name: str, code: Any) -> str:
+        return vocab.label(set_name, code, lang) if code else ""
+
+    def h(zh_text: str, en_text: str) -> str:
+        return f"{zh_text} {en_text}"
+
+    wb = Workbook(write_only=True)
+    result = data["result"]
+
+    summary = Sheet(wb, "概览" if zh else "Summary", [h("项目", "Item"), h("内容", "Value"),
+                                                     h("说明", "Detail"), h("依据", "Source")])
+    snap = data["snapshot"]
+    for item, value in ((h("线路", "Line"), data["line"]["name"]),
+                        (h("计划开通", "Opening"), data["line"]["opening"]),
+                        (h("评估标准", "Profile"), snap["profile"]),
+                        (h("评估结论", "Verdict"), lab("verdict", snap["verdict"])),
+                        (h("快照", "Snapshot"), f"#{snap['id']} {snap['as_of']} {snap['taken_at']}"),
+                        (h("输入哈希", "Inputs hash"), snap["inputs_hash"]),
+                        (h("已过时", "Stale"), "是 yes" if data["stale"] else "否 no")):
+        summary.add([item, value, None, None])
+    area_first = len(summary.rows) + 2
+    for area, score in result["areas"].items():
+        summary.add([lab("assessment_area", area), score["score"],
+                     f"{score['passed']}/{score['criteria']}", None])
+    area_last = len(summary.rows) + 1
+    for c in result["criteria"]:
+        summary.add([c["id"], lab("criterion_status", c["status"]), c["message"], c.get("clause")])
+    summary.write()
+    _area_chart(summary.ws, area_first, area_last, zh)
+
+    hazards = Sheet(wb, "危险源台帐" if zh else "Hazards", [
+        h("编号", "ID"), h("位置", "Location"), h("专业", "Specialty"), h("风险类别", "Category"),
+        h("危险源描述", "Hazard"), h("评价方法", "Method"), h("固有分值", "Score"),
+        h("固有等级", "Level"), h("残余分值", "Residual score"), h("残余等级", "Residual level"),
+        h("管控措施", "Controls"), h("责任单位", "Owner unit"), h("责任人", "Owner"),
+        h("上次复核", "Last review"), h("状态", "Status"), h("风险接受", "Accepted by")])
+    for x in data["hazards"]["register"]:
+        hazards.add([x["id"], x["location_name"], lab("specialty", x["specialty"]),
+                     lab("risk_category", x["risk_category"]), x["description"], x["method"],
+                     x["score"], lab("risk_level", x["level"]), x["residual_score"],
+                     lab("risk_level", x["residual_level"]),
+                     "\n".join(f"{lab('control_type', c['type'])}：{c['description']}"
+                               for c in x["controls"]),
+                     x["owner_unit"], x["owner"], x["last_review"],
+                     lab("hazard_status", x["status"]),
+                     (x["acceptance"] or {}).get("accepted_by")])
+    hazards.write(level_columns=(7, 9), lang=lang)
+
+    matrix = data["hazards"]["matrix"]
+    _matrix_sheet(wb, matrix, zh)
+
+    drills = Sheet(wb, "演练" if zh else "Drills", [
+        h("类型", "Record"), h("编号", "ID"), h("科目", "Scenario"), h("日期", "Date"),
+        h("地点", "Location"), h("结果/必做", "Outcome / must-do"), h("说明", "Detail")])
+    from drills.outcome import assess_run
+
+    by_id = {s["id"]: s for s in data["drills"]["catalogue"]}
+    handover = data["line"]["handover"]
+    import datetime as dt
+
+    handover_date = dt.date.fromisoformat(handover) if handover else None
+    for run in data["drills"]["runs"]:
+        outcome = assess_run(run, by_id[run["scenario"]], handover_date)
+        drills.add([h("演练记录", "run"), run["id"], run["scenario"], run["date"], run["location"],
+                    lab("drill_outcome", outcome["outcome"]),
+                    "; ".join(f"{p['task']} {p['why']}" for p in outcome["problems"])])
+    for p in data["drills"]["plan"]:
+        drills.add([h("计划", "plan"), None, p["scenario"], p["date"], p["location"],
+                    None, None])
+    drills.write()
+
+    pdca = Sheet(wb, "问题整改" if zh else "PDCA", [
+        h("编号", "ID"), h("问题", "Problem"), h("来源", "Source"), h("类型", "Kind"),
+        h("级别", "Class"), h("阶段", "Phase"), h("轮次", "Cycle"), h("责任单位", "Owner unit"),
+        h("责任人", "Owner"), h("计划完成", "Due"), h("逾期", "Overdue"), h("已开天数", "Days open")])
+    for i in data["pdca"]["items"]:
+        pdca.add([i["code"], i["title"], lab("pdca_source", i["source"]), lab("pdca_kind", i["kind"]),
+                  lab("pdca_class", i["class"]), lab("pdca_phase", i["phase"]), i["cycle"],
+                  i["owner_unit"], i["owner"], i["due"], "是" if i["overdue"] else "",
+                  i["days_open"]])
+    pdca.write()
+
+    org = data["org"]
+    units = Sheet(wb, "责任体系" if zh else "Responsibility", [
+        h("单位", "Unit"), h("名称", "Name"), h("层级", "Level"), h("上级", "Parent"),
+        h("负责人", "Head"), h("责任状", "Letter"), h("有效期至", "Valid until")])
+    for code, unit in sorted(org.units.items()):
+        parent = unit["parent_code"]
+        status, letter = org.letter(code, parent, data["as_of"]) if parent in org.units else ("-", None)
+        units.add([code, unit["name"], lab("org_level", unit["level"]), parent,
+                   unit["head_staff_id"], lab("letter_status", status) if status != "-" else "",
+                   str(letter["valid_until"]) if letter else None])
+    units.write()
+
+    trial = Sheet(wb, "试运行指标" if zh else "Trial run", [
+        h("日期", "Date"), h("按开通运行图", "Opening timetable"), h("兑现率%", "Fulfilment %"),
+        h("正点率%", "Punctuality %"), h("服务可靠度", "Reliability"),
+        h("退出正线故障率", "Withdrawals"), h("车辆故障率", "Vehicle"), h("信号故障率", "Signalling"),
+        h("供电故障率", "Power"), h("站台门故障率", "PSD")])
+    for d in data["trial"]["days"]:
+        trial.add([d["day"], "是" if d["opening_timetable"] else "否",
+                   *(_round(d[k]) for k in ("fulfilment", "punctuality", "service_reliability",
+                                            "withdrawal_rate", "vehicle_failure_rate",
+                                            "signalling_failure_rate", "power_failure_rate",
+                                            "psd_failure_rate"))])
+    trial.write()
+    if data["trial"]["days"]:
+        _trial_chart(trial.ws, len(data["trial"]["days"]), zh)
+
+    checklist = Sheet(wb, "安全要点" if zh else "Checklist", [
+        h("编号", "ID"), h("阶段", "Phase"), h("方面", "Aspect"), h("内容", "Item"),
+        h("阻断开通", "Blocking"), h("状态", "Status"), h("证据", "Evidence"),
+        h("验证人", "Verifier"), h("验证日期", "Verified on")])
+    for x in data["checklist"]["items"]:
+        if x["dropped"]:
+            continue
+        checklist.add([x["id"], lab("phase", x["phase"]), lab("checklist_aspect", x["aspect"]),
+                       x["text"] if zh or not x["text_en"] else x["text_en"],
+                       "是" if x["blocking"] else "", lab("checklist_status", x["status"]),
+                       " ".join(v for v in (x["evidence_ref"], x["evidence_file"],
+                                            x["evidence_sha256"]) if v),
+                       x["verifier"], x["verified_on"]])
+    checklist.write()
+
+    from readiness.report.html import write_atomically
+
+    return write_atomically(path, lambda tmp: wb.save(tmp))
+
+
+def _round(value: Any) -> Any:
+    if value is None or value == float("inf"):
+        return None
+    return round(float(value), 4)
+
+
+def _matrix_sheet(wb: Any, matrix: dict[str, Any], zh: bool) -> None:
+    from hazards.scoring import method
+
+    sheet = Sheet(wb, "风险矩阵" if zh else "Matrix", [f"{matrix['rows']} \\ {matrix['cols']}"])
+    try:
+        scoring = method(matrix["method"])
+        rows, cols = scoring.scales[matrix["rows"]].values, scoring.scales[matrix["cols"]].values
+    except Exception:  # no scored hazards: an empty matrix
+        rows, cols = (), ()
+    sheet.header += [str(c) for c in cols]
+    for r in rows:
+        sheet.add([str(r), *(matrix["cells"].get((r, c), 0) for c in cols)])
+    sheet.write()
+
+
+def _area_chart(ws: Any, first: int, last: int, zh: bool) -> None:
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "各方面得分 %" if zh else "Area scores %"
+    chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=False)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.legend = None
+    chart.height, chart.width = 8, 16
+    ws.add_chart(chart, "F2")
+
+
+def _trial_chart(ws: Any, rows: int, zh: bool) -> None:
+    from openpyxl.chart import LineChart, Reference
+
+    chart = LineChart()
+    chart.title = "正点率与兑现率 %" if zh else "Punctuality and fulfilment %"
+    chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=1, max_row=rows + 1),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=rows + 1))
+    chart.height, chart.width = 9, 22
+    ws.add_chart(chart, "L2")

@@ -1,0 +1,164 @@
+"""Readiness reports: HTML and Excel for the sample line and an empty line, in both languages,
+opened in real clients (headless Chromium, LibreOffice), with hostile text kept as text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import clients
+from readiness.demo import build_demo
+from readiness.report import write_report
+from readiness.store.core import Store
+
+SHEETS_ZH = ["概览", "危险源台帐", "风险矩阵", "演练", "问题整改", "责任体系", "试运行指标", "安全要点"]
+HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
+FORMULAS = ['=HYPERLINK("http://evil.invalid","click")', "=cmd|' /C calc'!A0"]
+
+
+def need(client: str | None) -> None:
+    if client is None:
+        if os.environ.get("READINESS_REQUIRE_CLIENTS") == "1":
+            pytest.fail("a real client is required here but missing")
+        pytest.skip("client not installed")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    build_demo(out)
+    return out
+
+
+def test_demo_writes_both_reports(sample: Path) -> None:
+    html = (sample / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
+    assert "Noto Sans CJK SC" in html and "有条件具备开通条件" in html
+    for forbidden in ("<script", "src=\"http", "href=\"http", "@import", "url("):
+        assert forbidden not in html, forbidden  # self-contained, offline
+    assert load_workbook(sample / "report.xlsx", read_only=True).sheetnames == SHEETS_ZH
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_both_languages_and_the_empty_line(tmp_path: Path, run, lang: str) -> None:
+    db = tmp_path / "empty.db"
+    assert run("init", "--line", "空线路", db=str(db)).exit_code == 0
+    with Store.open(db) as store:
+        html = write_report(store, None, tmp_path / "e.html", lang=lang).read_text("utf-8")
+        xlsx = write_report(store, None, tmp_path / "e.xlsx", lang=lang)
+    assert ("尚无危险源" if lang == "zh" else "No hazards yet") in html
+    assert ("尚无试运行记录" if lang == "zh" else "No trial-run records yet") in html
+    assert ("不具备开通条件" if lang == "zh" else "Not ready") in html
+    sheets = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
+    assert len(sheets) == 8 and len(sheets[list(sheets)[1]]) == 0  # no hazards, header only
+
+
+def test_pandas_reads_every_sheet_with_expected_rows(sample: Path) -> None:
+    with Store.open(sample / "demo.db") as store, store.read() as s:
+        from readiness.store.schema import ChecklistItem, Hazard, OrgUnit, PdcaItem, TrialRunDay
+
+        counts = {m: s.query(m).count() for m in (Hazard, PdcaItem, OrgUnit, TrialRunDay,
+                                                  ChecklistItem)}
+    sheets = pd.read_excel(sample / "report.xlsx", sheet_name=None, engine="openpyxl")
+    assert list(sheets) == SHEETS_ZH
+    assert len(sheets["危险源台帐"]) == counts[Hazard]
+    assert len(sheets["问题整改"]) == counts[PdcaItem]
+    assert len(sheets["责任体系"]) == counts[OrgUnit]
+    assert len(sheets["试运行指标"]) == counts[TrialRunDay]
+    assert len(sheets["安全要点"]) == counts[ChecklistItem]
+    assert sheets["概览"].iloc[3, 1] == "有条件具备开通条件"
+
+
+def test_workbook_layout(sample: Path) -> None:
+    wb = load_workbook(sample / "report.xlsx")
+    ws = wb["危险源台帐"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9
+    assert ws.column_dimensions["E"].width > 20  # hazard descriptions are long Chinese text
+    assert len(ws.conditional_formatting) >= 2
+    assert wb["概览"]._charts and wb["试运行指标"]._charts
+
+
+def hostile_store(tmp_path: Path, run) -> Path:
+    from conftest import seed_line
+
+    db = tmp_path / "h.db"
+    run("init", "--line", "L9", db=str(db))
+    seed_line(str(db))
+    for text in HOSTILE + FORMULAS:
+        result = run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
+                     "equipment", "--description", text, "--score", "L=6,E=6,C=15",
+                     "--residual", "L=1,E=6,C=15", "--control", f"engineering: {text}",
+                     db=str(db))
+        assert result.exit_code == 0, result.output
+    return db
+
+
+def test_hostile_text_stays_text(tmp_path: Path, run) -> None:
+    db = hostile_store(tmp_path, run)
+    with Store.open(db) as store:
+        html = write_report(store, None, tmp_path / "h.html", lang="en").read_text("utf-8")
+        xlsx = write_report(store, None, tmp_path / "h.xlsx", lang="en")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=" in html
+    ws = load_workbook(xlsx)["Hazards"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    for formula in FORMULAS:
+        hits = [c for c in cells if c.value == formula]
+        assert hits and all(c.data_type == "s" for c in hits), formula
+    assert not any(c.data_type == "f" for c in cells)
+
+
+def test_user_template_overrides_a_block(tmp_path: Path, sample: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "report.html").write_text(
+        '{% extends "default:report.html" %}{% block cover_note %}<p id="note">'
+        '本报告仅供内部评审 {{ d.line.name }}</p>{% endblock %}', encoding="utf-8")
+    with Store.open(sample / "demo.db") as store:
+        html = write_report(store, None, tmp_path / "r.html", template_dir=str(folder)).read_text("utf-8")
+    assert '<p id="note">本报告仅供内部评审 9号线一期</p>' in html and "有条件具备开通条件" in html
+    (folder / "report.html").write_text('{% include "../../../etc/passwd" %}', encoding="utf-8")
+    with Store.open(sample / "demo.db") as store, pytest.raises(Exception) as err:
+        write_report(store, None, tmp_path / "x.html", template_dir=str(folder))
+    assert "passwd" in str(err.value) and not (tmp_path / "x.html").exists()
+
+
+def test_chromium_renders_without_errors_and_prints_a4(sample: Path, tmp_path: Path) -> None:
+    need(clients.find_chromium())
+    html = sample / "report.html"
+    assert clients.chromium_console_errors(html) == []
+    png = tmp_path / "shot.png"
+    clients.chromium_screenshot(html, png)
+    assert not clients.png_is_blank(png)
+    pdf = tmp_path / "report.pdf"
+    clients.chromium_pdf(html, pdf)
+    pages = clients.pdf_pages(pdf)
+    assert len(pages) >= 5 and all(clients.is_a4(p) for p in pages)
+
+
+def test_libreoffice_opens_the_workbook(sample: Path, tmp_path: Path) -> None:
+    need(clients.find_soffice())
+    copy = tmp_path / "report.xlsx"
+    shutil.copy(sample / "report.xlsx", copy)
+    pdf = clients.libreoffice_to_pdf(copy, tmp_path)
+    assert pdf.exists() and pdf.stat().st_size > 10_000
+    assert len(clients.pdf_pages(pdf)) >= 3
+
+
+def test_report_command(run, tmp_path: Path, sample: Path) -> None:
+    db = str(sample / "demo.db")
+    out = tmp_path / "r.xlsx"
+    result = run("report", "-o", str(out), "--snapshot", "1", db=db)
+    assert result.exit_code == 0 and out.exists()
+    assert run("report", "-o", str(out), db=db).exit_code == 1  # exists, no --force
+    assert run("report", "-o", str(tmp_path / "r.pdf"), db=db).output == (
+        f"Error: {tmp_path / 'r.pdf'}: write the report as .html or .xlsx\n")
+    assert run("report", "-o", str(tmp_path / "x.html"), "--snapshot", "99", db=db).output == (
+        "Error: no assessment snapshot 99\n")
