@@ -1545,6 +1545,27 @@ def audit_log(entity: str | None, key: str | None, limit: int, as_json: bool) ->
                  _change_text(r["before"], r["after"])] for r in records])
 
 
+@audit.command("verify")
+@json_option
+def audit_verify(as_json: bool) -> None:
+    """Check the hash-chained trail, and every data row against it: tampering is named."""
+    from readiness.store.audit import verify
+
+    with open_store() as store, store.read() as session:
+        problems = verify(session)
+    if as_json:
+        emit_json(problems)
+    else:
+        for p in problems:
+            click.echo(t("audit." + p["kind"], **{k: v for k, v in p.items() if k != "kind"}))
+    if problems:
+        from readiness.errors import ReadinessError
+
+        raise ReadinessError("audit.tampered", count=len(problems))
+    if not as_json:
+        click.echo(t("audit.intact"))
+
+
 def _change_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
     if before and after:
         return "; ".join(f"{k}: {before.get(k)} → {v}" for k, v in after.items())[:100]

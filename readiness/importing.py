@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -35,10 +36,22 @@ KINDS: dict[str, str] = {
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
 EXAMPLE_MARKERS = ("示例", "example")
-MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def _limit(name: str, default: int) -> int:
+    """An import limit: safe by default, raised (or lowered) with an environment variable."""
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+MAX_FILE_BYTES = _limit("READINESS_MAX_IMPORT_MB", 200) * 1024 * 1024
+MAX_ROWS = _limit("READINESS_MAX_IMPORT_ROWS", 1_000_000)
+MAX_CELL_CHARS = _limit("READINESS_MAX_CELL_CHARS", 32_767)  # Excel's own limit for a cell
 # Problems with the file's shape rather than one row: --skip-invalid cannot work around them.
 STRUCTURAL = frozenset({"import.missing_column", "import.duplicate_header", "import.missing_sheet",
-                        "import.no_header", "import.empty"})
+                        "import.no_header", "import.empty", "import.too_many_rows"})
 
 
 @dataclass(frozen=True)
@@ -173,8 +186,9 @@ def _open_workbook(path: Path) -> Any:
     """Open a workbook for a fast, streaming read (calamine, a Rust reader)."""
     if not path.exists():
         raise ReadinessError("import.no_file", path=str(path))
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ReadinessError("import.too_large", path=str(path), limit=MAX_FILE_BYTES // 2**20)
+    if path.stat().st_size > _limit("READINESS_MAX_IMPORT_MB", 200) * 1024 * 1024:
+        raise ReadinessError("import.too_large", path=str(path),
+                             limit=_limit("READINESS_MAX_IMPORT_MB", 200))
     if not zipfile.is_zipfile(path):
         raise ReadinessError("import.not_xlsx", path=str(path))
     from python_calamine import CalamineWorkbook
@@ -241,6 +255,10 @@ class SheetStream:
         for number, values in _chain(self.pending, self.rest, self.rest_starts_at):
             if progress is not None and number % 5000 == 0:
                 progress(number, self.total)
+            if number > MAX_ROWS:
+                problems.append(Problem(data.name, number, None, "import.too_many_rows",
+                                        {"limit": MAX_ROWS}))
+                return
             if all(_blank(v) for v in values):
                 continue
             first = values[first_index] if first_index < len(values) else None
@@ -251,7 +269,10 @@ class SheetStream:
             errored = None
             for key, index, parse in parsers:
                 try:
-                    cells[key] = parse(values[index] if index < len(values) else None)
+                    raw = values[index] if index < len(values) else None
+                    if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
+                        raise CellError("cell.too_long", length=len(raw), limit=MAX_CELL_CHARS)
+                    cells[key] = parse(raw)
                 except CellError as err:
                     problems.append(data.problem(row, key, err.key, **err.params))
                     cells[key] = None

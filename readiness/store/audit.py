@@ -94,3 +94,71 @@ def broken_links(records: list[dict[str, Any]]) -> list[int]:
             broken.append(record["id"])
         prev = record.get("hash") or ""
     return broken
+
+
+def verify_chain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every break in the chain: an edited record, or a link that no longer holds (a record
+    deleted or moved before this one)."""
+    problems = []
+    prev = GENESIS
+    for record in records:
+        if record.get("prev_hash") != prev:
+            problems.append({"kind": "broken-link", "record": record["id"]})
+        elif record.get("hash") != record_hash(record, prev):
+            problems.append({"kind": "edited", "record": record["id"]})
+        prev = record.get("hash") or ""
+    return problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return float(a) == float(b)
+    return canonical(a) == canonical(b)
+
+
+def verify_rows(session: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replay the trail and compare it with every audited table: rows added, changed or deleted
+    behind the toolkit's back, each named by table, ID and column."""
+    from sqlalchemy import MetaData, select
+
+    from readiness.store.core import jsonable
+
+    state: dict[tuple[str, int], dict[str, Any] | None] = {}
+    for r in records:
+        if r["entity_id"] is None:
+            continue
+        key = (r["entity"], r["entity_id"])
+        if r["action"] == "create":
+            state[key] = dict(r["after"] or {})
+        elif r["action"] == "update":
+            state.setdefault(key, {}).update(r["after"] or {})  # type: ignore[union-attr]
+        elif r["action"] == "delete":
+            state[key] = None
+    meta = MetaData()
+    meta.reflect(bind=session.connection())
+    problems: list[dict[str, Any]] = []
+    for name in sorted({entity for entity, _ in state}):
+        if name not in meta.tables:
+            continue
+        table = meta.tables[name]
+        current = {row["id"]: row for row in session.execute(select(table)).mappings()}
+        expected = {i: s for (e, i), s in state.items() if e == name}
+        for row_id, row in current.items():
+            known = expected.get(row_id)
+            if row_id not in expected or known is None:
+                problems.append({"kind": "row-added", "table": name, "id": row_id})
+                continue
+            for column, value in known.items():
+                if column in row and not _same(jsonable(row[column]), value):
+                    problems.append({"kind": "row-changed", "table": name, "id": row_id,
+                                     "column": column})
+        for row_id, known in expected.items():
+            if known is not None and row_id not in current:
+                problems.append({"kind": "row-deleted", "table": name, "id": row_id})
+    return problems
+
+
+def verify(session: Any) -> list[dict[str, Any]]:
+    records = sorted(list_records(session, limit=None), key=lambda r: r["id"])
+    return verify_chain(records) + verify_rows(session, records)

@@ -24,7 +24,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
-    Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, and_, create_engine,
+    Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, and_, bindparam,
+    create_engine,
     event, func, insert, inspect, select, text, true, update,
 )
 from sqlalchemy.engine import make_url
@@ -106,7 +107,7 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, see _on_begin
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA busy_timeout=30000")  # SQLITE_BUSY_TIMEOUT_MS
         cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
 
@@ -114,8 +115,8 @@ def _sqlite_setup(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # Writers take the write lock up front, so two writers queue on busy_timeout instead of
         # deadlocking half-way through (SQLite's deferred BEGIN cannot be upgraded safely).
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        immediate = conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
 
 
 def _json_dumps(value: Any) -> str:
@@ -140,9 +141,12 @@ def _bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> 
         return
     columns = [c for c in table.columns if c.name in rows[0]]
     processors = [c.type._cached_bind_processor(conn.dialect) for c in columns]
-    names = [c.name for c in columns]
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
-           f'VALUES ({", ".join("?" for _ in names)})')
+    # The statement is compiled by SQLAlchemy (quoting included), never assembled from strings.
+    compiled = insert(table).values({c.name: bindparam(c.name) for c in columns}).compile(
+        dialect=conn.dialect)
+    names = list(compiled.positiontup or [c.name for c in columns])
+    processors = [processors[[c.name for c in columns].index(n)] for n in names]
+    sql = str(compiled)
     converted = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
     get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     params = []
