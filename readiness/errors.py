@@ -26,6 +26,10 @@ class StoreMissing(ReadinessError):
     """No store at the given location: run `readiness init` first."""
 
 
+class StoreBusy(ReadinessError):
+    """Another writer held the store for longer than the retries allow."""
+
+
 class StoreVersionError(ReadinessError):
     """The store's schema is older or newer than this code."""
 

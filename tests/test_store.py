@@ -136,3 +136,33 @@ def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(tmp_path: Path) -> N
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_a_busy_store_is_waited_for_then_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    """Another writer holding the lock is waited out; one that holds it too long gives a
+    one-line "busy" error, never a raw "database is locked"."""
+    import sqlite3
+    import threading
+    import time
+
+    import readiness.store.core as core
+
+    db = tmp_path / "busy.db"
+    with Store.create(db) as store:
+        init_line(store, "L9", user="a")
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(1.5, lambda: holder.execute("COMMIT")).start()
+    monkeypatch.setenv("READINESS_SQLITE_BUSY_MS", "300")
+    monkeypatch.setattr(core, "WRITE_RETRY_PAUSES", (0.5, 0.5, 1.0))
+    with Store.open(db) as store:
+        t = time.monotonic()
+        set_line(store, "L9", profile="mot-2019", user="b")  # waits, retries, lands
+        assert time.monotonic() - t >= 1.0
+    holder.execute("BEGIN IMMEDIATE")  # now hold it for good
+    with Store.open(db) as store, pytest.raises(core.StoreBusy) as err:
+        set_line(store, "L9", profile="mot-2023", user="c")
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert "database is locked" not in err.value.message("en")
+    assert "is being written by someone else" in err.value.message("en")

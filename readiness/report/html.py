@@ -147,6 +147,8 @@ def write_atomically(path: str | Path, write: Any) -> Path:
     """Write to a temporary file beside the target, then rename: never a half-written report."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.partial"):  # left by an interrupted run
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)
     try:

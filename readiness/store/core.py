@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import getpass
+import time
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,13 +30,22 @@ from sqlalchemy import (
     event, func, insert, inspect, select, text, true, update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from readiness.errors import StoreMissing, StoreVersionError
+from readiness.errors import StoreBusy, StoreMissing, StoreVersionError
 from readiness.store.audit import GENESIS, canonical, record_hash
 from readiness.store.schema import AuditRecord, Base, RawJSON
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+def _busy_ms() -> int:
+    try:
+        return max(100, int(os.environ.get("READINESS_SQLITE_BUSY_MS", 30_000)))
+    except ValueError:
+        return 30_000
+
+
+SQLITE_BUSY_TIMEOUT_MS = _busy_ms()  # how long a writer waits for another to finish
+WRITE_RETRY_PAUSES = (1.0, 2.0, 4.0)  # seconds between attempts to take the write lock
 
 # The audit table as the writer sees it: before/after arrive as already-serialised JSON text.
 AUDIT_RAW = Table(
@@ -107,7 +117,6 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, see _on_begin
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")  # SQLITE_BUSY_TIMEOUT_MS
         cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
 
@@ -127,7 +136,8 @@ def make_engine(url: str) -> Engine:
     # orjson for JSON columns: registers hold hundreds of thousands of small JSON values.
     options: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, **options)
+        # The driver's timeout is SQLite's busy timeout (PRAGMA busy_timeout reads it back).
+        engine = create_engine(url, connect_args={"timeout": _busy_ms() / 1000}, **options)
         _sqlite_setup(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
@@ -273,17 +283,43 @@ class Store:
         with fewer_gc_pauses(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
+            transaction = self._begin_write(conn)
+            session = WriteSession(bind=conn, user=current_user(user), command=command)
+            try:
+                yield session
+                session.flush()
+            except BaseException:
+                transaction.rollback()
+                raise
+            else:
+                transaction.commit()
+            finally:
+                session.close()
+
+    def _begin_write(self, conn: Connection) -> Any:
+        """Take the write lock, retrying with back-off while another writer holds it; a store
+        still busy after that is a clear error, never a raw "database is locked"."""
+        for attempt, pause in enumerate((*WRITE_RETRY_PAUSES, None)):
+            try:
+                transaction = conn.begin()
                 if not self.is_sqlite:
                     # One writer at a time, as SQLite's BEGIN IMMEDIATE gives: the audit chain's
                     # head and bulk-insert ids stay consistent.
                     conn.execute(text("SELECT pg_advisory_xact_lock(7263540)"))
-                session = WriteSession(bind=conn, user=current_user(user), command=command)
-                try:
-                    yield session
-                    session.flush()
-                finally:
-                    session.close()
+                return transaction
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                conn.rollback()
+                if pause is None:
+                    raise StoreBusy("store.busy", db=self.display_url(),
+                                    waited=int(self.busy_wait_s() * (attempt + 1)
+                                               + sum(WRITE_RETRY_PAUSES))) from None
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def busy_wait_s(self) -> float:
+        return _busy_ms() / 1000 if self.is_sqlite else 0.0
 
 
 class WriteSession(Session):
