@@ -70,15 +70,18 @@ def must_do(scenarios: list[dict[str, Any]], count: int = DEFAULT_MUST_DO,
 
 # --- library functions behind `readiness drill catalogue` ---------------------------------------------
 
-def line_catalogue(session: Any, line: Any) -> list[dict[str, Any]]:
-    """The line's scenarios with `must_do` and `must_do_reason` filled in."""
+def line_catalogue(session: Any, line: Any,
+                   register: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The line's scenarios with `must_do` and `must_do_reason` filled in (`register`: the
+    line's hazards, when the caller has already loaded them)."""
     from readiness.store.drills import load_scenarios
     from readiness.store.hazards import load_register
 
     scenarios = load_scenarios(session, line.id)
     count = int((line.settings or {}).get("drill_must_do", DEFAULT_MUST_DO))
-    majors = {d for h in load_register(session, line.id) if h["level"] == "major"
-              for d in h["linked_drills"]}
+    if register is None:
+        register = load_register(session, line.id)
+    majors = {d for h in register if h["level"] == "major" for d in h["linked_drills"]}
     applicable = [s for s in scenarios if line.fully_automatic or not s["fao_only"]]
     chosen = must_do(applicable, count, majors)
     for s in scenarios:

@@ -65,7 +65,8 @@ class Problem:
         return place
 
     def reason(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **{k: shown(v, lang) for k, v in self.params.items()})
+        return t(self.key, lang, **{k: _one_line(shown(v, lang), 80 if k == "value" else 10_000)
+                                    for k, v in self.params.items()})
 
     def message(self, lang: str | None = None) -> str:
         return f"{self.where()}: {self.reason(lang)}"
@@ -73,6 +74,14 @@ class Problem:
     def as_dict(self, lang: str | None = None) -> dict[str, object]:
         return {"sheet": self.sheet, "row": self.row, "column": self.column,
                 "code": self.key, "message": self.reason(lang)}
+
+
+def _one_line(value: object, limit: int) -> object:
+    """A parameter as a message shows it: one line; a cell's own value not in full if huge."""
+    if not isinstance(value, str):
+        return value
+    text = " ".join(value.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ImportRejected(ReadinessError):

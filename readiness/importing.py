@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import math
 import os
 import re
 import zipfile
@@ -102,6 +103,7 @@ class SheetSpec:
 class Row:
     number: int  # the row number Excel shows
     values: dict[str, Any]
+    errored: set[str] = field(default_factory=set)  # cells that failed to parse (reported)
 
 
 @dataclass
@@ -266,7 +268,7 @@ class SheetStream:
                 continue
             row = Row(number, {})
             cells = row.values
-            errored = None
+            errored = row.errored
             for key, index, parse in parsers:
                 try:
                     raw = values[index] if index < len(values) else None
@@ -276,9 +278,9 @@ class SheetStream:
                 except CellError as err:
                     problems.append(data.problem(row, key, err.key, **err.params))
                     cells[key] = None
-                    errored = (errored or set()) | {key}
+                    errored.add(key)
             for key in required:
-                if cells.get(key) in (None, "", []) and not (errored and key in errored):
+                if cells.get(key) in (None, "", []) and key not in errored:
                     problems.append(data.problem(row, key, "import.required"))
             yield row
 
@@ -400,6 +402,8 @@ def _int(raw: Any) -> int:
     number = _number(raw)
     if number != int(number):
         raise CellError("cell.not_whole", value=_text(raw))
+    if abs(number) > 2**53:  # beyond what a count can be, and what a database integer holds
+        raise CellError("cell.out_of_range", value=_text(raw))
     return int(number)
 
 
@@ -427,12 +431,14 @@ def _text(raw: Any) -> str:
 def _number(raw: Any) -> float:
     if isinstance(raw, bool):
         raise CellError("cell.not_number", value=str(raw))
-    if isinstance(raw, (int, float)):
-        return float(raw)
     try:
-        return float(vocab.normalise(str(raw)).replace(",", ""))
+        number = float(raw) if isinstance(raw, (int, float)) else float(
+            vocab.normalise(str(raw)).replace(",", ""))
     except ValueError:
         raise CellError("cell.not_number", value=_text(raw)) from None
+    if not math.isfinite(number):  # "nan", "inf": text that float() accepts but no count is
+        raise CellError("cell.not_number", value=_text(raw))
+    return number
 
 
 def _date(raw: Any) -> dt.date:

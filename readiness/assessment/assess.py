@@ -37,13 +37,30 @@ from readiness.store.trial import load_days
 AREAS = tuple(vocab.codes("assessment_area"))
 
 
-def gather(session: Any, line: Any, as_of: dt.date) -> tuple[Inputs, str]:
-    """Everything the assessment reads, and the hash of it (for snapshots and stale sign-offs)."""
-    register = load_register(session, line.id)
+def _company(session: Any, as_of: dt.date, shared: dict[str, Any] | None) -> dict[str, Any]:
+    """What every line of the company shares (organisation, its findings and their hash),
+    computed once when several lines are assessed together."""
+    key = ("company", as_of)
+    if shared is not None and key in shared:
+        return shared[key]  # type: ignore[no-any-return]
     index = org_store.org_index(session)
     org = Org(index["units"], index["people"], org_store.letters(session))
-    owned = org_store.owned_items(session)
-    catalogue = line_catalogue(session, line)
+    company = {"org": org, "findings": check_org(org, as_of, org_store.owned_items(session)),
+               "hash": hashlib.sha256(canonical({"units": index["units"], "people": index["people"],
+                                                 "letters": org.letters}).encode()).hexdigest()}
+    if shared is not None:
+        shared[key] = company
+    return company
+
+
+def gather(session: Any, line: Any, as_of: dt.date,
+           shared: dict[str, Any] | None = None) -> tuple[Inputs, str]:
+    """Everything the assessment reads, and the hash of it (for snapshots and stale sign-offs).
+    `shared` lets an assessment of several lines read the company-wide data once."""
+    register = load_register(session, line.id)
+    company = _company(session, as_of, shared)
+    org = company["org"]
+    catalogue = line_catalogue(session, line, register)
     runs = drill_store.load_runs(session, line.id)
     majors = [h for h in register if h["level"] == "major"]
     items = pdca_store.load_items(session, line.id)
@@ -57,11 +74,10 @@ def gather(session: Any, line: Any, as_of: dt.date) -> tuple[Inputs, str]:
                     hazard_findings=check_register(register, ctx),
                     coverage=coverage_of(catalogue, runs, majors, line.handover_date),
                     pdca=[enrich(i, as_of) for i in items],
-                    org_findings=check_org(org, as_of, owned), checklist=checklist,
+                    org_findings=company["findings"], checklist=checklist,
                     phase_changes=changes)
     read = {"line": {k: v for k, v in line_data.items() if k != "created_at"},
-            "as_of": as_of, "hazards": register, "units": index["units"],
-            "people": index["people"], "letters": org.letters, "catalogue": catalogue,
+            "as_of": as_of, "hazards": register, "company": company["hash"], "catalogue": catalogue,
             "runs": runs, "pdca": [{k: v for k, v in i.items() if k != "row_id"} for i in items],
             "days": days, "checklist": [{k: v for k, v in c.items() if k != "row_id"}
                                         for c in checklist], "phase_changes": changes}
@@ -107,21 +123,29 @@ def _brief(c: dict[str, Any]) -> dict[str, Any]:
 
 def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
            profile: str | None = None, user: str | None = None,
-           lang: str | None = None, save: bool = True) -> dict[str, Any]:
-    """Assess the line as of a date; stored as a snapshot (with `save`), returned as plain data."""
+           lang: str | None = None, save: bool = True,
+           shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assess the line as of a date; stored as a snapshot (with `save`), returned as plain data.
+    Pass the same `shared` dict when assessing several lines in a row (see `assess_lines`)."""
     as_of = as_of or dt.date.today()
     with store.read() as session:
         found = find_line(session, line)
         chosen = profile or found.profile
         custom = (found.settings or {}).get("profiles", {})
         loaded = load_profile(chosen, custom)
-        inputs, digest = gather(session, found, as_of)
+        inputs, digest = gather(session, found, as_of, shared)
     data = evaluate(inputs, loaded, lang)
     data.update(line=found.name, profile=chosen, as_of=as_of.isoformat(), inputs_hash=digest)
     if save:
         with store.write(user, f"assess --as-of {as_of}") as session:
             data["snapshot"] = snapshot_store.save(session, found.id, data)
     return data
+
+
+def assess_lines(store: Store, names: list[str], **options: Any) -> list[dict[str, Any]]:
+    """Assess several lines (a network), reading the company-wide data once."""
+    shared: dict[str, Any] = {}
+    return [assess(store, name, shared=shared, **options) for name in names]
 
 
 def current_hash(store: Store, line_id: int, as_of: dt.date) -> str:

@@ -47,7 +47,7 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
     problems = []
     for row in sheet.rows:
         for key in REQUIRED_COUNTS:
-            if row.values.get(key) is None:
+            if row.values.get(key) is None and key not in row.errored:
                 problems.append(sheet.problem(row, key, "import.required"))
         for field, key, params in day_errors(row.values):
             problems.append(sheet.problem(row, field, key, **params))
