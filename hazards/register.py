@@ -14,7 +14,7 @@ from typing import Any
 from hazards.checks import CheckContext, check_register, next_review, snapshot_hash
 from hazards.scoring import method as scoring_method
 from readiness import vocab
-from readiness.errors import InvalidValue, NotFound
+from readiness.errors import InvalidValue, NotFound, coded
 from readiness.findings import Finding
 from readiness.store import hazards as hazard_store
 from readiness.store.core import Store, WriteSession
@@ -328,9 +328,9 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
                  owner: str | None = None, status: str | None = None, overdue: bool = False,
                  as_of: dt.date | None = None) -> list[dict[str, Any]]:
     as_of = as_of or dt.date.today()
-    wanted = {"level": _code("risk_level", "--level", level),
-              "specialty": _code("specialty", "--specialty", specialty),
-              "status": _code("hazard_status", "--status", status)}
+    wanted = {"level": coded("risk_level", "--level", level),
+              "specialty": coded("specialty", "--specialty", specialty),
+              "status": coded("hazard_status", "--status", status)}
     with store.read() as session:
         found = find_line(session, line)
         register = hazard_store.load_register(session, found.id)
@@ -354,16 +354,6 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
             continue
         result.append(h)
     return result
-
-
-def _code(set_name: str, option: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = vocab.parse(set_name, value)
-    if code is None:
-        raise InvalidValue("option.bad_code", option=option, value=value,
-                           allowed=", ".join(vocab.codes(set_name)))
-    return code
 
 
 def show_hazard(store: Store, line: str | None, code: str,
@@ -458,8 +448,8 @@ def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str,
 def add_control(store: Store, line: str | None, code: str, control: dict[str, Any], *,
                 user: str | None = None) -> dict[str, Any]:
     """Add a control measure to a hazard (audited); a changed control set voids an acceptance."""
-    control_type = _code("control_type", "--type", control.get("type"))
-    aspect = _code("control_aspect", "--aspect", control.get("aspect"))
+    control_type = coded("control_type", "--type", control.get("type"))
+    aspect = coded("control_aspect", "--aspect", control.get("aspect"))
     if not control_type or not control.get("description"):
         raise InvalidValue("hazard.control_incomplete")
     with store.write(user, f"hazard control add {code}") as session:
@@ -493,7 +483,7 @@ def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str
             raise NotFound("hazard.not_found", id=code)
         if not current["residual_level"]:
             raise InvalidValue("hazard.accept_unscored", id=code)
-        level = _code("org_level", "--level", org_level)
+        level = coded("org_level", "--level", org_level)
         person = ref.people.get(accepted_by)
         if level is None and person is not None:
             level = ref.units.get(person["unit_code"], {}).get("level")

@@ -46,6 +46,20 @@ class InvalidValue(ReadinessError):
     """A value given on the command line or to a library function is not acceptable."""
 
 
+def coded(set_name: str, option: str, value: str | None, required: bool = False) -> str | None:
+    """The code for a value given on the command line (a code or either label), or a clear
+    error naming the option and what it accepts."""
+    from readiness.vocab import codes, parse
+
+    if value is None and not required:
+        return None
+    code = parse(set_name, value) if value is not None else None
+    if code is None:
+        raise InvalidValue("option.bad_code", option=option, value=value or "",
+                           allowed=", ".join(codes(set_name)))
+    return code
+
+
 @dataclass(frozen=True)
 class Problem:
     """One bad cell or row in an imported file: where it is and why it is wrong."""

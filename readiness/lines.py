@@ -6,19 +6,9 @@ import datetime as dt
 from typing import Any
 
 from readiness import vocab
-from readiness.errors import InvalidValue
+from readiness.errors import coded
 from readiness.store.core import Store
 from readiness.store import lines as line_store
-
-
-def _checked_code(set_name: str, option: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = vocab.parse(set_name, value)
-    if code is None:
-        raise InvalidValue("option.bad_code", option=option, value=value,
-                           allowed=", ".join(vocab.codes(set_name)))
-    return code
 
 
 def _scoring(method: str | None, band_table: str | None) -> dict[str, Any]:
@@ -38,9 +28,9 @@ def init_line(store: Store, name: str, *, opening: dt.date | None = None,
               phase: str | None = None, method: str | None = None,
               band_table: str | None = None, user: str | None = None) -> dict[str, Any]:
     """Add a line to the store (created at the newest schema if new)."""
-    profile = _checked_code("criteria_profile", "--profile", profile) or "mot-2023"
+    profile = coded("criteria_profile", "--profile", profile) or "mot-2023"
     fields = {"planned_opening": opening, "handover_date": handover, "profile": profile,
-              "phase": _checked_code("phase", "--phase", phase),
+              "phase": coded("phase", "--phase", phase),
               "fully_automatic": profile.endswith("-fao"), **_scoring(method, band_table)}
     from drills.catalogue import seed_default
     from readiness import checklist
@@ -76,14 +66,14 @@ def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
     with store.write(user, "line set") as session:
         if profile is not None:
             custom = (line_store.find_line(session, line).settings or {}).get("profiles", {})
-            code = profile if profile in custom else _checked_code("criteria_profile", "--profile",
+            code = profile if profile in custom else coded("criteria_profile", "--profile",
                                                                    profile)
             changes.update(profile=code, fully_automatic=str(code).endswith("-fao"))
         return line_store.update_line(session, line, **changes)
 
 
 def list_locations(store: Store, line: str | None, kind: str | None = None) -> list[dict[str, Any]]:
-    kind_code = _checked_code("location_kind", "--kind", kind)
+    kind_code = coded("location_kind", "--kind", kind)
     with store.read() as session:
         found = line_store.find_line(session, line)
         return line_store.list_locations(session, found.id, kind_code)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from readiness import vocab
-from readiness.errors import InvalidValue
+from readiness.errors import coded
 from readiness.pdca.loop import advance
 from readiness.pdca.views import burndown, closure_rate, counts, enrich
 from readiness.store import pdca as pdca_store
@@ -15,27 +14,14 @@ from readiness.store.hazards import set_needs_reevaluation
 from readiness.store.lines import find_line
 
 
-def _code(set_name: str, option: str, value: str | None, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise InvalidValue("option.bad_code", option=option, value="",
-                               allowed=", ".join(vocab.codes(set_name)))
-        return None
-    code = vocab.parse(set_name, value)
-    if code is None:
-        raise InvalidValue("option.bad_code", option=option, value=value,
-                           allowed=", ".join(vocab.codes(set_name)))
-    return code
-
-
 def open_item(store: Store, line: str | None, data: dict[str, Any], *,
               user: str | None = None, on: dt.date | None = None) -> dict[str, Any]:
     """Open a new item at PLAN, cycle 1."""
     item = {"title": data["title"], "description": data.get("description"),
-            "source": _code("pdca_source", "--source", data.get("source") or "other"),
+            "source": coded("pdca_source", "--source", data.get("source") or "other"),
             "source_ref": data.get("source_ref"),
-            "kind": _code("pdca_kind", "--kind", data.get("kind") or "other"),
-            "item_class": _code("pdca_class", "--class", data.get("class"), required=True),
+            "kind": coded("pdca_kind", "--kind", data.get("kind") or "other"),
+            "item_class": coded("pdca_class", "--class", data.get("class"), required=True),
             "hazards": list(data.get("hazards") or []), "owner_unit": data.get("owner_unit"),
             "owner": data.get("owner"), "due": data.get("due"), "opened_on": on, "code": data.get("id")}
     with store.write(user, "pdca open") as session:
@@ -49,7 +35,7 @@ def step(store: Store, line: str | None, code: str, step_name: str, data: dict[s
     """Complete the item's current phase (plan, do, check or act) and move it on."""
     on = on or dt.date.today()
     if step_name == "check":
-        data["verdict"] = _code("check_verdict", "--verdict", data.get("verdict"))
+        data["verdict"] = coded("check_verdict", "--verdict", data.get("verdict"))
         data.setdefault("verified_on", on)
     with store.write(user, f"pdca {step_name} {code}") as session:
         found = find_line(session, line)
@@ -93,10 +79,10 @@ def list_items(store: Store, line: str | None, *, as_of: dt.date | None = None,
     from readiness.org.accountability import load_org
 
     as_of = as_of or dt.date.today()
-    wanted = {"class": _code("pdca_class", "--class", item_class),
-              "phase": _code("pdca_phase", "--phase", phase),
-              "kind": _code("pdca_kind", "--kind", kind),
-              "source": _code("pdca_source", "--source", source)}
+    wanted = {"class": coded("pdca_class", "--class", item_class),
+              "phase": coded("pdca_phase", "--phase", phase),
+              "kind": coded("pdca_kind", "--kind", kind),
+              "source": coded("pdca_source", "--source", source)}
     with store.read() as session:
         found = find_line(session, line)
         items = pdca_store.load_items(session, found.id)
