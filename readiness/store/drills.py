@@ -122,7 +122,9 @@ def write_runs(session: WriteSession, line_id: int, runs: list[dict[str, Any]]) 
              "notes": r.get("notes")} for r in runs]
     counts = session.upsert_rows(DrillRun, {"line_id": line_id}, "code", rows)
     run_ids = dict(session.execute(select(RUN.c.code, RUN.c.id).where(RUN.c.line_id == line_id)).all())
-    task_ids = dict(session.execute(select(CT.c.code, CT.c.id)).all())
+    # Task codes repeat across lines (each line has its own copy of the catalogue): this line's.
+    task_ids = dict(session.execute(select(CT.c.code, CT.c.id).join(SC, SC.c.id == CT.c.scenario_id)
+                                    .where(SC.c.line_id == line_id)).all())
     for r in runs:
         if not r.get("tasks"):
             continue
