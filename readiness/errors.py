@@ -19,7 +19,9 @@ class ReadinessError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **{k: shown(v, lang) for k, v in self.params.items()})
+        # one line, whatever the parameters hold (sheet names, cell text, reader errors)
+        return t(self.key, lang, **{k: one_line(shown(v, lang), 10_000)
+                                    for k, v in self.params.items()})
 
 
 class StoreMissing(ReadinessError):
@@ -71,15 +73,16 @@ class Problem:
     params: dict[str, object] = field(default_factory=dict)
 
     def where(self) -> str:
-        place = self.sheet
+        # Sheet names and headers are the user's text: a newline in one must not split the line.
+        place = str(one_line(self.sheet, 10_000))
         if self.row is not None:
             place += f"!{self.row}"
         if self.column:
-            place += f", {self.column}"
+            place += f", {one_line(self.column, 10_000)}"
         return place
 
     def reason(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **{k: _one_line(shown(v, lang), 80 if k == "value" else 10_000)
+        return t(self.key, lang, **{k: one_line(shown(v, lang), 80 if k == "value" else 10_000)
                                     for k, v in self.params.items()})
 
     def message(self, lang: str | None = None) -> str:
@@ -90,11 +93,12 @@ class Problem:
                 "code": self.key, "message": self.reason(lang)}
 
 
-def _one_line(value: object, limit: int) -> object:
+def one_line(value: object, limit: int = 10_000) -> object:
     """A parameter as a message shows it: one line; a cell's own value not in full if huge."""
     if not isinstance(value, str):
         return value
-    text = " ".join(value.split())
+    parts = value.splitlines()  # every line break Python knows, not only "\n"
+    text = value if parts == [value] else " ".join(p.strip() for p in parts if p.strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

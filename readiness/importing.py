@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from readiness import vocab
+from readiness import vocab, xlsx_limits
+from readiness.xlsx_limits import limit
 from readiness.errors import ImportRejected, InvalidValue, Problem, ReadinessError
 
 # Template kinds, imported only when used so that the CLI starts fast.
@@ -39,17 +40,8 @@ HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
 EXAMPLE_MARKERS = ("示例", "example")
 
 
-def _limit(name: str, default: int) -> int:
-    """An import limit: safe by default, raised (or lowered) with an environment variable."""
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
-MAX_FILE_BYTES = _limit("READINESS_MAX_IMPORT_MB", 200) * 1024 * 1024
-MAX_ROWS = _limit("READINESS_MAX_IMPORT_ROWS", 1_000_000)
-MAX_CELL_CHARS = _limit("READINESS_MAX_CELL_CHARS", 32_767)  # Excel's own limit for a cell
+MAX_ROWS = limit("READINESS_MAX_IMPORT_ROWS", 1_000_000)
+MAX_CELL_CHARS = limit("READINESS_MAX_CELL_CHARS", 32_767)  # Excel's own limit for a cell
 # Problems with the file's shape rather than one row: --skip-invalid cannot work around them.
 STRUCTURAL = frozenset({"import.missing_column", "import.duplicate_header", "import.missing_sheet",
                         "import.no_header", "import.empty", "import.too_many_rows"})
@@ -184,21 +176,66 @@ def template_kind(kind: str) -> TemplateKind:
 
 # --- reading workbooks -----------------------------------------------------------------------
 
-def _open_workbook(path: Path) -> Any:
-    """Open a workbook for a fast, streaming read (calamine, a Rust reader)."""
-    if not path.exists():
-        raise ReadinessError("import.no_file", path=str(path))
-    if path.stat().st_size > _limit("READINESS_MAX_IMPORT_MB", 200) * 1024 * 1024:
-        raise ReadinessError("import.too_large", path=str(path),
-                             limit=_limit("READINESS_MAX_IMPORT_MB", 200))
-    if not zipfile.is_zipfile(path):
-        raise ReadinessError("import.not_xlsx", path=str(path))
-    from python_calamine import CalamineWorkbook
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # Excel 97–2003, and Office's encrypted packages
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # the reader raises its own kinds for a damaged package
-        raise ReadinessError("import.unreadable", path=str(path), reason=str(exc)[:200]) from exc
+
+def _not_a_zip_reason(path: Path) -> str:
+    """Say what the file is when it is a kind users often send instead of .xlsx."""
+    with path.open("rb") as fh:
+        head = fh.read(256 * 1024)
+    if head.startswith(OLE_MAGIC):
+        return "import.encrypted" if ENCRYPTED_STREAM in head else "import.old_xls"
+    return "import.not_xlsx"
+
+
+class Workbook:
+    """A workbook opened for a fast read (calamine, a Rust reader), each sheet checked against
+    the import limits before calamine loads it (see `xlsx_limits`)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise ReadinessError("import.no_file", path=str(path))
+        if path.stat().st_size > limit("READINESS_MAX_IMPORT_MB", 200) * 1024 * 1024:
+            raise ReadinessError("import.too_large", path=str(path),
+                                 limit=limit("READINESS_MAX_IMPORT_MB", 200))
+        if not zipfile.is_zipfile(path):
+            raise ReadinessError(_not_a_zip_reason(path), path=str(path))
+        from python_calamine import CalamineWorkbook
+
+        self.path = path
+        try:
+            self.zip = zipfile.ZipFile(path)
+            xlsx_limits.check_package(str(path), self.zip)
+            self.parts = xlsx_limits.sheet_parts(self.zip)
+            self.book = CalamineWorkbook.from_path(str(path))
+        except ReadinessError:
+            self.close()
+            raise
+        except Exception as exc:  # zip damage, or calamine's own error kinds for it
+            self.close()
+            raise self.damaged(exc) from exc
+        self.sheet_names: list[str] = list(self.book.sheet_names)
+
+    def damaged(self, exc: BaseException) -> ReadinessError:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return ReadinessError("import.unreadable", path=str(self.path), reason=reason[:200])
+
+    def sheet(self, name: str) -> Any:
+        part = self.parts.get(name)
+        try:
+            if part is not None:
+                xlsx_limits.check_sheet(str(self.path), self.zip, name, part)
+            return self.book.get_sheet_by_name(name)
+        except ReadinessError:
+            raise
+        except Exception as exc:  # zip or XML damage inside the sheet, found when it is read
+            raise self.damaged(exc) from exc
+
+    def close(self) -> None:
+        for handle in (getattr(self, "book", None), getattr(self, "zip", None)):
+            if handle is not None:
+                handle.close()
 
 
 def detect_kind(sheet_names: Iterable[str]) -> str | None:
@@ -293,6 +330,9 @@ def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
                ) -> SheetStream | None:
     """Find the header row of `sheet`; None (with a problem) when the sheet cannot be read."""
     data = SheetData(spec, name)
+    if sheet.end and sheet.end[0] + 1 > MAX_ROWS:  # the last row's number: known before parsing
+        problems.append(Problem(name, None, None, "import.too_many_rows", {"limit": MAX_ROWS}))
+        return None
     # calamine yields rows from row 1 but drops empty leading columns; put them back in the
     # letters so that messages name the column the user sees.
     offset = sheet.start[1] if sheet.start else 0
@@ -492,9 +532,9 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
     from readiness.store.lines import find_line
 
     path = Path(path)
-    wb = _open_workbook(path)
+    wb = Workbook(path)
     try:
-        names = list(wb.sheet_names)
+        names = wb.sheet_names
         kind = kind or detect_kind(names)
         if kind is None:
             raise ReadinessError("import.unknown_template", path=str(path),
@@ -506,7 +546,7 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
         side: dict[str, SheetData] = {}
         for sheet in side_specs:
             match = _find_sheet(names, sheet)
-            stream = open_sheet(wb.get_sheet_by_name(match), sheet, match, problems) if match else None
+            stream = open_sheet(wb.sheet(match), sheet, match, problems) if match else None
             side[sheet.key] = stream.data if stream else SheetData(sheet, sheet.zh)
             if stream:
                 side[sheet.key].rows = list(stream.rows(problems))
@@ -514,7 +554,7 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
         if match is None:
             problems.append(Problem(f"{main_spec.zh} / {main_spec.en}", None, None,
                                     "import.missing_sheet"))
-        main = open_sheet(wb.get_sheet_by_name(match), main_spec, match, problems) if match else None
+        main = open_sheet(wb.sheet(match), main_spec, match, problems) if match else None
         if main is None or any(p.key in STRUCTURAL for p in problems):
             raise ImportRejected(str(path), problems)
         for data in side.values():

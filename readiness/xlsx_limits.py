@@ -1,0 +1,142 @@
+"""What a workbook would cost to read, checked before the reader is given it.
+
+calamine (the Rust reader the importer uses) reads a sheet into one dense grid spanning every
+cell it holds, and the shared strings into memory whole. One stray value typed in XFD1048576
+therefore asks for 17 billion cells (the process aborts), and a 1 MB file can inflate to
+gigabytes. This module streams the zip parts once, with the standard library, and refuses such
+a file with a message saying which sheet and why, before calamine sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import PurePosixPath
+from typing import IO
+
+from defusedxml import ElementTree
+
+from readiness.errors import ReadinessError
+
+CHUNK = 4 * 1024 * 1024
+OVERLAP = 64  # longer than any reference a match needs (`<row r="1048576"`, `<c r="XFD1048576"`)
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+# A cell's own reference decides where calamine puts it (not the row it sits in). ` r="` followed
+# by letters is a cell reference; a row's `r="12"` starts with a digit.
+CELL_ROW = re.compile(rb' r="[A-Z]{1,3}(\d+)"')
+LETTERS = re.compile(rb"[A-Z]+")
+
+
+def _columns_beyond(column: int) -> re.Pattern[bytes]:
+    """Cell references in a column right of `column`: found with one search, not one match
+    a cell, because the widest column is found after a handful of updates."""
+    if column < 26:
+        return re.compile(rb' r="(?:[A-Z]{2,3}|[%c-Z])\d' % (65 + column))
+    return re.compile(rb' r="([A-Z]{2,3})\d')
+
+
+def limit(name: str, default: int) -> int:
+    """An import limit: safe by default, raised (or lowered) with an environment variable."""
+    try:
+        return max(1, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def max_cells() -> int:
+    """The largest sheet area (rows × columns) the importer reads: ~32 bytes a cell in calamine."""
+    return limit("READINESS_MAX_IMPORT_CELLS", 6_000_000)
+
+
+def max_unzipped_bytes() -> int:
+    return limit("READINESS_MAX_UNZIPPED_MB", 500) * 1024 * 1024
+
+
+def column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def check_package(path: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a package whose shared strings would inflate past the limit (read up front)."""
+    for info in zf.infolist():
+        if PurePosixPath(info.filename).name.lower() == "sharedstrings.xml":
+            with zf.open(info) as fh:
+                _read_bounded(path, info.filename, fh)
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the zip (`xl/worksheets/sheet1.xml`), from the workbook's
+    own relationships; {} when the package does not say (calamine then reports the damage)."""
+    try:
+        workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, ValueError, zipfile.BadZipFile, OSError):
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PKG_REL_NS}Relationship")}
+    parts = {}
+    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{REL_NS}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts[sheet.get("name", "")] = str(PurePosixPath(part))
+    return parts
+
+
+def check_sheet(path: str, zf: zipfile.ZipFile, sheet: str, part: str) -> None:
+    """Refuse a sheet whose extent (rows × columns) or unzipped size is past the limits."""
+    try:
+        info = zf.getinfo(part)
+    except KeyError:
+        return  # calamine names the missing part
+    max_row = max_col = 0
+    beyond = _columns_beyond(0)
+    tail = b""
+    with zf.open(info) as fh:
+        for chunk in _chunks(path, part, fh):
+            window = tail + chunk
+            rows = CELL_ROW.findall(window)
+            if rows:
+                max_row = max(max_row, max(map(int, rows)))
+            position = 0
+            while found := beyond.search(window, position):
+                letters = LETTERS.match(window, found.start() + 4)
+                column = column_number(letters.group()) if letters else 0
+                position = found.end()
+                if column > max_col:
+                    max_col = column
+                    beyond = _columns_beyond(max_col)
+            tail = window[-OVERLAP:]
+    cells = max_row * max_col
+    if cells > max_cells():
+        raise ReadinessError("import.sheet_too_big", path=path, sheet=sheet,
+                             extent=f"A1:{column_letters(max_col)}{max_row}",
+                             cells=f"{cells:,}", limit=f"{max_cells():,}")
+
+
+def _chunks(path: str, part: str, fh: IO[bytes]):  # type: ignore[no-untyped-def]
+    total = 0
+    while chunk := fh.read(CHUNK):
+        total += len(chunk)
+        if total > max_unzipped_bytes():
+            raise ReadinessError("import.unzipped_too_large", path=path, part=part,
+                                 limit=max_unzipped_bytes() // (1024 * 1024))
+        yield chunk
+
+
+def _read_bounded(path: str, part: str, fh: IO[bytes]) -> None:
+    for _ in _chunks(path, part, fh):
+        pass
