@@ -663,11 +663,11 @@ def _reason_shape(lines: list[str]) -> str:
     return re.sub(r"“.*?”|'.*?'|\d+", "…", reason)[:40]
 
 
-# --- the tests: one per importer -------------------------------------------------------------
+# --- the test: every importer ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def sandboxes() -> Iterator[dict[str, Sandbox]]:
-    """Per test (per kind) a temporary directory with its own seeded store, made on first use.
+    """Per importer a temporary directory with its own seeded store, made on first use.
     Hypothesis cannot use function-scoped fixtures (tmp_path), so this uses `tempfile`.
 
     Every `Store.open` asks alembic for the head revision, which re-reads and compiles the
@@ -677,8 +677,7 @@ def sandboxes() -> Iterator[dict[str, Sandbox]]:
 
     dirs: list[tempfile.TemporaryDirectory[str]] = []
     patch = pytest.MonkeyPatch()
-    if hasattr(core, "head_revision"):
-        patch.setattr(core, "head_revision", functools.cache(core.head_revision))
+    patch.setattr(core, "head_revision", functools.cache(core.head_revision))
 
     class Lazy(dict):  # type: ignore[type-arg]
         def __missing__(self, kind: str) -> Sandbox:
@@ -695,55 +694,8 @@ def sandboxes() -> Iterator[dict[str, Sandbox]]:
             tmp.cleanup()
 
 
-def test_every_kind_has_a_fuzz_test() -> None:
-    tested = {name.removeprefix("test_fuzz_").replace("_", "-") for name in globals()
-              if name.startswith("test_fuzz_")}
-    assert tested == set(KINDS)
-
-
+@pytest.mark.parametrize("kind", list(KINDS))
 @FUZZ
-@given(case=workbook_cases("line"))
-def test_fuzz_line(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["line"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("hazards"))
-def test_fuzz_hazards(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["hazards"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("org"))
-def test_fuzz_org(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["org"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("drill-runs"))
-def test_fuzz_drill_runs(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["drill-runs"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("drill-catalogue"))
-def test_fuzz_drill_catalogue(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["drill-catalogue"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("pdca"))
-def test_fuzz_pdca(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["pdca"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("checklist"))
-def test_fuzz_checklist(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["checklist"].check(case)
-
-
-@FUZZ
-@given(case=workbook_cases("trial-run"))
-def test_fuzz_trial_run(sandboxes: dict[str, Sandbox], case: Case) -> None:
-    sandboxes["trial-run"].check(case)
+@given(data=st.data())
+def test_fuzz_importer(sandboxes: dict[str, Sandbox], kind: str, data: st.DataObject) -> None:
+    sandboxes[kind].check(data.draw(workbook_cases(kind), label="case"))
