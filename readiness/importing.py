@@ -331,7 +331,7 @@ def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
     """Find the header row of `sheet`; None (with a problem) when the sheet cannot be read."""
     data = SheetData(spec, name)
     if sheet.end and sheet.end[0] + 1 > MAX_ROWS:  # the last row's number: known before parsing
-        problems.append(Problem(name, None, None, "import.too_many_rows", {"limit": MAX_ROWS}))
+        problems.append(Problem(name, MAX_ROWS + 1, None, "import.too_many_rows", {"limit": MAX_ROWS}))
         return None
     # calamine yields rows from row 1 but drops empty leading columns; put them back in the
     # letters so that messages name the column the user sees.

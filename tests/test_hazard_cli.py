@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -37,7 +38,10 @@ def test_add_assigns_ids_scores_and_lists_with_contract_keys(run, org_db) -> Non
     (["--level", "重大"], ["H-0001"]), (["--level", "low"], ["H-0002"]),
     (["--specialty", "vehicle"], ["H-0002"]), (["--location", "龙湖公园站"], ["H-0001"]),
     (["--owner", "CT-KY"], ["H-0001"]), (["--status", "action-needed"], ["H-0002"]),
-    (["--overdue", "--as-of", "2027-01-01"], ["H-0001"])])
+    # reviewed today: the major one (every 30 days) is overdue in 60 days, the low one
+    # (every 365) is not
+    (["--overdue", "--as-of", (dt.date.today() + dt.timedelta(days=60)).isoformat()], ["H-0001"]),
+    (["--overdue", "--as-of", (dt.date.today() + dt.timedelta(days=29)).isoformat()], [])])
 def test_list_filters(run, org_db, filters, expected) -> None:
     add(run, org_db, "--score", "L=6,E=6,C=15", "--residual", "L=6,E=6,C=15",
         "--owner-unit", "CT-KY", "--owner", "900010")

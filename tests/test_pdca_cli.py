@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -73,17 +74,20 @@ def test_refusals_name_what_is_missing(run, org_db) -> None:
 
 
 def test_list_filters_overdue_and_owner_subtree(run, org_db) -> None:
-    a = open_item(run, org_db, "--owner-unit", "TM-KY1-01", "--due", "2026-11-01")["id"]
-    b = open_item(run, org_db, "--owner-unit", "CT-KY", "--due", "2027-01-01")["id"]
-    rows = j(run("pdca", "list", "--as-of", "2026-11-23", "--json", db=org_db))
+    # the items are opened today: dates relative to today keep the test true on any day
+    today = dt.date.today()
+    late, later = (today - dt.timedelta(days=22)).isoformat(), (today + dt.timedelta(days=29)).isoformat()
+    a = open_item(run, org_db, "--owner-unit", "TM-KY1-01", "--due", late)["id"]
+    b = open_item(run, org_db, "--owner-unit", "CT-KY", "--due", later)["id"]
+    rows = j(run("pdca", "list", "--as-of", today.isoformat(), "--json", db=org_db))
     assert [(r["id"], r["overdue"]) for r in rows] == [(a, True), (b, False)]
     assert [r["id"] for r in j(run("pdca", "list", "--owner-unit", "DV-KY1", "--json",
                                    db=org_db))] == [a]
     assert [r["id"] for r in j(run("pdca", "list", "--owner-unit", "CT-KY", "--json",
                                    db=org_db))] == [a, b]
-    assert [r["id"] for r in j(run("pdca", "list", "--overdue", "--as-of", "2026-11-23",
+    assert [r["id"] for r in j(run("pdca", "list", "--overdue", "--as-of", today.isoformat(),
                                    "--json", db=org_db))] == [a]
-    data = j(run("pdca", "burndown", "--as-of", "2026-11-23", "--json", db=org_db))
+    data = j(run("pdca", "burndown", "--as-of", today.isoformat(), "--json", db=org_db))
     assert data["burndown"]["open_blocking"] == 2 and data["burndown"]["forecast_zero"] is None
 
 
