@@ -1392,18 +1392,35 @@ def template_trial_run(output: str, force: bool) -> None:
 @click.option("--profile", help="Criteria profile (default: the line's).")
 @click.option("--strict", is_flag=True, help="Exit 3 unless the verdict is ready.")
 @click.option("--dry-run", is_flag=True, help="Do not store a snapshot.")
+@click.option("--all-lines", is_flag=True,
+              help="Assess every line in the store (a network), one snapshot each.")
 @json_option
 @click.pass_context
 def assess(ctx: click.Context, line: str | None, as_of: str | None, profile: str | None,
-           strict: bool, dry_run: bool, as_json: bool) -> None:
+           strict: bool, dry_run: bool, all_lines: bool, as_json: bool) -> None:
     """Assess the line for opening: every criterion, the evidence, and the verdict."""
     if ctx.invoked_subcommand is not None:
         return
     from readiness.assessment.assess import assess as run_assessment
+    from readiness.assessment.assess import assess_network
 
+    options = {"as_of": parse_date("--as-of", as_of), "profile": profile,
+               "user": settings().user, "lang": get_lang(), "save": not dry_run}
+    if all_lines:
+        if line:
+            raise click.UsageError(L("--all-lines 与 --line 不能同时使用",
+                                     "--all-lines and --line cannot be used together"))
+        with open_store() as store:
+            results = assess_network(store, **options)
+        if as_json:
+            emit_json(results)
+        else:
+            _print_network(results)
+        if strict and any(r["verdict"] != "ready" for r in results):
+            ctx.exit(3)
+        return
     with open_store() as store:
-        data = run_assessment(store, line, as_of=parse_date("--as-of", as_of), profile=profile,
-                              user=settings().user, lang=get_lang(), save=not dry_run)
+        data = run_assessment(store, line, **options)
     if as_json:
         emit_json({k: v for k, v in data.items() if k != "indicators"} | {
             "indicators": data["indicators"]})
@@ -1411,6 +1428,17 @@ def assess(ctx: click.Context, line: str | None, as_of: str | None, profile: str
         _print_assessment(data)
     if strict and data["verdict"] != "ready":
         ctx.exit(3)
+
+
+def _print_network(results: list[dict[str, Any]]) -> None:
+    from readiness import vocab
+
+    show_table([L("线路", "Line"), L("结论", "Verdict"), L("阻断项", "Blocking"),
+                L("条件项", "Conditions"), L("快照", "Snapshot"), L("标准", "Profile"),
+                L("评估日", "As of")],
+               [[r["line"], vocab.label("verdict", r["verdict"]), len(r["blocking"]),
+                 len(r["conditions"]), r.get("snapshot", "-"), r["profile"], r["as_of"]]
+                for r in results])
 
 
 def _print_assessment(data: dict[str, Any]) -> None:

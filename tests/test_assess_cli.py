@@ -113,3 +113,28 @@ def test_profile_choice_and_a_lines_own_profile(run, org_db, tmp_path) -> None:
                    'blocking = true\n', encoding="utf-8")
     assert run("profile", "add", str(bad), db=org_db).output.startswith(
         "Error: the criteria profile is invalid: x/A")
+
+
+def test_all_lines_assesses_every_line_with_a_snapshot_each(run, org_db, tmp_path) -> None:
+    run("import", str(trial_book(tmp_path)), db=org_db)
+    assert run("init", "--line", "L10", "--opening-date", "2027-06-30", db=org_db).exit_code == 0
+    one = j(run("assess", "--line", "L9", "--as-of", "2026-11-23", "--dry-run", "--json",
+                db=org_db))
+    network = j(run("assess", "--all-lines", "--as-of", "2026-11-23", "--json", db=org_db))
+    assert [r["line"] for r in network] == ["L10", "L9"]
+    l9 = next(r for r in network if r["line"] == "L9")
+    # the same verdict and criteria as the line assessed alone: the shared reads change nothing
+    assert (l9["verdict"], l9["inputs_hash"]) == (one["verdict"], one["inputs_hash"])
+    assert [c["status"] for c in l9["criteria"]] == [c["status"] for c in one["criteria"]]
+    new_line = next(r for r in network if r["line"] == "L10")
+    assert new_line["verdict"] == "not_ready" and new_line["blocking"]
+    for line in ("L9", "L10"):  # one stored snapshot for each line
+        history = j(run("assess", "history", "--line", line, "--json", db=org_db))
+        assert len(history["snapshots"]) == 1
+    text = run("assess", "--all-lines", "--as-of", "2026-11-23", "--dry-run", "--strict",
+               db=org_db)
+    assert text.exit_code == 3
+    assert [line.split()[0] for line in text.output.splitlines()[2:]] == ["L10", "L9"]
+    assert "Not ready" in text.output
+    both = run("assess", "--all-lines", "--line", "L9", db=org_db)
+    assert both.exit_code == 2 and "--all-lines and --line cannot be used together" in both.output

@@ -148,6 +148,13 @@ def assess_lines(store: Store, names: list[str], **options: Any) -> list[dict[st
     return [assess(store, name, shared=shared, **options) for name in names]
 
 
+def assess_network(store: Store, **options: Any) -> list[dict[str, Any]]:
+    """Assess every line in the store, in the order `line list` shows them."""
+    from readiness.lines import list_lines
+
+    return assess_lines(store, [line["name"] for line in list_lines(store)], **options)
+
+
 def current_hash(store: Store, line_id: int, as_of: dt.date) -> str:
     with store.read() as session:
         from readiness.store.schema import Line
