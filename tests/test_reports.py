@@ -4,7 +4,9 @@ opened in real clients (headless Chromium, LibreOffice), with hostile text kept 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from openpyxl import load_workbook
 
 import clients
 from readiness.demo import build_demo
+from readiness.org.accountability import load_org
 from readiness.report import write_report
 from readiness.store.core import Store
 
@@ -42,6 +45,24 @@ def test_demo_writes_both_reports(sample: Path) -> None:
     for forbidden in ("<script", "src=\"http", "href=\"http", "@import", "url("):
         assert forbidden not in html, forbidden  # self-contained, offline
     assert load_workbook(sample / "report.xlsx", read_only=True).sheetnames == SHEETS_ZH
+
+
+def test_conditions_name_their_owners(sample: Path) -> None:
+    """Leadership reads who owns each condition by name; the code stays beside it, and an owner
+    the store does not know (a free-text department) is shown as written."""
+    html = (sample / "report.html").read_text(encoding="utf-8")
+    with Store.open(f"sqlite:///{sample / 'demo.db'}") as store, store.read() as session:
+        org = load_org(session)
+    named = r'[^<]* <span class="evidence">[^<]*</span>'
+    rows = re.findall(rf"<tr><td>(P-\d{{4}})</td><td>({named})</td><td>({named}|-)</td>", html)
+    assert len(rows) >= 8, "the PDCA conditions are not shown with names"
+    for _, unit, person in rows:
+        code = re.search(r'<span class="evidence">(.*?)</span>', unit).group(1)
+        assert unit.startswith(escape(org.units[code]["name"]) + " ")
+        if person != "-":
+            staff = re.search(r'<span class="evidence">(.*?)</span>', person).group(1)
+            assert person.startswith(escape(org.people[staff]["name"]) + " ")
+    assert "<td>运营总部</td>" in html  # PH-OVERRIDES: who forced the phase, as recorded
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -83,7 +83,8 @@ def gather(store: Store, line: str | None = None, snapshot_id: int | None = None
                                               "profile")},
         "stale": stale, "signoffs": [{**s, "stale": stale} for s in signoffs],
         "result": result, "trial": _trial(days, result), "hazards": _hazards(register, findings,
-                                                                               locations, org),
+                                                                               locations, org,
+                                                                               as_of),
         "drills": _drills(catalogue, runs, plan, majors, found.handover_date),
         "pdca": _pdca(items, as_of, found.planned_opening),
         "checklist": {"items": checklist, "overrides": [c for c in phase_changes if c["override"]],
@@ -106,7 +107,7 @@ def _trial(days: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]
 
 
 def _hazards(register: list[dict[str, Any]], findings: list[Any], locations: dict[str, Any],
-             org: Any) -> dict[str, Any]:
+             org: Any, as_of: dt.date) -> dict[str, Any]:
     levels = Counter(h["level"] for h in register)
     residual = Counter(h["residual_level"] for h in register)
     method = Counter(h["method"] for h in register if h["method"]).most_common(1)
@@ -124,7 +125,7 @@ def _hazards(register: list[dict[str, Any]], findings: list[Any], locations: dic
             worst[key] = h["level"]
     majors = []
     for h in sorted((h for h in register if h["level"] == "major"), key=lambda h: h["id"])[:TOP]:
-        chain = _chain(org, h["owner"], h["owner_unit"])
+        chain = _chain(org, h["owner"], h["owner_unit"], as_of)
         majors.append({**h, "chain": chain})
     by_code = Counter(f.code for f in findings)
     return {"count": len(register), "levels": dict(levels), "residual": dict(residual),
@@ -138,17 +139,18 @@ def _hazards(register: list[dict[str, Any]], findings: list[Any], locations: dic
             "findings": dict(by_code), "register": register}
 
 
-def _chain(org: Any, owner: str | None, unit: str | None) -> list[dict[str, Any]]:
+def _chain(org: Any, owner: str | None, unit: str | None, as_of: dt.date) -> list[dict[str, Any]]:
+    """Who answers for a hazard, up to the company, with each letter as it stood on `as_of`."""
     chain = []
     person = org.people.get(owner or "")
     if person:
         chain.append({"code": person["staff_id"], "name": person["name"], "level": "person",
                       "letter": org.letter(person["staff_id"], person["unit_code"],
-                                           dt.date.today())[0]})
+                                           as_of)[0]})
         unit = unit or person["unit_code"]
     for code in org.ancestors(unit):
         parent = org.units[code]["parent_code"]
-        letter = org.letter(code, parent, dt.date.today())[0] if parent in org.units else "-"
+        letter = org.letter(code, parent, as_of)[0] if parent in org.units else "-"
         chain.append({"code": code, "name": org.units[code]["name"],
                       "level": org.units[code]["level"], "letter": letter})
     return chain
