@@ -174,7 +174,7 @@ CASES = [
     Case("zip-bomb-in-shared-strings", make=shared_strings_bomb,
          says="xl/sharedStrings.xml unpacks to more than the import limit of 500 MB"),
     Case("sheet-of-200-mb", make=sheet_of_200_mb, in_process=False,
-         says="位置: the sheet has more than 1000000 rows"),
+         says="位置!1000001: the sheet has more than 1000000 rows"),
 ]
 
 PLACE = re.compile(r"^[^\n:]+?(?:!\d+)?(?:, .+)?: .+$")
