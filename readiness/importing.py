@@ -222,9 +222,10 @@ class Workbook:
         return ReadinessError("import.unreadable", path=str(self.path), reason=reason[:200])
 
     def sheet(self, name: str) -> Any:
-        part = self.parts.get(name)
+        # a sheet whose part the relationships do not name: check every part that may be it
+        parts = [self.parts[name]] if self.parts.get(name) else xlsx_limits.worksheet_parts(self.zip)
         try:
-            if part is not None:
+            for part in parts:
                 xlsx_limits.check_sheet(str(self.path), self.zip, name, part)
             return self.book.get_sheet_by_name(name)
         except ReadinessError:

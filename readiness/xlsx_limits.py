@@ -10,6 +10,7 @@ a file with a message saying which sheet and why, before calamine sees it.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import zipfile
 from pathlib import PurePosixPath
@@ -80,20 +81,39 @@ def check_package(path: str, zf: zipfile.ZipFile) -> None:
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its part in the zip (`xl/worksheets/sheet1.xml`), from the workbook's
-    own relationships; {} when the package does not say (calamine then reports the damage)."""
+    """Sheet name → its part in the zip (`xl/worksheets/sheet1.xml`), following the package's
+    relationships from `_rels/.rels`; {} when the package does not say."""
+    main = next((target for _, kind, target in _relationships(zf, "")
+                 if kind.endswith("/officeDocument")), None)
+    if main is None:
+        return {}
     try:
-        workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        workbook = ElementTree.fromstring(zf.read(main))
     except (KeyError, ElementTree.ParseError, ValueError, zipfile.BadZipFile, OSError):
         return {}
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PKG_REL_NS}Relationship")}
-    parts = {}
-    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
-        target = targets.get(sheet.get(f"{REL_NS}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        parts[sheet.get("name", "")] = str(PurePosixPath(part))
-    return parts
+    targets = {rel_id: target for rel_id, _, target in _relationships(zf, main)}
+    return {sheet.get("name", ""): targets.get(sheet.get(f"{REL_NS}id") or "", "")
+            for sheet in workbook.iter(f"{MAIN_NS}sheet")}
+
+
+def worksheet_parts(zf: zipfile.ZipFile) -> list[str]:
+    """Every part that may be a sheet: what is checked when a sheet's own part is not known."""
+    return [n for n in zf.namelist() if n.endswith(".xml") and "sheet" in n.lower()]
+
+
+def _relationships(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+    """(ID, type, target part) of each relationship of `part` ("" for the package itself)."""
+    folder, name = posixpath.split(part)
+    try:
+        rels = ElementTree.fromstring(zf.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+    except (KeyError, ElementTree.ParseError, ValueError, zipfile.BadZipFile, OSError):
+        return []
+    found = []
+    for rel in rels.iter(f"{PKG_REL_NS}Relationship"):
+        target = rel.get("Target", "")
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        found.append((rel.get("Id", ""), rel.get("Type", ""), posixpath.normpath(resolved)))
+    return found
 
 
 def check_sheet(path: str, zf: zipfile.ZipFile, sheet: str, part: str) -> None:

@@ -102,3 +102,25 @@ def test_limits_from_the_environment_are_safe(monkeypatch: pytest.MonkeyPatch, v
                                               expected: int) -> None:
     monkeypatch.setenv("READINESS_TEST_LIMIT", value)
     assert xlsx_limits.limit("READINESS_TEST_LIMIT", 200) == expected
+
+
+def test_sheet_parts_follow_a_main_part_that_is_not_where_excel_puts_it(tmp_path: Path) -> None:
+    """The package's own relationships name the workbook part; some writers use other names."""
+    path = _book(tmp_path / "b.xlsx", {"位置": {"A1": "x"}, "危险源": {"A1": "x"}})
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+        expected = xlsx_limits.sheet_parts(zf)
+    parts["xl/main.xml"] = parts.pop("xl/workbook.xml")
+    parts["xl/_rels/main.xml.rels"] = parts.pop("xl/_rels/workbook.xml.rels")
+    parts["_rels/.rels"] = parts["_rels/.rels"].replace(b"xl/workbook.xml", b"/xl/main.xml")
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(moved, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    with zipfile.ZipFile(moved) as zf:
+        assert xlsx_limits.sheet_parts(zf) == expected
+        assert set(expected.values()) <= set(xlsx_limits.worksheet_parts(zf))
+    with zipfile.ZipFile(moved, "a") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+        zf.writestr("xl/_rels/main.xml.rels", b"not xml")  # a later duplicate entry wins
+    with zipfile.ZipFile(moved) as zf:
+        assert xlsx_limits.sheet_parts(zf) == {"位置": "", "危险源": ""}
