@@ -62,6 +62,8 @@ settings.register_profile("ci", max_examples=1000, deadline=None, suppress_healt
 settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=_QUIET)
 PROFILE = "ci" if os.environ.get("CI") == "true" else os.environ.get("HYPOTHESIS_PROFILE", "dev")
 FUZZ = settings.get_profile(PROFILE)
+# Sheet names longer than Excel's 31 characters are one of the mutations, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:Title is more than 31 characters:UserWarning")
 
 # Data rows per sheet: mostly a handful, now and then the maximum; every example stays cheap.
 ROW_COUNTS = [0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30]
