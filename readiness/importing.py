@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import math
-import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -21,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from readiness import vocab, xlsx_limits
-from readiness.xlsx_limits import limit
 from readiness.errors import ImportRejected, InvalidValue, Problem, ReadinessError
+from readiness.xlsx_limits import limit
 
 # Template kinds, imported only when used so that the CLI starts fast.
 KINDS: dict[str, str] = {
@@ -248,15 +247,6 @@ def detect_kind(sheet_names: Iterable[str]) -> str | None:
     return None
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _find_header(rows: list[tuple[int, tuple[Any, ...]]], spec: SheetSpec
                  ) -> tuple[int, dict[int, Column]] | None:
     alias_map = {alias: col for col in spec.columns for alias in col.aliases()}
@@ -352,11 +342,11 @@ def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
     seen: dict[str, int] = {}
     missing = False
     for index, col in columns.items():
-        letter = _column_letter(index + offset)
+        letter = xlsx_limits.column_letters(index + offset + 1)
         if col.key in seen:
             problems.append(Problem(name, header_row, f"{col.header()} ({letter})",
                                     "import.duplicate_header",
-                                    {"other": _column_letter(seen[col.key] + offset)}))
+                                    {"other": xlsx_limits.column_letters(seen[col.key] + offset + 1)}))
             continue
         seen[col.key] = index
         data.headers[col.key] = (letter, str(head[header_row - 1][1][index]).replace("\n", " "))
