@@ -1401,8 +1401,7 @@ def assess(ctx: click.Context, line: str | None, as_of: str | None, profile: str
     """Assess the line for opening: every criterion, the evidence, and the verdict."""
     if ctx.invoked_subcommand is not None:
         return
-    from readiness.assessment.assess import assess as run_assessment
-    from readiness.assessment.assess import assess_network
+    from readiness.assessment.assess import assess as run_assessment, assess_network
 
     options = {"as_of": parse_date("--as-of", as_of), "profile": profile,
                "user": settings().user, "lang": get_lang(), "save": not dry_run}
