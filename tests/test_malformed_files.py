@@ -42,7 +42,6 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from conftest import seed_line
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SECONDS = 60
