@@ -195,9 +195,9 @@ class Workbook:
     def __init__(self, path: Path) -> None:
         if not path.exists():
             raise ReadinessError("import.no_file", path=str(path))
-        if path.stat().st_size > limit("READINESS_MAX_IMPORT_MB", 200) * 1024 * 1024:
+        if path.stat().st_size > xlsx_limits.max_file_mb() * 1024 * 1024:
             raise ReadinessError("import.too_large", path=str(path),
-                                 limit=limit("READINESS_MAX_IMPORT_MB", 200))
+                                 limit=xlsx_limits.max_file_mb())
         if not zipfile.is_zipfile(path):
             raise ReadinessError(_not_a_zip_reason(path), path=str(path))
         from python_calamine import CalamineWorkbook

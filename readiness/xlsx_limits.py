@@ -14,7 +14,6 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 from typing import IO
 
 from defusedxml import ElementTree
@@ -49,6 +48,10 @@ def limit(name: str, default: int) -> int:
         return default
 
 
+def max_file_mb() -> int:
+    return limit("READINESS_MAX_IMPORT_MB", 200)
+
+
 def max_cells() -> int:
     """The largest sheet area (rows × columns) the importer reads: ~32 bytes a cell in calamine."""
     return limit("READINESS_MAX_IMPORT_CELLS", 6_000_000)
@@ -78,7 +81,7 @@ def column_letters(number: int) -> str:
 def check_package(path: str, zf: zipfile.ZipFile) -> None:
     """Refuse a package whose shared strings would inflate past the limit (read up front)."""
     for info in zf.infolist():
-        if PurePosixPath(info.filename).name.lower() == "sharedstrings.xml":
+        if posixpath.basename(info.filename).lower() == "sharedstrings.xml":
             with zf.open(info) as fh:
                 for _ in _chunks(path, info.filename, fh):
                     continue  # reading it through is the check: _chunks counts the bytes

@@ -6,7 +6,9 @@ skip locally when no server can be started, and fail under CI (READINESS_REQUIRE
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +108,29 @@ def org_db(line_db: str) -> str:
     """A store with line L9, four locations and a six-unit organisation."""
     seed_line(line_db)
     return line_db
+
+
+# --- what a SQLite store holds, to show that a refused write left it unchanged ----------------
+
+def checkpoint(db: str | Path) -> None:
+    """Fold the write-ahead log into the database file, so that the file is the whole store."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def table_counts(db: str | Path) -> dict[str, int]:
+    """The row count of every table."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        conn.close()

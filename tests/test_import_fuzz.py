@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,7 +47,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import cli
-from conftest import ORG_PEOPLE, ORG_UNITS, seed_line
+from conftest import ORG_PEOPLE, ORG_UNITS, checkpoint, file_sha256, seed_line, table_counts
 from readiness import vocab
 from readiness.errors import one_line
 from readiness.importing import KINDS, Column, SheetSpec, template_kind
@@ -581,20 +579,6 @@ def place_pattern(sheet_names: list[str]) -> re.Pattern[str]:
     return re.compile(rf"^(?:{alternatives})(?:!\d+)?(?:, .+)?: .+$")
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def table_counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-    finally:
-        conn.close()
-
-
 class Sandbox:
     """A seeded store made once per test, copied afresh for every example."""
 
@@ -606,12 +590,10 @@ class Sandbox:
             "--opening-date", "2026-12-28", "--handover-date", "2026-09-01"])
         assert result.exit_code == 0, result.output
         seed_line(str(self.pristine))
-        conn = sqlite3.connect(self.pristine)  # fold the WAL into the file: one file to copy
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
+        checkpoint(self.pristine)  # one file to copy
         for suffix in ("-wal", "-shm"):
             Path(f"{self.pristine}{suffix}").unlink(missing_ok=True)
-        self.pristine_hash = sha256(self.pristine)
+        self.pristine_hash = file_sha256(self.pristine)
         self.pristine_counts = table_counts(self.pristine)
         assert self.pristine_counts["locations"] == 4 and self.pristine_counts["people"] == 6
         self.db = root / "store.db"
@@ -647,7 +629,7 @@ class Sandbox:
             assert lines[-1].startswith("Error: "), out
             unplaced = [line for line in lines[:-1] if not place.match(line)]
             assert not unplaced, f"lines that name no place: {unplaced!r}\n{out}"
-            assert sha256(self.db) == self.pristine_hash, f"a rejected import changed the store\n{out}"
+            assert file_sha256(self.db) == self.pristine_hash, f"a rejected import changed the store\n{out}"
             assert table_counts(self.db) == self.pristine_counts, \
                 f"a rejected import changed row counts\n{out}"
         else:

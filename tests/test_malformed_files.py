@@ -21,13 +21,11 @@ place (`SHEET!ROW, COLUMN: reason`); no traceback, no "internal error"; the stor
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import resource
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -42,6 +40,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+from conftest import checkpoint, file_sha256, table_counts
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SECONDS = 60
@@ -182,23 +181,9 @@ SUMMARY = re.compile(r"^.+: created \d+, updated \d+, unchanged \d+, rejected \d
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def checkpoint(db: Path) -> None:
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-
-
 def store_state(db: Path) -> tuple[str, dict[str, int]]:
     """sha256 of the SQLite file and the row count of every table."""
-    digest = hashlib.sha256(db.read_bytes()).hexdigest()
-    conn = sqlite3.connect(db)
-    try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        counts = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
-    finally:
-        conn.close()
-    return digest, counts
+    return file_sha256(db), table_counts(db)
 
 
 @dataclass
