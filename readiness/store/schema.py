@@ -264,11 +264,20 @@ class DrillRun(Base):
     evaluators: Mapped[list[Any]] = mapped_column(JSON, default=list)
     units: Mapped[list[Any]] = mapped_column(JSON, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
+    # A run dated outside handover..opening, recorded on purpose (--allow-outside).
+    outside_window: Mapped[bool | None] = mapped_column(Boolean)
+    # A mistaken run is voided, never overwritten or deleted: it stays visible and stops counting.
+    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    voided_by: Mapped[str | None] = mapped_column(String(120))
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class TaskEvaluation(Base):
+    """One evaluator's rating of one critical task in one run (several evaluators, several rows)."""
+
     __tablename__ = "task_evaluations"
-    __table_args__ = (UniqueConstraint("run_id", "task_id", name="uq_task_evaluations_run_task"),)
+    __table_args__ = (UniqueConstraint("run_id", "task_id", "evaluator",
+                                       name="uq_task_evaluations_run_task_evaluator"),)
     id: Mapped[int] = _id()
     run_id: Mapped[int] = mapped_column(ForeignKey("drill_runs.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("critical_tasks.id"))
@@ -297,6 +306,7 @@ class PdcaItem(Base):
     line_id: Mapped[int] = _line_fk()
     code: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))  # when the toolkit wrote the title
     description: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
     source_ref: Mapped[str | None] = mapped_column(String(120), index=True)
@@ -409,13 +419,19 @@ class AssessmentSnapshot(Base):
 
 
 class SignOff(Base):
+    """One person's decision on a snapshot; signing again updates it (audited), never a 2nd row."""
+
     __tablename__ = "signoffs"
+    __table_args__ = (UniqueConstraint("snapshot_id", "staff_id",
+                                       name="uq_signoffs_snapshot_staff"),)
     id: Mapped[int] = _id()
     snapshot_id: Mapped[int] = mapped_column(
         ForeignKey("assessment_snapshots.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(120))
+    staff_id: Mapped[str | None] = mapped_column(String(60))  # None only on pre-0005 sign-offs
+    role: Mapped[str] = mapped_column(String(120))  # the person's post when they signed
     name: Mapped[str] = mapped_column(String(120))
     decision: Mapped[str] = mapped_column(String(20))
+    override_reason: Mapped[str | None] = mapped_column(Text)  # approving a not_ready snapshot
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(DateTime)
 
