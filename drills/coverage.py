@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drills.catalogue import line_catalogue
-from drills.outcome import assess_run
+from drills.outcome import assess_run, counted
 from readiness import vocab
 from readiness.store import drills as drill_store
 from readiness.store.core import Store
@@ -26,12 +26,15 @@ def coverage(store: Store, line: str | None) -> dict[str, Any]:
 
 def coverage_of(catalogue: list[dict[str, Any]], runs: list[dict[str, Any]],
                 majors: list[dict[str, Any]], handover: Any) -> dict[str, Any]:
-    """Pure: per scenario, category, tier and major hazard, from the catalogue and the runs."""
+    """Pure: per scenario, category, tier and major hazard, from the catalogue and the runs.
+
+    A scenario's standing is its latest run that counts: complete (every critical task rated)
+    and not void, so an incomplete or voided later run never hides an earlier result."""
     by_id = {s["id"]: s for s in catalogue}
     latest: dict[str, dict[str, Any]] = {}
     for run in runs:  # oldest first: the last one counted is the latest
         assessed = assess_run(run, by_id[run["scenario"]], handover)
-        if assessed["outcome"] != "void":
+        if counted(assessed):
             latest[run["scenario"]] = {"run": run["id"], "date": run["date"],
                                        "outcome": assessed["outcome"]}
     scenarios = []

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from drills.runs import check_run, write_runs
+from drills.runs import check_run, outside_window, run_rules, write_runs
 from readiness import vocab
 from readiness.errors import NotFound, Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.importing import (IGNORED_MARK, Column, ImportContext, SheetData, SheetSpec,
+                                 TemplateKind)
 from readiness.store import drills as drill_store
-from readiness.store.lines import location_codes
+from readiness.locations import LocationIndex
 
 RUNS = SheetSpec(
     key="runs", zh="演练记录", en="Runs", synonyms=("演练", "Drill runs"),
@@ -19,8 +20,8 @@ RUNS = SheetSpec(
         Column("code", "演练编号", "Run ID", required=True, example="R-0001", width=12),
         Column("scenario", "科目编号", "Scenario", required=True, example="EM-STATION-FIRE", width=20),
         Column("date", "日期", "Date", "date", required=True, example="2026-10-15", width=12),
-        Column("location", "地点", "Location", example="S05", note_zh="位置编号",
-               note_en="location ID"),
+        Column("location", "地点", "Location", example="S05", note_zh="位置编号或名称",
+               note_en="location ID or name"),
         Column("form", "形式", "Form", "code:drill_form", required=True, example="live"),
         Column("commander", "总指挥", "Commander", example="李明"),
         Column("evaluators", "评估人", "Evaluators", "list", example="陈静|刘洋", width=20),
@@ -50,7 +51,8 @@ def check_runs(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem
     if "scenarios" not in ctx.state:
         ctx.state["scenarios"] = {s["id"]: s for s in
                                   drill_store.load_scenarios(ctx.session, ctx.line.id)}
-        ctx.state["locations"] = set(location_codes(ctx.session, ctx.line.id))
+        ctx.state["locations"] = LocationIndex.load(ctx.session, ctx.line)
+        ctx.state["rules"] = run_rules(ctx.session, ctx.line)
         ctx.state["tasks"] = {}
         for row in tasks.rows:
             ctx.state["tasks"].setdefault(row.values.get("run"), []).append(row)
@@ -59,14 +61,24 @@ def check_runs(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem
     for row in runs.rows:
         run = dict(row.values)
         task_rows = ctx.state["tasks"].get(run["code"], [])
-        run["id"], run["tasks"] = run["code"], [dict(t.values) for t in task_rows]
+        run["id"], run["tasks"] = run["code"], [
+            {**t.values, "evaluator": str(t.values.get("evaluator") or "").strip() or None}
+            for t in task_rows]
         ctx.state["runs_seen"].add(run["code"])
-        for field, key, params in check_run(run, ctx.state["scenarios"], ctx.state["locations"]):
-            if field == "task":
-                bad = next(t for t in task_rows if t.values["task"] == params["task"])
-                problems.append(tasks.problem(bad, "task", key, **params))
-            else:
+        rules = ctx.state["rules"]
+        for field, key, params in check_run(run, ctx.state["scenarios"], ctx.state["locations"],
+                                            rules):
+            if "index" not in params:
                 problems.append(runs.problem(row, field, key, **params))
+                continue
+            if key == "drill.duplicate_rating":  # name both rows
+                first = task_rows[params["first_index"]].number
+                key, params = "drill.duplicate_rating_row", {**params,
+                                                             "first": f"{tasks.name}!{first}"}
+                if "evaluator" not in tasks.headers:
+                    field = "task"
+            problems.append(tasks.problem(task_rows[params["index"]], field, key, **params))
+        run["outside_window"] = outside_window(run.get("date"), rules) is not None
         row.values["_run"] = run
     return problems
 
@@ -89,13 +101,18 @@ DRILL_RUNS_TEMPLATE = TemplateKind(
     sheets=(RUNS, TASKS), check=check_runs, write=write_run_rows, finish=finish_runs,
     instructions_zh=(
         "演练记录：每次演练一行（演练编号、科目编号、日期、地点、形式、总指挥、评估人、参演单位）。",
-        "任务评估：每个关键任务一行，评级 P/S/M/U（HSEEP），有时间标准的任务填写实际用时。",
+        "任务评估：每位评估人对每个关键任务一行，评级 P/S/M/U（HSEEP），有时间标准的任务填写实际用时；"
+        "几位评估人的评级都保留，任务以最差的评级为准，相差两级及以上的列为分歧；同一演练、任务和评估人只能有一行。",
+        "演练日期须在三权移交日期与计划开通日期之间。",
         "任一关键任务为 U 即演练未通过；有 S、M 或超时为通过但有问题；每个 M、U 或超时自动生成一条整改问题，重复导入不重复生成。"),
     instructions_en=(
         "Runs: one row per drill run (run ID, scenario, date, location, form, commander, "
         "evaluators, units).",
-        "Tasks: one row per critical task, rated P/S/M/U (HSEEP), with the minutes taken where "
-        "the task has a time standard.",
+        "Tasks: one row per critical task and evaluator, rated P/S/M/U (HSEEP), with the minutes "
+        "taken where the task has a time standard; every evaluator's rating is kept, the worst "
+        "decides the task, and ratings two grades or more apart are listed as a conflict. One row "
+        "per run, task and evaluator.",
+        "A run's date must lie between the line's handover and planned opening dates.",
         "Any U fails the run; S, M or a missed time passes it with findings; each M, U or missed "
         "time opens one PDCA item, and re-importing the run opens none again."),
 )
@@ -212,13 +229,19 @@ def write_drill_sheet(scenario: dict[str, Any], path: str | Path, run_id: str = 
     runs = wb.active
     runs.title = RUNS.zh
     runs.append([c.header() for c in RUNS.columns])
-    runs.append([run_id or None, scenario["id"], None, None, None, None, None,
-                 "|".join(scenario.get("unit_kinds") or []), None])
+    given = {"code": run_id or None, "scenario": scenario["id"],
+             "units": "|".join(scenario.get("unit_kinds") or [])}
+    runs.append([given.get(c.key) for c in RUNS.columns])
     tasks = wb.create_sheet(TASKS.zh)
-    tasks.append([c.header() for c in TASKS.columns] + ["任务名称 Task", "时间标准 Standard (min)"])
+    # The form's own columns start with "#", so the importer leaves them out; the rating key is
+    # in a header, which prints on every page.
+    tasks.append([c.header() for c in TASKS.columns] + [
+        f"{IGNORED_MARK} 任务名称 Task", f"{IGNORED_MARK} 时间标准 Standard (min)",
+        rating_key()])
     for task in scenario["critical_tasks"]:
-        tasks.append([run_id or None, task["id"], None, None, None, None,
-                      f"{task['name_zh']} / {task['name_en']}", task.get("time_standard_min")])
+        given = {"run": run_id or None, "task": task["id"]}
+        tasks.append([given.get(c.key) for c in TASKS.columns] + [
+            f"{task['name_zh']} / {task['name_en']}", task.get("time_standard_min")])
     for ws in (runs, tasks):
         ws.freeze_panes = "A2"
         ws.page_setup.orientation = "landscape"
@@ -233,11 +256,20 @@ def write_drill_sheet(scenario: dict[str, Any], path: str | Path, run_id: str = 
             cell.font = Font(bold=True)
         for col, width in zip("ABCDEFGHI", (12, 24, 8, 12, 10, 24, 40, 12, 12)):
             ws.column_dimensions[col].width = width
+    tasks.column_dimensions[tasks.cell(1, tasks.max_column).column_letter].width = 44
+    tasks.row_dimensions[1].height = 15 * (rating_key().count("\n") + 1)  # the key, every line
     runs.oddHeader.center.text = f"{scenario['name_zh']} 演练评估表 / {scenario['name_en']}"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def rating_key() -> str:
+    """The HSEEP ratings explained in both languages, one per line, for the paper form."""
+    lines = [f"{IGNORED_MARK} 评级说明 Ratings (HSEEP)"]
+    lines += [f"{c.code} {c.zh} · {c.en}" for c in vocab.codes("drill_rating").values()]
+    return "\n".join(lines)
 
 
 def drill_sheet(store: Any, line: str | None, scenario_id: str, path: str | Path) -> Path:

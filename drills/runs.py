@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from drills.outcome import assess_run, pdca_items
@@ -10,7 +13,35 @@ from readiness.errors import InvalidValue, NotFound
 from readiness.store import drills as drill_store
 from readiness.store import pdca as pdca_store
 from readiness.store.core import Store, WriteSession
+from readiness.locations import LocationIndex
 from readiness.store.lines import find_line
+
+
+@dataclass(frozen=True)
+class RunRules:
+    """What a run is checked against beyond its scenario: the line's drill window and the runs
+    already recorded (a voided run cannot be recorded again; one recorded outside the window
+    on purpose stays allowed)."""
+
+    handover: dt.date | None = None
+    opening: dt.date | None = None
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def run_rules(session: Any, line: Any) -> RunRules:
+    return RunRules(line.handover_date, line.planned_opening,
+                    drill_store.run_states(session, line.id))
+
+
+def outside_window(date: Any, rules: RunRules) -> tuple[str, dict[str, Any]] | None:
+    """(message key, params) when a run's date is before handover or after opening."""
+    if not isinstance(date, dt.date):
+        return None
+    if rules.handover is not None and date < rules.handover:
+        return "drill.before_handover", {"date": date, "handover": rules.handover}
+    if rules.opening is not None and date > rules.opening:
+        return "drill.after_opening", {"date": date, "opening": rules.opening}
+    return None
 
 
 def write_runs(session: WriteSession, line: Any, runs: list[dict[str, Any]]) -> dict[str, int]:
@@ -30,52 +61,90 @@ def write_runs(session: WriteSession, line: Any, runs: list[dict[str, Any]]) -> 
 
 
 def check_run(run: dict[str, Any], scenarios: dict[str, dict[str, Any]],
-              locations: set[str]) -> list[tuple[str, str, dict[str, Any]]]:
-    """Problems with one run as (field, message key, params): unknown scenario, location, task."""
+              locations: LocationIndex, rules: RunRules | None = None,
+              allow_outside: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
+    """Problems with one run as (field, message key, params): unknown scenario, location, task;
+    a voided run recorded again; a date outside handover..opening (unless `allow_outside`, or
+    the run was recorded outside on purpose before); negative minutes; the same task rated
+    twice by one evaluator. Problems with one rating carry its position in run["tasks"] as
+    `index` (and a duplicate the first one's as `first_index`)."""
     errors: list[tuple[str, str, dict[str, Any]]] = []
+    recorded = (rules.recorded if rules else {}).get(run.get("id") or "", {})
+    if recorded.get("voided"):
+        errors.append(("code", "drill.run_is_void", {"id": run["id"],
+                                                     "reason": recorded.get("void_reason") or "-"}))
     scenario = scenarios.get(run.get("scenario") or "")
     if scenario is None:
         errors.append(("scenario", "drill.scenario_not_found", {"id": run.get("scenario")}))
     elif run.get("form") and run["form"] not in scenario["forms"]:
         errors.append(("form", "drill.form_not_allowed", {
             "form": run["form"], "allowed": ", ".join(scenario["forms"])}))
-    if run.get("location") and run["location"] not in locations:
-        errors.append(("location", "drill.unknown_location", {"value": run["location"]}))
-    if scenario is not None:
-        task_ids = {t["id"] for t in scenario["critical_tasks"]}
-        for task in run.get("tasks", []):
-            if task["task"] not in task_ids:
-                errors.append(("task", "drill.unknown_task", {"task": task["task"],
-                                                              "scenario": scenario["id"]}))
+    if rules is not None and not allow_outside and not recorded.get("outside_window"):
+        outside = outside_window(run.get("date"), rules)
+        if outside is not None:
+            errors.append(("date", *outside))
+    place = locations.resolve(run.get("location"), errors)
+    if place is not None:  # a name unique on the line, or the ID: stored as the ID
+        run["location"] = place["code"]
+    task_ids = {t["id"] for t in scenario["critical_tasks"]} if scenario is not None else None
+    seen: dict[tuple[str, str | None], int] = {}
+    for index, task in enumerate(run.get("tasks", [])):
+        if task_ids is not None and task["task"] not in task_ids:
+            errors.append(("task", "drill.unknown_task", {"task": task["task"],
+                                                          "scenario": scenario["id"],
+                                                          "index": index}))
+        minutes = task.get("minutes")
+        if minutes is not None and minutes < 0:
+            errors.append(("minutes", "drill.negative_minutes", {"value": minutes,
+                                                                 "index": index}))
+        key = (task["task"], task.get("evaluator"))
+        if key in seen:
+            errors.append(("evaluator", "drill.duplicate_rating", {
+                "task": task["task"], "evaluator": task.get("evaluator") or "-",
+                "index": index, "first_index": seen[key]}))
+        else:
+            seen[key] = index
     return errors
 
 
-def record_run(store: Store, line: str | None, run: dict[str, Any],
-               user: str | None = None) -> dict[str, Any]:
-    """Record (or correct) one run from the command line; returns it with its outcome."""
+def record_run(store: Store, line: str | None, run: dict[str, Any], user: str | None = None,
+               allow_outside: bool = False) -> dict[str, Any]:
+    """Record one run (or add to or correct a recorded one: a rating given again by the same
+    evaluator replaces theirs) from the command line; returns it with its outcome. A run dated
+    before handover or after opening needs `allow_outside`, and is marked so."""
     with store.write(user, f"drill record {run['id']}") as session:
         found = find_line(session, line)
         scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
-        locations = set(drill_store_locations(session, found.id))
-        errors = check_run(run, scenarios, locations)
+        locations = LocationIndex.load(session, found)
+        rules = run_rules(session, found)
+        errors = check_run(run, scenarios, locations, rules, allow_outside)
         if errors:
-            field, key, params = errors[0]
-            raise InvalidValue("hazard.bad_field", field="--" + field,
+            where, key, params = errors[0]
+            if where == "code":  # the run itself, not one of its options
+                raise InvalidValue(key, **params)
+            option = {"evaluator": "--task", "minutes": "--task"}.get(where, "--" + where)
+            raise InvalidValue("hazard.bad_field", field=option,
                                reason=InvalidValue(key, **params).message())
-        counts = write_runs(session, found, [run])
+        outside = outside_window(run["date"], rules) is not None
+        counts = write_runs(session, found, [{**run, "outside_window": outside}])
     result = run_outcomes(store, line, run["id"])[0]
     result["pdca_opened"] = counts["pdca_opened"]
     return result
 
 
-def drill_store_locations(session: Any, line_id: int) -> list[str]:
-    from readiness.store.lines import location_codes
-
-    return list(location_codes(session, line_id))
+def void_run(store: Store, line: str | None, run_id: str, reason: str,
+             user: str | None = None) -> dict[str, Any]:
+    """Void a mistaken run: it stays on record, marked, and counts for nothing."""
+    if not (reason or "").strip():
+        raise InvalidValue("drill.void_reason_needed")
+    with store.write(user, f"drill void {run_id}") as session:
+        voided = drill_store.void_run(session, find_line(session, line).id, run_id, reason.strip())
+    return voided
 
 
 def run_outcomes(store: Store, line: str | None, run_id: str | None = None) -> list[dict[str, Any]]:
-    """Runs with their outcome, findings and unrated tasks (all runs, or one)."""
+    """Runs with their outcome, findings, unrated tasks and each task's ratings: the deciding
+    one and every evaluator's (all runs, or one)."""
     with store.read() as session:
         found = find_line(session, line)
         scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
@@ -87,20 +156,30 @@ def run_outcomes(store: Store, line: str | None, run_id: str | None = None) -> l
     result = []
     for run in runs:
         assessed = assess_run(run, scenarios[run["scenario"]], found.handover_date)
-        result.append({**run, **assessed})
+        result.append({**UNMARKED, **run, **assessed})
     return result
 
 
+UNMARKED = {"outside_window": False, "void": False, "void_reason": None, "voided_by": None,
+            "voided_at": None}
+
+
 def parse_task(text: str) -> dict[str, Any]:
-    """"EM-STATION-FIRE-T1=P/1.5" or "T1=S" → {"task", "rating", "minutes"}."""
+    """"EM-STATION-FIRE-T1=P/1.5@陈静" or "T1=S" → {"task", "rating", "minutes", "evaluator"}."""
     task, sep, rest = text.partition("=")
+    rest, _, evaluator = rest.partition("@")
     rating, _, minutes = rest.partition("/")
     rating = rating.strip().upper()
-    if not sep or rating not in vocab.codes("drill_rating"):
+    if not sep or not task.strip() or rating not in vocab.codes("drill_rating"):
         raise InvalidValue("drill.bad_task_option", value=text)
     try:
         value = float(minutes) if minutes.strip() else None
     except ValueError:
         raise InvalidValue("drill.bad_task_option", value=text) from None
-    return {"task": task.strip(), "rating": rating, "minutes": value}
-
+    if value is not None and not math.isfinite(value):
+        raise InvalidValue("drill.bad_task_option", value=text)
+    if value is not None and value < 0:
+        raise InvalidValue("hazard.bad_field", field="--task", reason=InvalidValue(
+            "drill.negative_minutes", value=minutes.strip()).message())
+    return {"task": task.strip(), "rating": rating, "minutes": value,
+            "evaluator": evaluator.strip() or None}

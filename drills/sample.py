@@ -1,5 +1,6 @@
 """The sample line's drills: the default catalogue, a saved plan from handover to opening, and
-runs for the drills planned before the demo date, rated task by task with a realistic mix."""
+runs for the drills planned before the demo date, rated task by task with a realistic mix; on
+several tasks two evaluators rated, and on some they disagree (the worst rating decides)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from drills.catalogue import line_catalogue, seed_default
 from drills.plan import plan
 from drills.runs import write_runs
-from readiness.store.drills import replace_plan
+from readiness.store.drills import org_unit_codes, replace_plan
 from readiness.store.lines import find_line, list_locations
 
 # Deliberate outcomes, so coverage and the assessment have something to show.
@@ -26,9 +27,11 @@ def build(session: Any, line_id: int, as_of: dt.date) -> dict[str, int]:
     catalogue = line_catalogue(session, line)
     locations = list_locations(session, line_id)
     must = {s["id"]: s["must_do_reason"] for s in catalogue if s["must_do"]}
+    units = org_unit_codes(session)
     laid = plan(catalogue, locations, line.handover_date,
                 line.planned_opening - dt.timedelta(days=1), handover=line.handover_date,
-                opening=line.planned_opening, must_do=must, fully_automatic=line.fully_automatic)
+                opening=line.planned_opening, must_do=must, fully_automatic=line.fully_automatic,
+                org_units=units)
     replace_plan(session, line_id, laid["planned"])
     by_id = {s["id"]: s for s in catalogue}
     runs = []
@@ -47,11 +50,14 @@ def build(session: Any, line_id: int, as_of: dt.date) -> dict[str, int]:
                      by_id[scenario_id], rehearsal=True)
         retry["notes"] = f"复演（{first['id']} 未通过，整改后重新演练）"
         runs.append(retry)
-    # A tabletop rehearsal held before the handover: recorded, but it counts for nothing.
-    runs.append(_run(len(runs) + 1, {"scenario": "EM-STATION-FIRE", "date": "2026-08-03",
+    # A tabletop rehearsal held before the handover: recorded on purpose (outside the drill
+    # window), but it counts for nothing.
+    rehearsal = _run(len(runs) + 1, {"scenario": "EM-STATION-FIRE", "date": "2026-08-03",
                                      "location": "S05", "form": "tabletop",
-                                     "units": by_id["EM-STATION-FIRE"]["unit_kinds"]},
-                     by_id["EM-STATION-FIRE"], rehearsal=True))
+                                     "units": [u for u in by_id["EM-STATION-FIRE"]["unit_kinds"]
+                                               if u in units]},
+                     by_id["EM-STATION-FIRE"], rehearsal=True)
+    runs.append({**rehearsal, "outside_window": True})
     counts = write_runs(session, line, runs)
     return {"planned": len(laid["planned"]), "runs": len(runs), "pdca": counts["pdca_opened"]}
 
@@ -73,6 +79,13 @@ def _run(n: int, entry: dict[str, Any], scenario: dict[str, Any],
         tasks.append({"task": task["id"], "rating": rating, "minutes": minutes,
                       "evaluator": EVALUATORS[(n + k) % len(EVALUATORS)],
                       "notes": "处置流程不熟练，信息报送不及时" if rating in ("M", "U") else None})
+        # A second evaluator on the first tasks of every third run, and on every M and U: they
+        # agree, or see an M or a U as milder (S), which the worse rating overrules (S against U
+        # is two grades apart: a conflict for the debrief).
+        if rating in ("M", "U") or (n % 3 == 1 and k < 2 and not rehearsal):
+            tasks.append({"task": task["id"], "rating": "S" if rating in ("M", "U") else rating,
+                          "minutes": minutes, "evaluator": EVALUATORS[(n + k + 1) % len(EVALUATORS)],
+                          "notes": "处置基本到位" if rating in ("M", "U") else None})
     return {"id": f"R-{n:04d}", "scenario": scenario["id"], "date": dt.date.fromisoformat(entry["date"]),
             "location": entry.get("location"), "form": entry.get("form", "live"),
             "commander": "运营分公司总经理 邵浩" if scenario["tier"] != "on-site" else "值班站长",

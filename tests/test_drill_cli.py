@@ -32,10 +32,11 @@ def test_pin_and_unpin(run, org_db) -> None:
     assert run("drill", "pin", "NOPE", db=org_db).output == "Error: no drill scenario 'NOPE'\n"
 
 
-def record(run, db, *tasks, run_id="R-1", date="2026-10-01", scenario="EM-PSD-FAILURE"):
+def record(run, db, *tasks, run_id="R-1", date="2026-10-01", scenario="EM-PSD-FAILURE",
+           extra=()):
     return run("drill", "record", run_id, "--scenario", scenario, "--date", date, "--location",
-               "S01", "--unit", "CT-KY", *[x for t in tasks for x in ("--task", t)], "--json",
-               db=db)
+               "S01", "--unit", "CT-KY", *[x for t in tasks for x in ("--task", t)], *extra,
+               "--json", db=db)
 
 
 def pdca_refs(db) -> list[str]:
@@ -57,7 +58,8 @@ def test_record_outcome_and_pdca_items_exactly_once(run, org_db) -> None:
                               f"{tasks[2]}=U").output)
     assert again["pdca_opened"] == 0
     assert pdca_refs(org_db) == [f"R-1/{tasks[1]}", f"R-1/{tasks[2]}"]
-    early = json.loads(record(run, org_db, f"{tasks[0]}=U", run_id="R-0", date="2026-08-01").output)
+    early = json.loads(record(run, org_db, f"{tasks[0]}=U", run_id="R-0", date="2026-08-01",
+                              extra=["--allow-outside"]).output)
     assert early["outcome"] == "void" and early["pdca_opened"] == 0
     bad = run("drill", "record", "R-2", "--scenario", "EM-PSD-FAILURE", "--date", "2026-10-02",
               "--task", "EM-PSD-FAILURE-T9=P", db=org_db)
@@ -94,7 +96,7 @@ def test_runs_workbook_errors(run, org_db, tmp_path) -> None:
         "任务评估!2, 评级 (C): 'Q' is not one of: Performed without challenges / Performed with "
         "some challenges / Performed with major challenges / Unable to be performed",
         "演练记录!2, 科目编号 (B): no drill scenario 'EM-NOPE'",
-        "演练记录!2, 地点 (D): the line has no location 'S99'"]
+        "演练记录!2, 地点 (D): line 'L9' has no location 'S99'"]
 
 
 def test_drill_sheet_is_importable(run, org_db, tmp_path) -> None:
@@ -117,13 +119,13 @@ def test_drill_sheet_is_importable(run, org_db, tmp_path) -> None:
 
 
 def test_plan_outputs_and_coverage(run, org_db, tmp_path) -> None:
-    data = json.loads(run("drill", "plan", "--json", db=org_db).output)
+    data = json.loads(run("drill", "plan", "--from", "2026-09-01", "--json", db=org_db).output)
     assert data["unplaced"] == [] or all(u["reason"] for u in data["unplaced"])
-    assert data["first_day"] == "2026-09-01"
+    assert data["first_day"] == "2026-09-01" and data["start_from"] == "option"
     ics, xlsx = tmp_path / "plan.ics", tmp_path / "plan.xlsx"
     assert run("drill", "plan", "-o", str(ics), "--save", db=org_db).exit_code == 0
     assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
-    assert run("drill", "plan", "-o", str(xlsx), db=org_db).exit_code == 0
+    assert run("drill", "plan", "--from", "2026-09-01", "-o", str(xlsx), db=org_db).exit_code == 0
     assert load_workbook(xlsx).active.max_row == len(data["planned"]) + 1
     tasks = [f"EM-PSD-FAILURE-T{i}=P/1" for i in range(1, 7)]
     scenario = next(s for s in json.loads(run("drill", "catalogue", "--json", db=org_db).output)

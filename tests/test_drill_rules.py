@@ -205,3 +205,69 @@ def test_pdca_items_from_m_u_and_missed_time() -> None:
     assert [(i["source_ref"], i["item_class"], i["due"].isoformat()) for i in items] == [
         ("R-1/T1", "blocking", "2026-10-15"), ("R-1/T2", "due-dated", "2026-10-31")]
     assert all(i["source"] == "drill" and i["owner_unit"] == "CT-KY" for i in items)
+
+
+def rated(*entries):
+    """Ratings of T1–T3 by evaluators: ("T1", "U", 4, "陈静"), …"""
+    return {"id": "R-1", "date": "2026-10-01", "units": ["CT-KY"], "notes": None,
+            "tasks": [{"task": t, "rating": r, "minutes": m, "evaluator": e}
+                      for t, r, m, e in entries]}
+
+
+def test_the_worst_rating_of_the_evaluators_decides_and_two_grades_apart_is_a_conflict() -> None:
+    r = rated(("T1", "P", 1, "刘洋"), ("T1", "S", 2.5, "陈静"), ("T2", "U", 5, "陈静"),
+              ("T2", "M", None, "刘洋"), ("T3", "P", None, "陈静"), ("T3", "M", None, "刘洋"))
+    assessed = assess_run(r, SCENARIO, dt.date(2026, 8, 10))
+    tasks = {t["task"]: t for t in assessed["tasks"]}
+    assert [(k, t["rating"], t["minutes"], t["conflict"]) for k, t in tasks.items()] == [
+        ("T1", "S", 2.5, False), ("T2", "U", 5, False), ("T3", "M", None, True)]
+    assert [e["evaluator"] for e in tasks["T2"]["ratings"]] == ["陈静", "刘洋"]
+    assert assessed["outcome"] == "fail" and assessed["conflicts"] == ["T3"]
+    # the longest time decides a time standard; the worst rating the PDCA item's class
+    assert [(p["task"], p["why"]) for p in assessed["problems"]] == [
+        ("T1", "late"), ("T2", "U"), ("T3", "M")]
+    items = pdca_items(r, SCENARIO, assessed)
+    assert [(i["source_ref"], i["item_class"]) for i in items] == [
+        ("R-1/T1", "due-dated"), ("R-1/T2", "blocking"), ("R-1/T3", "due-dated")]
+    assert items[1]["title"] == "车站火灾：疏散（评级 U）"
+    assert items[1]["title_en"] == "Station fire: Evacuate (rated U)"
+
+
+def test_only_complete_runs_that_are_not_void_count_for_coverage() -> None:
+    from drills.coverage import coverage_of
+
+    catalogue = [dict(SCENARIO, category="emergency", tier="special", must_do=True,
+                      applicable=True)]
+    passed = dict(rated(("T1", "P", 1, "a"), ("T2", "P", 5, "a"), ("T3", "P", None, "a")),
+                  scenario="EM-X")
+    partial = dict(rated(("T1", "M", 1, "a")), id="R-2", date="2026-10-09", scenario="EM-X")
+    cov = coverage_of(catalogue, [passed, partial], [], dt.date(2026, 8, 10))
+    assert (cov["scenarios"][0]["latest_run"], cov["scenarios"][0]["passed"]) == ("R-1", True)
+    voided = dict(passed, void=True, void_reason="wrong scenario")
+    assert assess_run(voided, SCENARIO, None)["outcome"] == "voided"
+    cov = coverage_of(catalogue, [voided, partial], [], dt.date(2026, 8, 10))
+    assert (cov["scenarios"][0]["latest_run"], cov["summary"]["must_do_passed"]) == (None, 0)
+
+
+def test_a_plan_names_only_units_of_the_organisation() -> None:
+    result = run_plan(org_units={"CT-KY", "CT-DD"})
+    assert all(set(p["units"]) <= {"CT-KY", "CT-DD"} for p in result["planned"])
+    needs = {n["scenario"]: n["units"] for n in result["needs_units"]}
+    by_id = {s["id"]: s for s in default_catalogue()}
+    assert needs and all(set(by_id[k]["unit_kinds"]) - {"CT-KY", "CT-DD"} == set(v)
+                         for k, v in needs.items())
+    assert {s for s, k in by_id.items() if set(k["unit_kinds"]) <= {"CT-KY", "CT-DD"}
+            and not k["fao_only"]}.isdisjoint(needs)
+    # the same days as without the check: adding the missing units later moves no drill
+    assert [(p["date"], p["scenario"]) for p in result["planned"]] == [
+        (p["date"], p["scenario"]) for p in run_plan()["planned"]]
+
+
+def test_ics_speaks_the_language_asked_for() -> None:
+    planned = run_plan()["planned"][:1]
+    zh = to_ics(planned, "9号线", dt.datetime(2026, 11, 23, 8, 0), "zh").replace("\r\n ", "")
+    en = to_ics(planned, "9号线", dt.datetime(2026, 11, 23, 8, 0), "en").replace("\r\n ", "")
+    assert f"SUMMARY:【必做】{planned[0]['name_zh']}" in zh and "演练计划" in zh
+    assert f"SUMMARY:[Must-do] {planned[0]['name_en']}" in en and "drill plan" in en
+    assert "DESCRIPTION:" in en and not any("\u4e00" <= ch <= "\u9fff"
+                                           for ch in en.split("DESCRIPTION:")[1].split("\r\n")[0])

@@ -31,6 +31,12 @@ def enrich(item: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
             "days_in_phase": (as_of - since).days if open_now and since else None}
 
 
+def title(item: dict[str, Any], lang: str) -> str:
+    """The item's title in `lang`: the English one when the toolkit wrote one (items opened
+    from drills), else the title as entered."""
+    return str(item.get("title_en") if lang == "en" and item.get("title_en") else item["title"])
+
+
 def counts(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     open_items = [i for i in items if i["phase"] != "CLOSED"]
     return {key: dict(Counter(i[field] or "-" for i in open_items))

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
-from readiness.errors import NotFound
-from readiness.store.core import WriteSession, jsonable
-from readiness.store.schema import (
-    CriticalTask, DrillRun, DrillScenario, Location, PlannedDrill, TaskEvaluation,
-)
+from readiness.errors import InvalidValue, NotFound
+from readiness.store import tables
+from readiness.store.core import jsonable
 
-SC, CT, RUN, EV, PLAN, LOC = (DrillScenario.__table__, CriticalTask.__table__, DrillRun.__table__,
-                              TaskEvaluation.__table__, PlannedDrill.__table__, Location.__table__)
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from readiness.store.write_session import WriteSession
+
+SC, CT, RUN, EV, PLAN, LOC = (tables.drill_scenarios, tables.critical_tasks, tables.drill_runs,
+                              tables.task_evaluations, tables.planned_drills, tables.locations)
 
 
-def scenario_codes(session: Session, line_id: int) -> set[str]:
+def scenario_codes(session: Session | Connection, line_id: int) -> set[str]:
     """The IDs of the line's drill scenarios (empty until a catalogue is loaded)."""
     return set(session.execute(select(SC.c.code).where(SC.c.line_id == line_id)).scalars())
 
@@ -63,13 +66,13 @@ def _scenario_row(line_id: int, s: dict[str, Any]) -> dict[str, Any]:
 def upsert_scenarios(session: WriteSession, line_id: int,
                      scenarios: list[dict[str, Any]]) -> dict[str, int]:
     """Add new scenarios and update changed ones (tasks matched by ID); audited."""
-    counts = session.upsert_rows(DrillScenario, {"line_id": line_id}, "code",
+    counts = session.upsert_rows(SC, {"line_id": line_id}, "code",
                                  [{k: v for k, v in _scenario_row(line_id, s).items()
                                    if k != "line_id" and (k != "pinned" or "pinned" in s)}
                                   for s in scenarios])
     ids = dict(session.execute(select(SC.c.code, SC.c.id).where(SC.c.line_id == line_id)).all())
     for s in scenarios:
-        session.upsert_rows(CriticalTask, {"scenario_id": ids[s["id"]]}, "code", [
+        session.upsert_rows(CT, {"scenario_id": ids[s["id"]]}, "code", [
             {"code": t["id"], "seq": n, "name_zh": t["name_zh"], "name_en": t["name_en"],
              "time_standard_min": t.get("time_standard_min")}
             for n, t in enumerate(s["critical_tasks"], start=1)])
@@ -82,14 +85,14 @@ def set_pin(session: WriteSession, line_id: int, code: str, value: bool | None) 
     if row is None:
         raise NotFound("drill.scenario_not_found", id=code)
     if row.pinned != value:
-        session.update_rows(DrillScenario, [(row.id, code, {"pinned": row.pinned},
-                                             {"pinned": value})])
+        session.update_rows(SC, [(row.id, code, {"pinned": row.pinned}, {"pinned": value})])
 
 
 # --- runs ------------------------------------------------------------------------------------------
 
 def load_runs(session: Session, line_id: int) -> list[dict[str, Any]]:
-    """Every run with its scenario ID, location code and task ratings, oldest first."""
+    """Every run with its scenario ID, location code and task ratings (one row per task and
+    evaluator: every evaluator's rating is kept), oldest first; voided runs included, marked."""
     locations = dict(session.execute(select(LOC.c.id, LOC.c.code).where(LOC.c.line_id == line_id)).all())
     scenarios = dict(session.execute(select(SC.c.id, SC.c.code).where(SC.c.line_id == line_id)).all())
     tasks = dict(session.execute(select(CT.c.id, CT.c.code).join(SC, SC.c.id == CT.c.scenario_id)
@@ -107,20 +110,44 @@ def load_runs(session: Session, line_id: int) -> list[dict[str, Any]]:
                      "date": jsonable(r["run_on"]), "location": locations.get(r["location_id"]),
                      "form": r["form"], "commander": r["commander"],
                      "evaluators": list(r["evaluators"] or []), "units": list(r["units"] or []),
-                     "notes": r["notes"], "tasks": ratings.get(r["id"], [])})
+                     "notes": r["notes"], "tasks": ratings.get(r["id"], []), **_marks(r)})
     return runs
 
 
+def _marks(r: Any) -> dict[str, Any]:
+    """A run's void and outside-window marks, only when set: a run that has neither reads as
+    it always did, so the inputs hash of assessments taken before these marks existed holds."""
+    marks: dict[str, Any] = {}
+    if r["outside_window"]:
+        marks["outside_window"] = True
+    if r["voided_at"] is not None:
+        marks.update(void=True, void_reason=r["void_reason"], voided_by=r["voided_by"],
+                     voided_at=jsonable(r["voided_at"]))
+    return marks
+
+
+def run_states(session: Session, line_id: int) -> dict[str, dict[str, Any]]:
+    """{run ID: {"void_reason", "voided", "outside_window"}} for the line's recorded runs."""
+    return {r.code: {"voided": r.voided_at is not None, "void_reason": r.void_reason,
+                     "outside_window": bool(r.outside_window)}
+            for r in session.execute(select(RUN.c.code, RUN.c.voided_at, RUN.c.void_reason,
+                                            RUN.c.outside_window)
+                                     .where(RUN.c.line_id == line_id))}
+
+
 def write_runs(session: WriteSession, line_id: int, runs: list[dict[str, Any]]) -> dict[str, int]:
-    """Create or update runs by run ID; a run's task ratings are replaced by the ones given."""
+    """Create or update runs by run ID. Task ratings are kept per evaluator: a rating given again
+    by the same evaluator for the same task replaces theirs, other evaluators' stay."""
     scenario_ids = dict(session.execute(select(SC.c.code, SC.c.id).where(SC.c.line_id == line_id)).all())
     location_ids = dict(session.execute(select(LOC.c.code, LOC.c.id).where(LOC.c.line_id == line_id)).all())
     rows = [{"code": r["id"], "scenario_id": scenario_ids[r["scenario"]],
              "run_on": r["date"], "location_id": location_ids.get(r.get("location") or ""),
              "form": r["form"], "commander": r.get("commander"),
              "evaluators": list(r.get("evaluators") or []), "units": list(r.get("units") or []),
-             "notes": r.get("notes")} for r in runs]
-    counts = session.upsert_rows(DrillRun, {"line_id": line_id}, "code", rows)
+             "notes": r.get("notes"),
+             # dated outside handover..opening, recorded on purpose
+             "outside_window": bool(r.get("outside_window")) or None} for r in runs]
+    counts = session.upsert_rows(RUN, {"line_id": line_id}, "code", rows)
     run_ids = dict(session.execute(select(RUN.c.code, RUN.c.id).where(RUN.c.line_id == line_id)).all())
     # Task codes repeat across lines (each line has its own copy of the catalogue): this line's.
     task_ids = dict(session.execute(select(CT.c.code, CT.c.id).join(SC, SC.c.id == CT.c.scenario_id)
@@ -129,27 +156,41 @@ def write_runs(session: WriteSession, line_id: int, runs: list[dict[str, Any]]) 
         if not r.get("tasks"):
             continue
         run_id = run_ids[r["id"]]
-        existing = {e["task_id"]: e for e in session.execute(
+        existing = {(e["task_id"], e["evaluator"]): e for e in session.execute(
             select(EV).where(EV.c.run_id == run_id)).mappings()}
-        wanted = {task_ids[t["task"]]: t for t in r["tasks"]}
+        wanted = {(task_ids[t["task"]], t.get("evaluator")): t for t in r["tasks"]}
         new, changes = [], []
-        for task_id, t in wanted.items():
+        for (task_id, evaluator), t in wanted.items():
             values = {"rating": t["rating"], "minutes": t.get("minutes"),
-                      "evaluator": t.get("evaluator"), "notes": t.get("notes")}
-            old = existing.get(task_id)
+                      "evaluator": evaluator, "notes": t.get("notes")}
+            old = existing.get((task_id, evaluator))
             if old is None:
                 new.append({"run_id": run_id, "task_id": task_id, **values})
                 continue
             diff = {k: v for k, v in values.items() if old[k] != v}
             if diff:
-                changes.append((old["id"], f"{r['id']}/{t['task']}",
+                changes.append((old["id"], f"{r['id']}/{t['task']}@{evaluator or '-'}",
                                 {k: old[k] for k in diff}, diff))
-        session.insert_rows(TaskEvaluation, new, key_field="task_id")
-        session.update_rows(TaskEvaluation, changes)
+        session.insert_rows(EV, new, key_field="task_id")
+        session.update_rows(EV, changes)
         if (new or changes) and counts["unchanged"]:
             counts["unchanged"] -= 1
             counts["updated"] += 1
     return counts
+
+
+def void_run(session: WriteSession, line_id: int, code: str, reason: str) -> dict[str, Any]:
+    """Mark a run void (who, when, why; audited). It stays on record and stops counting."""
+    row = session.execute(select(RUN).where(RUN.c.line_id == line_id, RUN.c.code == code)
+                          ).mappings().first()
+    if row is None:
+        raise NotFound("drill.run_not_found", id=code)
+    if row["voided_at"] is not None:
+        raise InvalidValue("drill.already_void", id=code, by=row["voided_by"] or "-",
+                           at=row["voided_at"].date().isoformat(), reason=row["void_reason"])
+    after = {"voided_at": session.now, "voided_by": session.user, "void_reason": reason}
+    session.update_rows(RUN, [(row["id"], code, {k: row[k] for k in after}, after)])
+    return {"id": code, **jsonable(after)}
 
 
 # --- plan --------------------------------------------------------------------------------------------
@@ -161,12 +202,17 @@ def replace_plan(session: WriteSession, line_id: int, rows: list[dict[str, Any]]
     old = [dict(r) for r in session.execute(select(PLAN).where(PLAN.c.line_id == line_id)).mappings()]
     session.execute(delete(PLAN).where(PLAN.c.line_id == line_id))
     session.audit_many([("delete", "planned_drills", o["id"], None, o, None) for o in old])
-    session.insert_rows(PlannedDrill, [
+    session.insert_rows(PLAN, [
         {"line_id": line_id, "scenario_id": scenario_ids[r["scenario"]],
          "planned_on": dt.date.fromisoformat(r["date"]) if isinstance(r["date"], str) else r["date"],
          "location_id": location_ids.get(r.get("location") or "")} for r in rows],
         key_field="scenario_id")
     return len(rows)
+
+
+def org_unit_codes(session: Session | Connection) -> set[str]:
+    """The codes of the organisation's units (company-wide), the units a drill may name."""
+    return set(session.execute(select(tables.org_units.c.code)).scalars())
 
 
 def load_plan(session: Session, line_id: int) -> list[dict[str, Any]]:

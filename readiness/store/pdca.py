@@ -38,7 +38,7 @@ def open_items(session: WriteSession, line_id: int, items: list[dict[str, Any]],
     for item in items:
         opened = item.get("opened_on") or on or dt.date.today()
         rows.append({"line_id": line_id, "code": item.get("code") or next(codes),
-                     "title": item["title"],
+                     "title": item["title"], "title_en": item.get("title_en"),
                      "description": item.get("description") or item["title"],
                      "source": item["source"], "source_ref": item.get("source_ref"),
                      "kind": item["kind"], "item_class": item["item_class"],
@@ -55,7 +55,10 @@ def open_items(session: WriteSession, line_id: int, items: list[dict[str, Any]],
 
 
 def item_dict(d: Any, line_name: str | None = None) -> dict[str, Any]:
+    # title_en only when the toolkit wrote one: items without it read as they always did
+    # (the inputs hash of earlier assessments holds)
     return {"id": d["code"], "code": d["code"], "line": line_name, "title": d["title"],
+            **({"title_en": d["title_en"]} if d["title_en"] else {}),
             "description": d["description"], "source": d["source"],
             "source_ref": d["source_ref"], "kind": d["kind"], "class": d["item_class"],
             "hazards": list(d["hazards"] or []), "owner_unit": d["owner_unit"],

@@ -2,10 +2,10 @@
 
 from alembic import context
 
-from readiness.store.schema import Base
+from readiness.store.tables import metadata
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata,
+context.configure(connection=connection, target_metadata=metadata,
                   render_as_batch=True, compare_type=True)
 with context.begin_transaction():
     context.run_migrations()
