@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hazards.checks import CheckContext, check_register, next_review, snapshot_hash
 from hazards.scoring import method as scoring_method
@@ -17,10 +17,14 @@ from readiness import vocab
 from readiness.errors import InvalidValue, NotFound, coded
 from readiness.findings import Finding
 from readiness.store import hazards as hazard_store
-from readiness.store.core import Store, WriteSession
 from readiness.store.drills import scenario_codes
-from readiness.store.lines import find_line, list_locations
+from readiness.store.lines import find_line, line_row
 from readiness.store.org import org_index
+
+if TYPE_CHECKING:
+    from readiness.locations import LocationIndex
+    from readiness.store.core import Store
+    from readiness.store.write_session import WriteSession
 
 FACTOR_COLUMNS = ("L", "E", "C", "S")
 # Which workbook column carries each method's factors (882E: L carries probability A–F).
@@ -37,18 +41,17 @@ class RefData:
     line_name: str
     default_method: str
     band_table: str | None
-    locations: dict[str, dict[str, Any]]  # by code and by name
+    locations: LocationIndex  # by ID, or by a name unique on the line
     units: dict[str, dict[str, Any]]  # by code and by name
     people: dict[str, dict[str, Any]]  # by staff ID
     people_by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Any, line: Any) -> RefData:
+        from readiness.locations import LocationIndex  # with the line template: not for listings
+
         org = org_index(session)
-        locations: dict[str, dict[str, Any]] = {}
-        for loc in list_locations(session, line.id):
-            locations.setdefault(loc["name"], loc)
-            locations[loc["code"]] = loc
+        locations = LocationIndex.load(session, line)
         units: dict[str, dict[str, Any]] = {}
         for unit in org["units"].values():
             units.setdefault(unit["name"], unit)
@@ -100,11 +103,7 @@ def resolve_hazard(values: dict[str, Any], ref: RefData) -> tuple[dict[str, Any]
     h: dict[str, Any] = {"code": values.get("code") or None}
     if values.get("line") and str(values["line"]).strip() != ref.line_name:
         errors.append(("line", "hazard.other_line", {"line": values["line"], "target": ref.line_name}))
-    location = values.get("location")
-    loc = ref.locations.get(str(location).strip()) if location else None
-    if location and loc is None:
-        errors.append(("location", "hazard.unknown_location", {"value": location,
-                                                               "line": ref.line_name}))
+    loc = ref.locations.resolve(values.get("location"), errors)
     h["location_id"], h["location"] = (loc["id"], loc["code"]) if loc else (None, None)
     for key in ("specialty", "risk_category", "factor_category", "accident_type", "status"):
         h[key] = values.get(key)
@@ -127,8 +126,10 @@ def resolve_hazard(values: dict[str, Any], ref: RefData) -> tuple[dict[str, Any]
     h["linked_drills"] = list(values.get("linked_drills") or [])
     h["needs_reevaluation"] = False
     controls = [parse_control_line(c) for c in values.get("controls") or []]
+    # details the cell does not give stay None: a re-import of a register without its
+    # controls sheet (a CSV) keeps what is stored; a new control is unverified
     h["controls"] = [{"aspect": None, "owner": None, "verification": None, "evidence": None,
-                      "verified": False, **c} for c in controls]
+                      "verified": None, **c} for c in controls]
     return h, errors
 
 
@@ -326,13 +327,15 @@ def _check_context(session: Any, line_id: int, as_of: dt.date) -> CheckContext:
 def list_hazards(store: Store, line: str | None, *, level: str | None = None,
                  specialty: str | None = None, location: str | None = None,
                  owner: str | None = None, status: str | None = None, overdue: bool = False,
+                 factor_category: str | None = None,
                  as_of: dt.date | None = None) -> list[dict[str, Any]]:
     as_of = as_of or dt.date.today()
     wanted = {"level": coded("risk_level", "--level", level),
               "specialty": coded("specialty", "--specialty", specialty),
-              "status": coded("hazard_status", "--status", status)}
-    with store.read() as session:
-        found = find_line(session, line)
+              "status": coded("hazard_status", "--status", status),
+              "factor_category": coded("factor_category", "--factor-category", factor_category)}
+    with store.read_rows() as session:
+        found = line_row(session, line)
         register = hazard_store.load_register(session, found.id)
         ctx = _check_context(session, found.id, as_of)
     result = []
@@ -342,6 +345,11 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
         if wanted["specialty"] and h["specialty"] != wanted["specialty"]:
             continue
         if wanted["status"] and h["status"] != wanted["status"]:
+            continue
+        # a top-level GB/T 13861 category also finds the hazards filed under its sub-categories
+        if wanted["factor_category"] and not vocab.covers("factor_category",
+                                                          wanted["factor_category"],
+                                                          h["factor_category"]):
             continue
         if location and location not in (h["location"], h["location_name"]):
             continue
@@ -359,8 +367,8 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
 def show_hazard(store: Store, line: str | None, code: str,
                 as_of: dt.date | None = None) -> dict[str, Any]:
     as_of = as_of or dt.date.today()
-    with store.read() as session:
-        found = find_line(session, line)
+    with store.read_rows() as session:
+        found = line_row(session, line)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         register = hazard_store.load_register(session, found.id)
         ctx = _check_context(session, found.id, as_of)
@@ -370,12 +378,22 @@ def show_hazard(store: Store, line: str | None, code: str,
     h["next_review"] = due.isoformat() if due else None
     h["history"] = history
     h["findings"] = [f.as_dict() for f in check_register([h], ctx)]
+    name_acceptors(h, ctx.people)
     return h
 
 
+def name_acceptors(h: dict[str, Any], people: dict[str, dict[str, Any]]) -> None:
+    """Add `accepted_by_name` to the hazard's acceptances (None for one recorded before
+    acceptances named a person by staff ID, or for someone no longer in the organisation)."""
+    for acc in [h["acceptance"], *h["voided_acceptances"]]:
+        if acc:
+            person = people.get(acc["accepted_by"])
+            acc["accepted_by_name"] = person["name"] if person else None
+
+
 def check_hazards(store: Store, line: str | None, as_of: dt.date | None = None) -> list[Finding]:
-    with store.read() as session:
-        found = find_line(session, line)
+    with store.read_rows() as session:
+        found = line_row(session, line)
         register = hazard_store.load_register(session, found.id)
         ctx = _check_context(session, found.id, as_of or dt.date.today())
     return check_register(register, ctx)
@@ -393,8 +411,11 @@ def _fail_on(errors: Errors) -> None:
 
 
 def add_hazard(store: Store, line: str | None, values: dict[str, Any], *,
-               user: str | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
-    """Add one hazard (its ID given or assigned H-NNNN) with its first evaluation."""
+               user: str | None = None, as_of: dt.date | None = None,
+               allow_duplicate: bool = False) -> dict[str, Any]:
+    """Add one hazard (its ID given or assigned H-NNNN) with its first evaluation. A hazard
+    with the same description, location and specialty as one already on the line is refused,
+    naming that one, unless `allow_duplicate`."""
     with store.write(user, "hazard add") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
@@ -405,6 +426,11 @@ def add_hazard(store: Store, line: str | None, values: dict[str, Any], *,
                                reason=InvalidValue("import.required").message())
         if h["code"] and h["code"] in hazard_store.existing_codes(session, found.id):
             raise InvalidValue("hazard.exists", id=h["code"])
+        if not allow_duplicate:
+            same = hazard_store.same_hazard(session, found.id, h["description"],
+                                            h["location_id"], h["specialty"])
+            if same:
+                raise InvalidValue("hazard.duplicate", id=same)
         write_hazards(session, found.id, [h], as_of or dt.date.today(), evaluator=session.user)
     return show_hazard(store, line, h["code"], as_of)
 
@@ -472,30 +498,37 @@ def add_control(store: Store, line: str | None, code: str, control: dict[str, An
 def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str,
                   org_level: str | None = None, accepted_on: dt.date | None = None,
                   valid_until: dt.date | None = None, user: str | None = None) -> dict[str, Any]:
-    """Record acceptance of the hazard's residual risk, with a snapshot of what was accepted."""
+    """Record acceptance of the hazard's residual risk, with a snapshot of what was accepted.
+
+    `accepted_by` must be one person of the organisation (staff ID, or a name unique among
+    people); the level of the acceptance is their unit's. `org_level`, if given, is only a
+    check that must agree with it."""
+    from hazards.checks import material_snapshot
+    from readiness.store.org import find_person
+
     accepted_on = accepted_on or dt.date.today()
+    given = coded("org_level", "--level", org_level)
     with store.write(user, f"hazard accept {code}") as session:
         found = find_line(session, line)
-        ref = RefData.load(session, found)
-        current = next((h for h in hazard_store.load_register(session, found.id)
-                        if h["id"] == code), None)
+        current = next(iter(hazard_store.load_register(session, found.id, [code])), None)
         if current is None:
             raise NotFound("hazard.not_found", id=code)
         if not current["residual_level"]:
             raise InvalidValue("hazard.accept_unscored", id=code)
-        level = coded("org_level", "--level", org_level)
-        person = ref.people.get(accepted_by)
-        if level is None and person is not None:
-            level = ref.units.get(person["unit_code"], {}).get("level")
-        if level is None:
-            raise InvalidValue("hazard.accept_level_needed", who=accepted_by)
+        person = find_person(session, accepted_by, "--by")
+        unit = org_index(session)["units"].get(person["unit_code"])
+        who = {"who": person["name"], "staff_id": person["staff_id"]}
+        if unit is None:
+            raise InvalidValue("hazard.accept_no_unit", unit=person["unit_code"], **who)
+        level = unit["level"]
+        if given is not None and given != level:
+            raise InvalidValue("hazard.accept_level_disagrees", level=("org_level", level),
+                               given=("org_level", given), **who)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         if current["acceptance"]:
             hazard_store.void_acceptances(session, [(row_id, code, "superseded")])
-        from hazards.checks import material_snapshot
-
         hazard_store.insert_acceptance(session, row_id, {
-            "accepted_by": accepted_by, "org_level": level, "accepted_on": accepted_on,
+            "accepted_by": person["staff_id"], "org_level": level, "accepted_on": accepted_on,
             "valid_until": valid_until, "snapshot": material_snapshot(current),
             "snapshot_hash": snapshot_hash(current)})
     return show_hazard(store, line, code)

@@ -65,9 +65,9 @@ def test_snapshot_hash_history_diff_and_stale_signoff(run, org_db, tmp_path) -> 
     first = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))
     again = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))
     assert first["inputs_hash"] == again["inputs_hash"]  # nothing changed in between
-    signed = j(run("signoff", str(again["snapshot"]), "--role", "总经理", "--name", "王建国",
+    signed = j(run("signoff", str(again["snapshot"]), "--by", "王建国", "--decision", "reject",
                    "--json", db=org_db))
-    assert (signed["decision"], signed["stale"]) == ("approve", False)
+    assert (signed["decision"], signed["stale"]) == ("reject", False)
     history = j(run("assess", "history", "--json", db=org_db))
     assert [s["id"] for s in history["snapshots"]] == [again["snapshot"], first["snapshot"]]
     assert history["snapshots"][0]["signoffs"][0]["stale"] is False
@@ -82,9 +82,10 @@ def test_snapshot_hash_history_diff_and_stale_signoff(run, org_db, tmp_path) -> 
                  "--json", db=org_db))["diff"]
     assert {"id": "PD-BLOCKING", "from": "pass", "to": "fail"} in [
         {k: d[k] for k in ("id", "from", "to")} for d in diff]
-    late = run("signoff", str(first["snapshot"]), "--role", "安全总监", "--name", "李明", db=org_db)
+    late = run("signoff", str(first["snapshot"]), "--by", "李明", "--decision", "reject",
+               db=org_db)
     assert "stale" in late.output
-    assert run("signoff", "999", "--role", "x", "--name", "y", db=org_db).output == (
+    assert run("signoff", "999", "--by", "900001", "--decision", "reject", db=org_db).output == (
         "Error: no assessment snapshot 999\n")
 
 
@@ -138,3 +139,93 @@ def test_all_lines_assesses_every_line_with_a_snapshot_each(run, org_db, tmp_pat
     assert "Not ready" in text.output
     both = run("assess", "--all-lines", "--line", "L9", db=org_db)
     assert both.exit_code == 2 and "--all-lines and --line cannot be used together" in both.output
+
+
+def not_ready_snapshot(run, db: str) -> int:
+    run("pdca", "open", "--title", "新发现问题", "--class", "blocking", db=db)
+    data = j(run("assess", "--as-of", "2026-11-23", "--json", db=db))
+    assert data["verdict"] == "not_ready"
+    return int(data["snapshot"])
+
+
+def test_signoff_names_a_person_and_a_decision(run, org_db) -> None:
+    snap = str(not_ready_snapshot(run, org_db))
+    missing = run("signoff", snap, "--by", "900001", db=org_db)
+    assert missing.exit_code == 2 and "Missing option '--decision'" in missing.output
+    assert run("signoff", snap, "--by", "随便", "--decision", "reject", db=org_db).output == (
+        "Error: --by: no person '随便' in the organisation (give a staff ID or name)\n")
+    assert run("signoff", snap, "--by", "张伟", "--decision", "reject", db=org_db).output == (
+        "Error: --by: several people are called '张伟' (staff IDs 900031, 900032); "
+        "give the staff ID\n")
+    refused = run("signoff", snap, "--by", "王建国", "--decision", "approve", db=org_db)
+    assert refused.output == (f"Error: snapshot {snap} is not ready; approving it needs "
+                              '--override-reason "…"\n')
+    assert j(run("assess", "history", "--json", db=org_db))["snapshots"][0]["signoffs"] == []
+    first = j(run("signoff", snap, "--by", "王建国", "--decision", "reject", "--note", "先整改",
+                  "--json", db=org_db))
+    assert (first["staff_id"], first["role"], first["name"], first["previous"]) == (
+        "900001", "总经理", "王建国", None)
+    # the same person again: their decision is updated, not a second row
+    again = run("signoff", snap, "--by", "900001", "--decision", "approve", "--override-reason",
+                "市政府要求按期开通", db=org_db)
+    assert again.output == (f"王建国 (900001, 总经理) changed their decision on snapshot {snap} "
+                            "from 'Reject' to 'Approve'\n"
+                            "  approved over a not-ready verdict: 市政府要求按期开通\n")
+    run("signoff", snap, "--by", "陈静", "--decision", "reject", db=org_db)
+    signoffs = j(run("assess", "history", "--json", db=org_db))["snapshots"][0]["signoffs"]
+    assert [(x["staff_id"], x["role"], x["decision"], x["override_reason"]) for x in signoffs] == [
+        ("900001", "总经理", "approve", "市政府要求按期开通"), ("900020", "分部经理", "reject", None)]
+    updates = [r for r in j(run("audit", "log", "--entity", "signoffs", "--json", db=org_db))
+               if r["action"] == "update"]
+    assert len(updates) == 1 and updates[0]["before"]["decision"] == "reject"
+    assert updates[0]["after"]["override_reason"] == "市政府要求按期开通"
+    text = run("assess", "history", db=org_db, lang="zh").output
+    assert (f"  #{snap} 王建国 900001 总经理: 同意" in text
+            and "[强制同意，理由：市政府要求按期开通]" in text)
+    assert f"  #{snap} 陈静 900020 分部经理: 不同意" in text
+    ready = run("signoff", snap, "--by", "陈静", "--decision", "reject", "--override-reason", "x",
+                db=org_db)
+    assert ready.output.startswith("Error: --override-reason is only for approving a not-ready")
+
+
+def test_old_signoffs_without_a_staff_id_stay_readable(run, org_db) -> None:
+    import datetime as dt
+
+    from readiness.store.core import Store
+    from readiness.store.schema import SignOff
+
+    snap = not_ready_snapshot(run, org_db)
+    with Store.open(org_db) as store, store.write("old", "old signoff") as session:
+        session.insert_rows(SignOff, [{"snapshot_id": snap, "staff_id": None, "role": "总经理",
+                                       "name": "王建国", "decision": "approve",
+                                       "override_reason": None, "note": None,
+                                       "at": dt.datetime(2026, 11, 23, 9, 0)}], key_field="role")
+    (old,) = j(run("assess", "history", "--json", db=org_db))["snapshots"][0]["signoffs"]
+    assert (old["staff_id"], old["name"], old["role"], old["decision"]) == (
+        None, "王建国", "总经理", "approve")
+    assert f"  #{snap} 王建国 总经理: Approve  2026-11-23T09:00:00" in run(
+        "assess", "history", db=org_db).output
+
+
+def test_history_diff_shows_criteria_verdict_and_inputs_in_either_language(run, org_db,
+                                                                           tmp_path) -> None:
+    run("import", str(trial_book(tmp_path)), db=org_db)
+    first = j(run("assess", "--as-of", "2026-11-23", "--json", db=org_db))["snapshot"]
+    second = not_ready_snapshot(run, org_db)
+    data = j(run("assess", "history", "--diff", str(first), str(second), "--json", db=org_db))
+    changes = data["changes"]
+    assert changes["inputs_changed"] and not changes["verdict_changed"]
+    assert (changes["from"]["verdict"], changes["to"]["verdict"]) == ("not_ready", "not_ready")
+    blocking = next(c for c in changes["criteria"] if c["id"] == "PD-BLOCKING")
+    assert (blocking["from"], blocking["to"]) == ("pass", "fail")
+    assert blocking["message_to"] == "1 blocking problems are still open"
+    en = run("assess", "history", "--diff", str(first), str(second), db=org_db).output
+    assert f"snapshot {first} (as of 2026-11-23) → snapshot {second} (as of 2026-11-23)" in en
+    assert "  Verdict: Not ready (unchanged)\n" in en and "  Inputs: changed (" in en
+    assert ("  PD-BLOCKING: Pass → Fail\n      was: 0 blocking problems are still open\n"
+            "      now: 1 blocking problems are still open\n") in en
+    zh = run("assess", "history", "--diff", str(first), str(second), db=org_db, lang="zh").output
+    assert "  PD-BLOCKING: 通过 → 未通过\n" in zh and "  输入数据: 已变化 (" in zh
+    assert "现: 1 个开通前必须整改问题未关闭" in zh  # the snapshot was taken in English
+    same = run("assess", "history", "--diff", str(second), str(second), db=org_db).output
+    assert "  Inputs: unchanged (" in same and "no criterion changed its status or message" in same

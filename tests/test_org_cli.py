@@ -92,7 +92,8 @@ def hazard(run, db, residual: str, owner="6", unit="TM"):
     score = {"major": "L=6,E=6,C=15", "significant": "L=3,E=6,C=15", "general": "L=3,E=6,C=7",
              "low": "L=1,E=6,C=3"}
     result = run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
-                 "environment", "--description", "x", "--score", score["major"], "--residual",
+                 "environment", "--description", f"x ({residual}, {unit})", "--score",
+                 score["major"], "--residual",
                  score[residual], "--owner-unit", unit, "--owner", owner, "--json", db=db)
     assert result.exit_code == 0, result.output
     return json.loads(result.output)["id"]

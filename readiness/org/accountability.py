@@ -10,7 +10,7 @@ from readiness.findings import Finding
 from readiness.org.graph import LEVELS, Org, check_org
 from readiness.store import org as org_store
 from readiness.store.core import Store
-from readiness.store.lines import find_line
+from readiness.store.lines import line_row
 
 
 def load_org(session: Any) -> Org:
@@ -21,7 +21,7 @@ def load_org(session: Any) -> Org:
 def check(store: Store, as_of: dt.date | None = None,
           limits: dict[str, Any] | None = None) -> list[Finding]:
     """Every organisation finding, with the owners of every line's hazards and PDCA items."""
-    with store.read() as session:
+    with store.read_rows() as session:
         org = load_org(session)
         owned = org_store.owned_items(session)
     return check_org(org, as_of or dt.date.today(), owned, limits)
@@ -30,7 +30,7 @@ def check(store: Store, as_of: dt.date | None = None,
 def show(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """Units top-down (depth-first), each with its head, size and its letter to its parent."""
     as_of = as_of or dt.date.today()
-    with store.read() as session:
+    with store.read_rows() as session:
         org = load_org(session)
     children: dict[str | None, list[str]] = {}
     for code, unit in sorted(org.units.items()):
@@ -73,8 +73,8 @@ def path(store: Store, line: str | None, hazard_code: str,
     from readiness.store.hazards import load_register
 
     as_of = as_of or dt.date.today()
-    with store.read() as session:
-        found = find_line(session, line)
+    with store.read_rows() as session:
+        found = line_row(session, line)
         hazard = next((h for h in load_register(session, found.id, [hazard_code])), None)
         org = load_org(session)
     if hazard is None:
@@ -96,6 +96,9 @@ def path(store: Store, line: str | None, hazard_code: str,
                            status, letter))
     required = policy()["approval_level"].get(hazard["residual_level"] or "")
     acceptance = hazard["acceptance"]
+    if acceptance:
+        acceptor = org.people.get(acceptance["accepted_by"])
+        acceptance = {**acceptance, "accepted_by_name": acceptor["name"] if acceptor else None}
     accepted_ok = bool(acceptance and required and
                        LEVELS.index(acceptance["org_level"]) <= LEVELS.index(required))
     top = org.ancestors(unit)[-1] if org.ancestors(unit) else None
@@ -117,7 +120,7 @@ def _link(org: Org, code: str, name: str, kind: str, to: str, status: str,
 
 def owns(store: Store, unit: str) -> dict[str, Any]:
     """What a unit and everything below it is responsible for."""
-    with store.read() as session:
+    with store.read_rows() as session:
         org = load_org(session)
         if unit not in org.units:
             raise NotFound("org.unit_not_found", unit=unit)
@@ -146,7 +149,7 @@ def export(store: Store, output: str, as_of: dt.date | None = None) -> str:
     from readiness.org import render
 
     as_of = as_of or dt.date.today()
-    with store.read() as session:
+    with store.read_rows() as session:
         org = load_org(session)
     suffix = Path(output).suffix.lower()
     writers = {".graphml": lambda: render.to_graphml(org, as_of),

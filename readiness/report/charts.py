@@ -287,18 +287,22 @@ def burndown_chart(series: list[tuple[str, int]], *, title: str,
 
 
 def stacked_bar(rows: list[tuple[str, dict[str, int]]], *, order: list[str], colours: dict[str, str],
-                title: str, width: int = 720, height: int = 260) -> str:
-    """Horizontal bars stacked in `order` (other keys are ignored), with a legend and row totals."""
+                title: str, width: int = 720, height: int = 260,
+                labels: dict[str, str] | None = None) -> str:
+    """Horizontal bars stacked in `order` (other keys are ignored), with a legend and row totals.
+    `labels` names each key in the legend and tooltips (in the reader's language); a key
+    without one is shown as it is."""
     if not rows:
         return _empty(width, height, title)
+    names = {key: (labels or {}).get(key, key) for key in order}
     body: list[str] = []
     x, y = 8.0, 30.0
     for key in order:
-        step = 18 + _width(key, 10) + 14
+        step = 18 + _width(names[key], 10) + 14
         if x + step > width - 8 and x > 8:
             x, y = 8.0, y + 16
         body += [_rect(x, y, 10, 10, colours.get(key, NEUTRAL), ' class="legend"'),
-                 _text(x + 14, y + 9, key, size=10)]
+                 _text(x + 14, y + 9, names[key], size=10)]
         x += step
     left = 8 + min(width * 0.3, max(_width(label, 11) for label, _ in rows) + 12)
     top, bottom = y + 22, height - 8
@@ -314,7 +318,7 @@ def stacked_bar(rows: list[tuple[str, dict[str, int]]], *, order: list[str], col
                 continue
             w, colour = vf(count) - left, colours.get(key, NEUTRAL)
             body.append(_rect(x, y + band * 0.15, w, band * 0.7, colour, ' class="segment"',
-                              f"{label} · {key}: {count}"))
+                              f"{label} · {names[key]}: {count}"))
             if w >= _width(str(count), 10) + 4:
                 body.append(_text(x + w / 2, y + band / 2 + 4, count, size=10, anchor="middle",
                                   fill=_ink(colour)))

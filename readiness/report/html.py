@@ -24,7 +24,7 @@ from readiness.report import charts
 LEVEL_COLOURS = {"major": "#c62828", "significant": "#ef6c00", "general": "#f9a825",
                  "low": "#1565c0"}
 OUTCOME_COLOURS = {"pass": "#2e7d32", "pass-with-findings": "#f9a825", "fail": "#c62828",
-                   "incomplete": "#8d6e63", "void": "#9e9e9e"}
+                   "incomplete": "#8d6e63", "void": "#9e9e9e", "voided": "#616161"}
 INDICATOR_OF = {"TR-FULFILMENT": "fulfilment", "TR-PUNCTUALITY": "punctuality",
                 "TR-RELIABILITY": "service_reliability", "TR-WITHDRAWAL": "withdrawal_rate",
                 "TR-VEHICLE": "vehicle_failure_rate", "TR-SIGNALLING": "signalling_failure_rate",
@@ -121,6 +121,8 @@ def charts_for(data: dict[str, Any]) -> dict[str, Any]:
            "not": v["scenarios"] - v["drilled"]}) for k, v in cov["categories"].items()],
         order=["passed", "drilled", "not"],
         colours={"passed": "#2e7d32", "drilled": "#f9a825", "not": "#bdbdbd"},
+        labels={"passed": "通过", "drilled": "未通过", "not": "未演练"} if zh else
+        {"passed": "passed", "drilled": "not passed", "not": "not run"},
         title="演练覆盖（通过 / 未通过 / 未演练）" if zh else "Drill coverage (passed / not passed / not run)"))
     out["org"] = Markup(_strip_xml(org_render.to_svg(data["org"], data["as_of"], lang)))
     return out

@@ -79,10 +79,39 @@ def list_records(session: Any, *, entity: str | None = None, key: str | None = N
     if entity:
         query = query.where(AuditRecord.entity == entity)
     if key:
-        query = query.where(AuditRecord.entity_key == key)
+        query = query.where(_key_matches(session, key))
     if limit:
         query = query.limit(limit)
     return [row_values(r) for r in session.scalars(query)]
+
+
+def _key_matches(session: Any, key: str) -> Any:
+    """Records keyed `key`; for a hazard code, also those of its evaluations, controls (even
+    deleted ones) and acceptances. Their own records are keyed by the hazard's row id (created),
+    a control's text (updated) or the accepting person, so they are found by row instead."""
+    from sqlalchemy import and_, or_, select
+
+    from readiness.store.schema import (
+        AuditRecord, ControlMeasure, Hazard, HazardAcceptance, HazardEvaluation,
+    )
+
+    hazard_ids = list(session.scalars(select(Hazard.id).where(Hazard.code == key)))
+    if not hazard_ids:
+        return AuditRecord.entity_key == key
+    matches = [AuditRecord.entity_key == key]
+    for model in (HazardEvaluation, ControlMeasure, HazardAcceptance):
+        table = model.__table__
+        rows = set(session.scalars(select(table.c.id).where(table.c.hazard_id.in_(hazard_ids))))
+        # a deleted control is gone from its table; its creation record says whose it was
+        created = select(AuditRecord.entity_id).where(
+            AuditRecord.entity == table.name, AuditRecord.action == "create",
+            AuditRecord.entity_key.in_([str(i) for i in hazard_ids]))
+        if table.name != "hazard_acceptances":  # keyed by the acceptor, not the hazard
+            rows |= set(session.scalars(created))
+        if rows:
+            matches.append(and_(AuditRecord.entity == table.name,
+                                AuditRecord.entity_id.in_(sorted(rows))))
+    return or_(*matches)
 
 
 def broken_links(records: list[dict[str, Any]]) -> list[int]:
