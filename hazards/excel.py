@@ -13,7 +13,8 @@ from typing import Any
 
 from hazards.register import RefData, resolve_hazard, write_hazards
 from readiness.errors import InvalidValue, Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
+                                 future_dates)
 from readiness.workbook import FORMULA_STARTS, write_sheets
 
 REGISTER = SheetSpec(
@@ -37,7 +38,9 @@ REGISTER = SheetSpec(
                synonyms=("危险源", "危险源名称", "风险点", "风险点名称", "风险描述", "Description"),
                example="站台门与车门间隙夹人后列车启动", width=36),
         Column("factor_category", "危险因素类别", "Factor category", "code:factor_category",
-               synonyms=("危险有害因素类别", "危险和有害因素"), example="human-behavioural"),
+               synonyms=("危险有害因素类别", "危险和有害因素"), example="human-behavioural",
+               note_zh="GB/T 13861 一级或二级类别，名称或代码均可（如 物的因素、2、2.1）",
+               note_en="GB/T 13861 category at either level, by name or code (e.g. 2, 2.1)"),
         Column("accident_type", "可能导致的事故", "Accident type", "code:accident_type",
                synonyms=("事故类型", "可能导致的事故类型"), example="vehicle-injury"),
         Column("method", "评价方法", "Method", "code:scoring_method", example="LEC", width=10,
@@ -102,7 +105,7 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
         ctx.state["controls"] = _controls_by_hazard(controls)
         ctx.state["hazards_seen"] = set()
     ref = ctx.state["ref"]
-    problems: list[Problem] = []
+    problems: list[Problem] = future_dates(register, ("last_review",), ctx.as_of)
     for row in register.rows:
         resolved, errors = resolve_hazard(row.values, ref)
         for field, key, params in errors:

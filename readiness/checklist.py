@@ -121,7 +121,7 @@ def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any],
         status = vocab.parse("checklist_status", changes["status"])
         if status is None:
             raise InvalidValue("option.bad_code", option="--status", value=changes["status"],
-                               allowed=", ".join(vocab.codes("checklist_status")))
+                               allowed=vocab.OneOf("checklist_status"))
         changes["status"] = status
     with store.write(user, f"checklist set {code}") as session:
         found = find_line(session, line)
@@ -132,7 +132,12 @@ def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any],
 
 
 def verify_item(store: Store, line: str | None, code: str, verifier: str,
-                on: dt.date | None = None, user: str | None = None) -> dict[str, Any]:
+                on: dt.date | None = None, user: str | None = None,
+                today: dt.date | None = None) -> dict[str, Any]:
+    today = today or dt.date.today()
+    if on is not None and on > today:  # a verification is something that has happened
+        raise InvalidValue("option.in_future", option="--on", value=on.isoformat(),
+                           today=today.isoformat())
     return set_item(store, line, code, {"status": "verified", "verifier": verifier,
                                         "verified_on": on or dt.date.today()}, user=user)
 

@@ -7,7 +7,8 @@ from typing import Any
 from hazards.register import RefData, resolve_person, resolve_unit
 from readiness.checklist import status_errors
 from readiness.errors import Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
+                                 future_dates)
 from readiness.store import checklist as checklist_store
 
 SHEET = SheetSpec(
@@ -38,7 +39,7 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
     if "items" not in ctx.state:
         ctx.state["items"] = {i["id"]: i for i in checklist_store.load_items(ctx.session, ctx.line.id)}
         ctx.state["ref"] = RefData.load(ctx.session, ctx.line)
-    problems: list[Problem] = []
+    problems: list[Problem] = future_dates(sheet, ("verified_on",), ctx.as_of)
     for row in sheet.rows:
         values = row.values
         errors: list[tuple[str, str, dict[str, Any]]] = []

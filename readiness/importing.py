@@ -9,7 +9,10 @@ unless the whole file is valid (or `--skip-invalid` drops the bad rows).
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
+import difflib
 import importlib
 import math
 import re
@@ -37,13 +40,20 @@ KINDS: dict[str, str] = {
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
 EXAMPLE_MARKERS = ("示例", "example")
+IGNORED_MARK = "#"  # a column whose header starts with this is the user's own, never imported
+# Text a spreadsheet would run as a formula; CSV exports put an apostrophe before it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The readiness report workbook (`readiness report -o FILE.xlsx`): its summary and matrix sheets.
+REPORT_SHEETS = (("概览", "summary"), ("风险矩阵", "matrix"))
 
 
 MAX_ROWS = limit("READINESS_MAX_IMPORT_ROWS", 1_000_000)
 MAX_CELL_CHARS = limit("READINESS_MAX_CELL_CHARS", 32_767)  # Excel's own limit for a cell
 # Problems with the file's shape rather than one row: --skip-invalid cannot work around them.
 STRUCTURAL = frozenset({"import.missing_column", "import.duplicate_header", "import.missing_sheet",
-                        "import.no_header", "import.empty", "import.too_many_rows"})
+                        "import.no_header", "import.empty", "import.too_many_rows",
+                        "import.unknown_column", "import.unknown_column_like",
+                        "import.unnamed_column"})
 
 
 @dataclass(frozen=True)
@@ -232,10 +242,90 @@ class Workbook:
         except Exception as exc:  # zip or XML damage inside the sheet, found when it is read
             raise self.damaged(exc) from exc
 
+    def find_sheet(self, spec: SheetSpec, main: bool) -> str | None:
+        return next((n for n in self.sheet_names if vocab.normalise(n) in spec.aliases()), None)
+
     def close(self) -> None:
         for handle in (getattr(self, "book", None), getattr(self, "zip", None)):
             if handle is not None:
                 handle.close()
+
+
+def unquote_formula(value: str) -> str:
+    """Undo the apostrophe a CSV export puts before formula-like text, so export → import is a
+    no-op."""
+    if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+class CsvSheet:
+    """The one sheet of a CSV file, shaped like a calamine sheet: rows of text, streamed."""
+
+    start = None
+    end = None
+    total_height = 0
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self.path, self.encoding = path, encoding
+
+    def iter_rows(self) -> Iterator[tuple[Any, ...]]:
+        try:
+            with open(self.path, encoding=self.encoding, newline="") as fh:
+                for row in csv.reader(fh):
+                    yield tuple(unquote_formula(v) for v in row)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ReadinessError("import.unreadable", path=str(self.path),
+                                 reason=f"{type(exc).__name__}: {exc}"[:200]) from exc
+
+
+class CsvBook:
+    """A .csv file (an export, or a sheet saved as CSV) read as a workbook of one sheet, named
+    after the file so that messages say `FILE.csv!ROW, COLUMN: reason`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sheet_names = [path.name]
+        self.encoding = _csv_encoding(path)
+
+    def sheet(self, name: str) -> CsvSheet:
+        return CsvSheet(self.path, self.encoding)
+
+    def find_sheet(self, spec: SheetSpec, main: bool) -> str | None:
+        return self.path.name if main else None
+
+    def close(self) -> None:
+        pass
+
+
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without the BOM Excel writes), else GB 18030: what Excel saves CSV as on a
+    Chinese Windows."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        # a character cut at the end of the sample is fine
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def open_book(path: Path) -> Workbook | CsvBook:
+    """The file as a workbook: .xlsx (any name), or CSV when it is not a zip and is named .csv."""
+    if not path.exists():
+        raise ReadinessError("import.no_file", path=str(path))
+    if path.suffix.lower() == ".csv" and not zipfile.is_zipfile(path):
+        if path.stat().st_size > xlsx_limits.max_file_mb() * 1024 * 1024:
+            raise ReadinessError("import.too_large", path=str(path),
+                                 limit=xlsx_limits.max_file_mb())
+        return CsvBook(path)
+    return Workbook(path)
+
+
+def is_report(sheet_names: Iterable[str]) -> bool:
+    names = {vocab.normalise(n) for n in sheet_names}
+    return all(names & set(pair) for pair in REPORT_SHEETS)
 
 
 def detect_kind(sheet_names: Iterable[str]) -> str | None:
@@ -264,6 +354,21 @@ def _header_text(value: Any) -> str:
     return text
 
 
+def _unknown_column(spec: SheetSpec, sheet: str, row: int, letter: str, value: Any) -> Problem:
+    """A header the sheet does not know, with the closest known spelling when one is close."""
+    spellings: dict[str, str] = {}
+    for col in spec.columns:
+        for spelling in (col.zh, col.en, col.header(), *col.synonyms):
+            spellings.setdefault(_header_text(spelling), spelling)
+    close = difflib.get_close_matches(_header_text(value), list(spellings), n=1)
+    params: dict[str, object] = {"value": _text(value)}
+    if close:
+        params["like"] = spellings[close[0]]
+    return Problem(sheet, row, None,
+                   "import.unknown_column_like" if close else "import.unknown_column",
+                   params, cell=f"{letter}{row}")
+
+
 @dataclass
 class SheetStream:
     """A sheet whose header is found; `rows()` parses data rows lazily, one at a time."""
@@ -274,6 +379,8 @@ class SheetStream:
     rest: Iterator[tuple[Any, ...]]
     rest_starts_at: int  # the row number of the first row of `rest`
     total: int
+    # Columns with a blank header (index -> letter): fine while empty, refused once data shows.
+    unnamed: dict[int, str] = field(default_factory=dict)
 
     def rows(self, problems: list[Problem],
              progress: Callable[[int, int], None] | None = None) -> Iterator[Row]:
@@ -282,6 +389,8 @@ class SheetStream:
         parsers = [(key, index, parser_for(kinds[key])) for key, index in self.columns.items()]
         required = [c.key for c in data.spec.columns if c.required]
         first_index = min(self.columns.values())
+        known = sorted(self.columns.values())
+        unnamed = self.unnamed
         for number, values in _chain(self.pending, self.rest, self.rest_starts_at):
             if progress is not None and number % 5000 == 0:
                 progress(number, self.total)
@@ -289,7 +398,12 @@ class SheetStream:
                 problems.append(Problem(data.name, number, None, "import.too_many_rows",
                                         {"limit": MAX_ROWS}))
                 return
-            if all(_blank(v) for v in values):
+            for index in [i for i in unnamed if i < len(values) and not _blank(values[i])]:
+                letter = unnamed.pop(index)
+                problems.append(Problem(data.name, number, None, "import.unnamed_column",
+                                        {"column": letter}, cell=f"{letter}{number}"))
+            # a row is blank when every imported column is (the user's # columns do not count)
+            if all(_blank(values[i]) for i in known if i < len(values)):
                 continue
             first = values[first_index] if first_index < len(values) else None
             if isinstance(first, str) and first.strip().casefold().startswith(EXAMPLE_MARKERS):
@@ -339,6 +453,16 @@ def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
                                 {"expected": ", ".join(c.header() for c in spec.columns[:4])}))
         return None
     header_row, columns = found
+    header_cells = head[header_row - 1][1]
+    unnamed: dict[int, str] = {}
+    for index, value in enumerate(header_cells):
+        if index in columns:
+            continue
+        letter = xlsx_limits.column_letters(index + offset + 1)
+        if _blank(value):
+            unnamed[index] = letter
+        elif not _header_text(value).startswith(IGNORED_MARK):
+            problems.append(_unknown_column(spec, name, header_row, letter, value))
     seen: dict[str, int] = {}
     missing = False
     for index, col in columns.items():
@@ -357,7 +481,8 @@ def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
     if missing:
         return None
     pending = [r for r in head if r[0] > header_row]
-    return SheetStream(data, seen, pending, rows_iter, len(head) + 1, sheet.total_height or 0)
+    return SheetStream(data, seen, pending, rows_iter, len(head) + 1, sheet.total_height or 0,
+                       unnamed)
 
 
 def _chain(first: list[tuple[int, tuple[Any, ...]]], rest: Iterator[tuple[Any, ...]],
@@ -422,7 +547,7 @@ def _parse_text(raw: Any) -> str | None:
 
 
 def _code(set_name: str, raw: Any) -> str:
-    code = vocab.parse(set_name, raw)
+    code = vocab.parse(set_name, raw if isinstance(raw, str) else _text(raw))  # 2.0 → "2"
     if code is None:
         raise CellError("cell.not_in_set", value=_text(raw),
                         allowed=" / ".join(vocab.choices(set_name)))
@@ -430,7 +555,7 @@ def _code(set_name: str, raw: Any) -> str:
 
 
 def _int(raw: Any) -> int:
-    number = _number(raw)
+    number = _count(raw)
     if number != int(number):
         raise CellError("cell.not_whole", value=_text(raw))
     if abs(number) > 2**53:  # beyond what a count can be, and what a database integer holds
@@ -472,6 +597,14 @@ def _number(raw: Any) -> float:
     return number
 
 
+def _count(raw: Any) -> float:
+    """Every number a template asks for is a count, minutes or days: never below zero."""
+    number = _number(raw)
+    if number < 0:
+        raise CellError("cell.negative", value=_text(raw))
+    return number
+
+
 def _date(raw: Any) -> dt.date:
     """A date cell, or text such as 2026-10-01, 2026/10/1 or 2026年10月1日."""
     if isinstance(raw, dt.datetime):
@@ -494,8 +627,26 @@ def _date(raw: Any) -> dt.date:
 CHUNK_ROWS = 2000  # rows validated and written together; bounds memory on large files
 
 
-def _find_sheet(names: list[str], sheet: SheetSpec) -> str | None:
-    return next((n for n in names if vocab.normalise(n) in sheet.aliases()), None)
+def detect_csv_kind(book: CsvBook) -> str | None:
+    """The kind whose main sheet's required columns a CSV file's header row holds (the most
+    recognised columns wins)."""
+    rows = []
+    for number, values in enumerate(book.sheet(book.path.name).iter_rows(), start=1):
+        rows.append((number, values))
+        if number >= HEADER_SCAN_ROWS:
+            break
+    best: tuple[int, str] | None = None
+    for kind in KINDS:
+        spec = template_kind(kind)
+        main = next(s for s in spec.sheets if s.key == (spec.main or spec.sheets[0].key))
+        found = _find_header(rows, main)
+        if found is None:
+            continue
+        keys = {col.key for col in found[1].values()}
+        if all(c.key in keys for c in main.columns if c.required) and (
+                best is None or len(keys) > best[0]):
+            best = (len(keys), kind)
+    return best[1] if best else None
 
 
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
@@ -523,9 +674,15 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
     from readiness.store.lines import find_line
 
     path = Path(path)
-    wb = Workbook(path)
+    wb = open_book(path)
     try:
         names = wb.sheet_names
+        if is_report(names):
+            raise ReadinessError("import.report_workbook", path=str(path))
+        if isinstance(wb, CsvBook):
+            kind = kind or detect_csv_kind(wb)
+            if kind is None:
+                raise ReadinessError("import.csv_kind", path=str(path), kinds=", ".join(KINDS))
         kind = kind or detect_kind(names)
         if kind is None:
             raise ReadinessError("import.unknown_template", path=str(path),
@@ -536,12 +693,12 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
         problems: list[Problem] = []
         side: dict[str, SheetData] = {}
         for sheet in side_specs:
-            match = _find_sheet(names, sheet)
+            match = wb.find_sheet(sheet, main=False)
             stream = open_sheet(wb.sheet(match), sheet, match, problems) if match else None
             side[sheet.key] = stream.data if stream else SheetData(sheet, sheet.zh)
             if stream:
                 side[sheet.key].rows = list(stream.rows(problems))
-        match = _find_sheet(names, main_spec)
+        match = wb.find_sheet(main_spec, main=True)
         if match is None:
             problems.append(Problem(f"{main_spec.zh} / {main_spec.en}", None, None,
                                     "import.missing_sheet"))
@@ -603,12 +760,22 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
 
 
 def _reading_order(p: Problem) -> tuple[str, int, int, str]:
-    """Sheet, row, then column left to right (by the letter in "header (C)")."""
-    match = re.search(r"\(([A-Z]+)\)$", p.column or "")
+    """Sheet, row, then column left to right (by the letter in "header (C)" or the cell "C1")."""
+    match = (re.match(r"([A-Z]+)", p.cell) if p.cell else
+             re.search(r"\(([A-Z]+)\)$", p.column or ""))
     col = 0
     for ch in match.group(1) if match else "":
         col = col * 26 + ord(ch) - 64
     return (p.sheet, p.row or 0, col, p.column or "")
+
+
+def future_dates(data: SheetData, keys: Iterable[str], today: dt.date) -> list[Problem]:
+    """Dates of what has already happened (a review, an education, a signature, a check) that
+    fall after today: refused, naming the cell."""
+    return [data.problem(row, key, "cell.in_future", value=row.values[key].isoformat(),
+                         today=today.isoformat())
+            for row in data.rows for key in keys
+            if isinstance(row.values.get(key), dt.date) and row.values[key] > today]
 
 
 def _duplicates_across(data: SheetData, seen: dict[Any, int]) -> list[Problem]:
@@ -631,5 +798,5 @@ def _duplicates_across(data: SheetData, seen: dict[Any, int]) -> list[Problem]:
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "text": lambda raw: _text(raw), "list": _list, "int": _int,
-    "number": lambda raw: _number(raw), "date": lambda raw: _date(raw), "bool": _bool,
+    "number": lambda raw: _count(raw), "date": lambda raw: _date(raw), "bool": _bool,
 }

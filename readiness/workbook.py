@@ -1,8 +1,9 @@
 """Writing workbooks: fillable templates and exports (openpyxl).
 
 Templates get an instructions sheet in both languages, frozen bilingual headers, a drop-down for
-every coded column and an example row the importer skips. Text that a spreadsheet would run as a
-formula is neutralised on the way out.
+every coded column (from a hidden list sheet when the list is too long to type into the
+validation) and an example row the importer skips. Text that a spreadsheet would run as a formula
+is neutralised on the way out.
 """
 
 from __future__ import annotations
@@ -11,24 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.importing import EXAMPLE_MARKERS, Column, SheetSpec, TemplateKind
+from readiness.importing import (EXAMPLE_MARKERS, FORMULA_STARTS, IGNORED_MARK, Column,
+                                 SheetSpec, TemplateKind)
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = "1F4E79"
 EXAMPLE_FONT = "7F7F7F"
+# Excel refuses a typed drop-down list ("a,b,c") longer than this; longer lists live on a sheet.
+TYPED_LIST_LIMIT = 255
+LIST_SHEET = {"zh": "下拉列表", "en": "Lists"}
 
 
 def safe_text(value: Any) -> Any:
     """Text that would run as a formula gets a leading apostrophe-like quote (OWASP CSV advice)."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
-    return value
-
-
-def unsafe_text(value: Any) -> Any:
-    """Undo `safe_text` on import, so export → import is a no-op."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_STARTS:
-        return value[1:]
     return value
 
 
@@ -48,10 +45,15 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
     info.title = "说明" if lang == "zh" else "Instructions"
     info.column_dimensions["A"].width = 110
     lines_zh = [f"{spec.title_zh} 导入模板", *spec.instructions_zh,
-                f"示例行（编号以“{EXAMPLE_MARKERS[0]}”开头）导入时跳过；表头可用中文或英文。"]
+                f"示例行（编号以“{EXAMPLE_MARKERS[0]}”开头）导入时跳过；表头可用中文或英文。",
+                f"不认识的列会被拒绝，以免填写的内容被悄悄丢掉；自己要用、不导入的列，请让表头以"
+                f" {IGNORED_MARK} 开头（如“{IGNORED_MARK} 备注”）。"]
     lines_en = [f"{spec.title_en} import template", *spec.instructions_en,
                 "The example row (ID starting with 'example') is skipped on import; headers may "
-                "be in Chinese or English."]
+                "be in Chinese or English.",
+                "A column the importer does not know is refused, so that nothing you typed is "
+                f"silently dropped; start the header of a column of your own with {IGNORED_MARK} "
+                f"(e.g. '{IGNORED_MARK} remarks') and it is not imported."]
     for text in [*lines_zh, "", *lines_en]:
         info.append([text])
     info["A1"].font = Font(bold=True, size=14)
@@ -86,15 +88,43 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
         for index, col in enumerate(sheet.columns, start=1):
             if col.code_set:
                 letter = ws.cell(1, index).column_letter
-                options = ",".join(vocab.choices(col.code_set, lang))
-                dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True,
-                                    showErrorMessage=True)
+                dv = DataValidation(type="list", formula1=_list_source(wb, col.code_set, lang),
+                                    allow_blank=True, showErrorMessage=True)
                 dv.add(f"{letter}2:{letter}5000")
                 ws.add_data_validation(dv)
+    if LIST_SHEET[lang] in wb.sheetnames:  # last, after the sheets a user fills in
+        lists = wb[LIST_SHEET[lang]]
+        wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(lists.title))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _list_source(wb: Any, set_name: str, lang: str) -> str:
+    """A drop-down's values: typed into the validation when short enough, else a column of the
+    hidden list sheet (one column per coded set, written once)."""
+    options = vocab.choices(set_name, lang)
+    typed = ",".join(options)
+    if len(typed) <= TYPED_LIST_LIMIT:
+        return f'"{typed}"'
+    from openpyxl.utils import get_column_letter, quote_sheetname
+
+    title = LIST_SHEET[lang]
+    if title not in wb.sheetnames:
+        lists = wb.create_sheet(title)
+        lists.sheet_state = "hidden"
+    lists = wb[title]
+    header = [c.value for c in lists[1]] if lists.max_row >= 1 and lists["A1"].value else []
+    if set_name in header:
+        index = header.index(set_name) + 1
+    else:
+        index = len(header) + 1
+        lists.cell(1, index, set_name)
+        for row, option in enumerate(options, start=2):
+            lists.cell(row, index, option)
+    letter = get_column_letter(index)
+    return f"{quote_sheetname(title)}!${letter}$2:${letter}${len(options) + 1}"
 
 
 def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) -> None:

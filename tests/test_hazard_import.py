@@ -58,7 +58,8 @@ def test_template_has_the_contracted_sheets_headers_and_dropdowns(run, org_db, t
     assert "危险源台帐" in info and "Hazards: one hazard per row" in info
     en = tmp_path / "en.xlsx"
     run("template", "hazards", "-o", str(en), db=org_db, lang="en")
-    assert load_workbook(en).sheetnames == ["Instructions", "Hazards", "Controls"]
+    # the long English drop-downs read their values from a hidden list sheet, placed last
+    assert load_workbook(en).sheetnames == ["Instructions", "Hazards", "Controls", "Lists"]
 
 
 def test_filled_template_imports(run, org_db, tmp_path) -> None:

@@ -15,8 +15,9 @@ import must end in one of two ways:
 * a clean import: exit 0, the last line is the "created …, updated …, unchanged …, rejected …"
   summary;
 * a rejection: exit 1, the last line is `Error: …`, every line before it names a place
-  (`SHEET!ROW, COLUMN: reason` or `SHEET: reason`), and the store is byte-for-byte unchanged
-  (same sha256 of the SQLite file, same row count in every table);
+  (`SHEET!ROW, COLUMN: reason`, `SHEET!CELL: reason` for a renamed, junk or unnamed column, or
+  `SHEET: reason`), and the store is byte-for-byte unchanged (same sha256 of the SQLite file,
+  same row count in every table);
 
 never a traceback, never any other exit code, never an "internal error" (an unexpected exception
 that the CLI merely caught), and within a bounded time.
@@ -34,7 +35,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +47,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import cli
-from conftest import ORG_PEOPLE, ORG_UNITS, checkpoint, file_sha256, seed_line, table_counts
+from conftest import (
+    ORG_PEOPLE, ORG_UNITS, checkpoint, file_sha256, hang_guard, seed_line, table_counts,
+)
 from readiness import vocab
 from readiness.errors import one_line
 from readiness.importing import KINDS, Column, SheetSpec, template_kind
@@ -65,7 +67,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Title is more than 31 characters
 
 # Data rows per sheet: mostly a handful, now and then the maximum; every example stays cheap.
 ROW_COUNTS = [0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30]
-EXAMPLE_SECONDS = 20  # one import of a ≤ 30-row workbook; typically ~0.03 s
+# A bound that only stops a hung import (it fails naming the example); speed is not asserted.
+EXAMPLE_TIMEOUT = 120  # seconds for one import of a ≤ 30-row workbook; typically ~0.03 s
 
 # --- what the store already holds (tests/conftest.py seed_line and the default catalogue) ------
 
@@ -571,12 +574,13 @@ SPEC_SHEET_NAMES = {n for k in KINDS for s in template_kind(k).sheets
 
 
 def place_pattern(sheet_names: list[str]) -> re.Pattern[str]:
-    """`SHEET!ROW, COLUMN: reason`, `SHEET!ROW: reason`, `SHEET, COLUMN: reason`, `SHEET: reason`."""
+    """`SHEET!ROW, COLUMN: reason`, `SHEET!ROW: reason`, `SHEET!CELL: reason` (a column the
+    importer does not know: `危险源台帐!G1`), `SHEET, COLUMN: reason`, `SHEET: reason`."""
     # as messages show them: on one line
     names = sorted({str(one_line(n)) for n in [*sheet_names, *SPEC_SHEET_NAMES]},
                    key=len, reverse=True)
     alternatives = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"^(?:{alternatives})(?:!\d+)?(?:, .+)?: .+$")
+    return re.compile(rf"^(?:{alternatives})(?:![A-Z]{{0,3}}\d+)?(?:, .+)?: .+$")
 
 
 class Sandbox:
@@ -607,11 +611,10 @@ class Sandbox:
     def check(self, case: Case) -> None:
         self.reset()
         names = write_workbook(case, self.book)
-        started = time.monotonic()
-        result = CliRunner().invoke(
-            cli.cli, ["--db", str(self.db), "--lang", "en", "import", str(self.book)],
-            catch_exceptions=True)
-        elapsed = time.monotonic() - started
+        with hang_guard(EXAMPLE_TIMEOUT, f"importing {names}"):
+            result = CliRunner().invoke(
+                cli.cli, ["--db", str(self.db), "--lang", "en", "import", str(self.book)],
+                catch_exceptions=True)
         out = result.output
         lines = out.rstrip("\n").split("\n")  # what a terminal shows as lines (not U+2028 …)
         event(f"exit {result.exit_code}")
@@ -636,7 +639,6 @@ class Sandbox:
             assert SUMMARY.match(lines[-1]), out
             unplaced = [line for line in lines[:-1] if not place.match(line)]
             assert not unplaced, f"lines that name no place: {unplaced!r}\n{out}"
-        assert elapsed < EXAMPLE_SECONDS, f"import took {elapsed:.1f} s"
 
 
 def _reason_shape(lines: list[str]) -> str:

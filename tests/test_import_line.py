@@ -104,7 +104,7 @@ def test_messages_follow_the_language(run, line_db: str, tmp_path: Path) -> None
     bad = make_workbook(tmp_path / "bad.xlsx", {"位置": [HEADER, ["S01", "A站", "车站", 1.5]]})
     result = run("import", str(bad), db=line_db, lang="zh")
     assert result.output.splitlines() == ["位置!2, 顺序 Order (D): “1.5”不是整数",
-                                          f"Error: {bad} 有 1 处问题，未写入任何数据"]
+                                          f"错误：{bad} 有 1 处问题，未写入任何数据"]
 
 
 def test_skip_invalid_writes_good_rows_and_dry_run_writes_none(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from readiness.errors import Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
+                                 future_dates)
 from readiness.store import org as org_store
 
 UNITS = SheetSpec(
@@ -61,7 +62,10 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
     all_people = set(index["people"]) | {r.values["staff_id"] for r in people.rows
                                          if r.values.get("staff_id")}
     ctx.state["people"] = all_people
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        *future_dates(people, ("education_company", "education_centre", "education_team"),
+                      ctx.as_of),
+        *future_dates(letters, ("signed_on",), ctx.as_of)]
     for row in units.rows:
         parent, head = row.values.get("parent"), row.values.get("head")
         if parent and parent not in all_units:

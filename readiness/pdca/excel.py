@@ -13,7 +13,8 @@ from typing import Any
 
 from hazards.register import RefData, resolve_person, resolve_unit
 from readiness.errors import InvalidValue, Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
+                                 future_dates)
 from readiness.pdca.items import apply_step
 from readiness.pdca.loop import advance, path_to
 from readiness.store import pdca as pdca_store
@@ -87,7 +88,7 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
         ctx.state["ref"] = RefData.load(ctx.session, ctx.line)
         ctx.state["hazards"] = set(existing_codes(ctx.session, ctx.line.id))
         ctx.state["items"] = {i["code"]: i for i in pdca_store.load_items(ctx.session, ctx.line.id)}
-    problems: list[Problem] = []
+    problems: list[Problem] = future_dates(sheet, ("verified_on",), ctx.as_of)
     for row in sheet.rows:
         data, errors = _row_item(row.values, ctx.state["ref"], ctx.state["hazards"])
         for field, key, params in errors:

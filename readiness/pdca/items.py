@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from readiness.errors import coded
+from readiness.errors import InvalidValue, coded
 from readiness.pdca.loop import advance
 from readiness.pdca.views import burndown, closure_rate, counts, enrich
 from readiness.store import pdca as pdca_store
@@ -31,12 +31,18 @@ def open_item(store: Store, line: str | None, data: dict[str, Any], *,
 
 
 def step(store: Store, line: str | None, code: str, step_name: str, data: dict[str, Any], *,
-         user: str | None = None, on: dt.date | None = None) -> dict[str, Any]:
-    """Complete the item's current phase (plan, do, check or act) and move it on."""
-    on = on or dt.date.today()
+         user: str | None = None, on: dt.date | None = None,
+         today: dt.date | None = None) -> dict[str, Any]:
+    """Complete the item's current phase (plan, do, check or act) and move it on. A check's
+    verification date may not be after `today`."""
+    today = today or dt.date.today()
+    on = on or today
     if step_name == "check":
         data["verdict"] = coded("check_verdict", "--verdict", data.get("verdict"))
         data.setdefault("verified_on", on)
+        if data["verified_on"] > today:
+            raise InvalidValue("option.in_future", option="--on",
+                               value=data["verified_on"].isoformat(), today=today.isoformat())
     with store.write(user, f"pdca {step_name} {code}") as session:
         found = find_line(session, line)
         item = pdca_store.load_item(session, found.id, code)
