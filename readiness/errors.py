@@ -36,6 +36,10 @@ class StoreVersionError(ReadinessError):
     """The store's schema is older or newer than this code."""
 
 
+class BackupRefused(ReadinessError):
+    """A backup or restore that would not give the user a trustworthy copy of the store."""
+
+
 class LineNotFound(ReadinessError):
     """No such line in the store, or several and none chosen."""
 
@@ -51,14 +55,14 @@ class InvalidValue(ReadinessError):
 def coded(set_name: str, option: str, value: str | None, required: bool = False) -> str | None:
     """The code for a value given on the command line (a code or either label), or a clear
     error naming the option and what it accepts."""
-    from readiness.vocab import codes, parse
+    from readiness.vocab import OneOf, parse
 
     if value is None and not required:
         return None
     code = parse(set_name, value) if value is not None else None
     if code is None:
         raise InvalidValue("option.bad_code", option=option, value=value or "",
-                           allowed=", ".join(codes(set_name)))
+                           allowed=OneOf(set_name))
     return code
 
 
@@ -71,10 +75,13 @@ class Problem:
     column: str | None
     key: str
     params: dict[str, object] = field(default_factory=dict)
+    cell: str | None = None  # "G1": a problem with one cell of the header, named as Excel does
 
     def where(self) -> str:
         # Sheet names and headers are the user's text: a newline in one must not split the line.
         place = str(one_line(self.sheet, 10_000))
+        if self.cell:
+            return f"{place}!{self.cell}"
         if self.row is not None:
             place += f"!{self.row}"
         if self.column:
@@ -90,6 +97,7 @@ class Problem:
 
     def as_dict(self, lang: str | None = None) -> dict[str, object]:
         return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                **({"cell": self.cell} if self.cell else {}),
                 "code": self.key, "message": self.reason(lang)}
 
 

@@ -59,6 +59,10 @@ def _lookup(set_name: str) -> dict[str, str]:
     for code in codes(set_name).values():
         for text in (code.code, code.zh, code.en, code.bilingual(), f"{code.zh}{code.en}"):
             index[normalise(text)] = code.code
+        std = dict(code.extra).get("std")
+        if std:  # a standard's own code (GB/T 13861 "2.1"), also "2.1 物理性…"
+            index[normalise(std)] = code.code
+            index[normalise(f"{std} {code.zh}")] = code.code
     return index
 
 
@@ -67,6 +71,19 @@ def parse(set_name: str, value: object) -> str | None:
     if value is None:
         return None
     return _lookup(set_name).get(normalise(str(value)))
+
+
+def covers(set_name: str, broad: str, code: str | None) -> bool:
+    """True when `code` is `broad` or sits under it in the standard's numbering (GB/T 13861:
+    人的因素 "1" covers "1.1" and "1.2")."""
+    if code is None:
+        return False
+    if code == broad:
+        return True
+    entries = codes(set_name)
+    outer = dict(entries[broad].extra).get("std") if broad in entries else None
+    inner = dict(entries[code].extra).get("std") if code in entries else None
+    return bool(outer and inner and inner.startswith(outer + "."))
 
 
 def label(set_name: str, code: str | None, lang: str | None = None) -> str:
@@ -81,10 +98,29 @@ def choices(set_name: str, lang: str | None = None) -> list[str]:
     return [c.label(lang) for c in codes(set_name).values()]
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """The values a coded option or cell accepts, as a message parameter: shown as the labels
+    in the reader's language (重大 / 较大 / 一般 / 较小), which is also what they may type."""
+
+    set_name: str
+
+    def shown(self, lang: str | None = None) -> str:
+        return " / ".join(choices(self.set_name, lang))
+
+
 def shown(value: object, lang: str | None = None) -> object:
     """A message parameter as the reader sees it: (set, code) → its label; (set, [codes]) →
-    labels joined; anything else as it is. Lets errors and findings be raised before the
+    labels joined; [(set, code), …] (codes of several sets) → labels joined; OneOf(set) → the
+    set's labels; anything else as it is. Lets errors and findings be raised before the
     language they are shown in is known."""
+    if isinstance(value, OneOf):
+        return value.shown(lang)
+    if (isinstance(value, list) and value
+            and all(isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
+                    and v[0] in code_sets() for v in value)):
+        return ("、" if (lang or get_lang()) == "zh" else ", ").join(
+            label(s, c, lang) for s, c in value)
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
         set_name, code = value
         if isinstance(code, list):

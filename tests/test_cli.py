@@ -30,7 +30,7 @@ def test_runtime_error_is_one_line_exit_1_in_both_languages(run, tmp_path: Path)
         1, f"Error: no store at {missing}: run readiness init --line NAME first\n")
     zh = run("line", "list", db=str(missing), lang="zh")
     assert (zh.exit_code, zh.output) == (
-        1, f"Error: 找不到数据库 {missing}：请先运行 readiness init --line 线路名称\n")
+        1, f"错误：找不到数据库 {missing}：请先运行 readiness init --line 线路名称\n")
 
 
 def test_bad_option_values_are_errors_not_tracebacks(run, line_db: str) -> None:
@@ -39,8 +39,9 @@ def test_bad_option_values_are_errors_not_tracebacks(run, line_db: str) -> None:
         1, "Error: --opening-date: '28/12/2026' is not a date; use YYYY-MM-DD\n")
     result = run("line", "set", "--profile", "mot-1999", db=line_db)
     assert result.exit_code == 1
-    assert result.output == ("Error: --profile: 'mot-1999' is not valid; choose from mot-2019, "
-                             "mot-2023, mot-2023-fao\n")
+    assert result.output == ("Error: --profile: 'mot-1999' is not valid; choose from "
+                             "MoT 2019 (Jiaobanyun [2019] No. 17) / MoT 2023, conventional line / "
+                             "MoT 2023, fully automatic line\n")
     result = run("init", "--line", "L9", db=line_db)
     assert (result.exit_code, result.output) == (1, "Error: line 'L9' already exists\n")
 

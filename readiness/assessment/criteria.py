@@ -138,10 +138,13 @@ def must_do_drills(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
 
 
 def drill_coverage(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
-    missing = [k for k, v in i.coverage["categories"].items() if v["scenarios"] and not v["drilled"]]
-    missing += [k for k, v in i.coverage["tiers"].items() if v["scenarios"] and not v["drilled"]]
+    missing = [("drill_category", k) for k, v in i.coverage["categories"].items()
+               if v["scenarios"] and not v["drilled"]]
+    missing += [("drill_tier", k) for k, v in i.coverage["tiers"].items()
+                if v["scenarios"] and not v["drilled"]]
+    # the parameter is shown as the labels in the reader's language (vocab.shown)
     return result(not missing if i.coverage["scenarios"] else None, "criterion.drill-coverage",
-                  missing, missing=", ".join(missing) or "-")
+                  [code for _, code in missing], missing=missing or "-")
 
 
 def other_drills(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
