@@ -55,6 +55,12 @@ BENCHES = [
     Bench("start-up: `readiness --version`", "bench_startup.py", [],
           _s("readiness_version_s"), lambda d: f"{d['baseline_import_click_s']:.3f} s "
           "(`python -c \"import click\"`)", _ratio, "ratio ≤ 2", lambda d: d["ratio"] <= 2),
+    Bench("read commands on the sample line: `hazard list`", "bench_read_commands.py", [],
+          lambda d: f"{d['hazard_list_s']:.3f} s (org check {d['org_check_s']:.3f} s, "
+          f"assess history {d['assess_history_s']:.3f} s)",
+          lambda d: f"{d['baseline_import_sqlalchemy_click_s']:.3f} s "
+          "(`python -c \"import sqlalchemy, click\"`)", _ratio, "ratio ≤ 1.5",
+          lambda d: d["ratio"] <= 1.5),
     Bench("hazard register import, 100,000 rows", "bench_register_import.py", ["100000"],
           lambda d: f"{d['import_s']:.2f} s, {d['import_peak_mb']} MB",
           lambda d: f"{d['bare_read_s']:.2f} s (openpyxl read-only read)", _ratio,

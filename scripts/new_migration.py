@@ -1,8 +1,8 @@
-"""Developer tool: write a new Alembic migration from the difference between schema.py and head.
+"""Developer tool: write a new Alembic migration from the difference between tables.py and head.
 
     python scripts/new_migration.py "add audit hash chain"
 
-It upgrades a scratch SQLite store to the current head, compares it with readiness/store/schema.py
+It upgrades a scratch SQLite store to the current head, compares it with readiness/store/tables.py
 and writes readiness/store/migrations/versions/NNNN_<slug>.py. Review the file before committing:
 autogenerate does not see renames or data migrations.
 """

@@ -6,6 +6,7 @@ skip locally when no server can be started, and fail under CI (READINESS_REQUIRE
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -134,3 +135,35 @@ def table_counts(db: str | Path) -> dict[str, int]:
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
     finally:
         conn.close()
+
+
+# --- waiting without asserting speed: a bound that fails clearly, never a timing target -------
+
+def wait_until(ready, timeout: float, what: str, poll: float = 0.02) -> None:
+    """Poll `ready()` until it is true; after `timeout` seconds fail naming `what` did not
+    happen. The bound only stops a hung test: speed is measured in bench/, not asserted here."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > end:
+            pytest.fail(f"{what}: not done within {timeout:g} s (a hang, not a slow machine?)")
+        time.sleep(poll)
+
+
+@contextlib.contextmanager
+def hang_guard(timeout: float, what: str) -> Iterator[None]:
+    """Fail the test, naming `what`, if the block has not finished after `timeout` seconds
+    (SIGALRM, main thread). For in-process calls that cannot be given a timeout themselves."""
+    import signal
+
+    def expired(_signum: int, _frame: object) -> None:
+        pytest.fail(f"{what}: not finished within {timeout:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -42,6 +42,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import wait_until
+
 KILLS = 6
 DELAY = (0.2, 3.0)  # seconds after the process starts
 # Aimed kills land at most this long after the write was seen to begin: an import writes for
@@ -199,12 +201,11 @@ def settle(store: CrashStore) -> None:
     finishing a statement, or committing a COMMIT it received), so counts are final."""
     if store.backend != "postgresql":
         return
-    deadline = time.monotonic() + 30
     with _pg_connect(store) as conn:
-        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND pid <> pg_backend_pid()").fetchone()[0]:
-            assert time.monotonic() < deadline, "a killed client's backend did not go away"
-            time.sleep(0.02)
+        wait_until(lambda: not conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()").fetchone()[0], 60,
+            "a killed client's server backend going away")
 
 
 @dataclass
@@ -227,9 +228,8 @@ def run_and_kill(store: CrashStore, args: list[str], cwd: Path, *, delay: float,
                                 stdin=subprocess.DEVNULL, env=_env(), cwd=cwd)
         aimed = ""
         if trigger is not None:
-            while proc.poll() is None and not trigger():
-                assert time.monotonic() - started < 60, "the command never started writing"
-                time.sleep(poll)
+            wait_until(lambda: proc.poll() is not None or trigger(), 120,
+                       "the command starting to write", poll=poll)
             aimed = f"write seen at {time.monotonic() - started:.2f} s, " if proc.poll() is None \
                 else "exited before any write was seen, "
         try:

@@ -13,6 +13,7 @@ import pytest
 
 HEAVY = ("pandas", "openpyxl", "networkx", "sqlalchemy", "alembic", "numpy", "jinja2")
 BIN = Path(sys.executable).parent
+TIMEOUT = 300  # seconds: a bound on a hung command, never a speed target (that is bench/)
 
 
 def readiness(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -21,16 +22,18 @@ def readiness(*args: str, cwd: Path, check: bool = True) -> subprocess.Completed
     env = {**os.environ, "READINESS_LANG": "en", "READINESS_USER": "ci"}
     env.pop("READINESS_DB", None)
     return subprocess.run([str(exe), *args], cwd=cwd, env=env, text=True, capture_output=True,
-                          check=check, timeout=300)
+                          check=check, timeout=TIMEOUT)
 
 
-def imported_modules(code: str, cwd: Path) -> set[str]:
+def imported_modules(code: str, cwd: Path, packages_only: bool = True) -> set[str]:
+    """The modules `code` imports: top-level packages, or every dotted name."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=cwd, text=True,
-                            capture_output=True, check=True)
+                            capture_output=True, check=True, timeout=TIMEOUT)
     names = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+            name = line.rsplit("|", 1)[1].strip()
+            names.add(name.split(".")[0] if packages_only else name)
     assert names, result.stderr[:500]
     return names
 
@@ -43,6 +46,60 @@ def test_startup_imports_no_heavy_library(tmp_path: Path) -> None:
         "import sys, cli; sys.argv=['readiness','--version']\n"
         "try:\n    cli.main()\nexcept SystemExit:\n    pass", tmp_path)
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+READ_COMMANDS = [["hazard", "list"], ["org", "check"], ["assess", "history"], ["drill", "runs"],
+                 ["pdca", "list"], ["line", "show"], ["audit", "log"], ["hazard", "show", "H-0001"],
+                 ["hazard", "check"], ["line", "list"], ["location", "list"], ["org", "show"],
+                 ["org", "path", "H-0001"]]
+# What a command that only reads has no use for: the schema check reads the store's version
+# itself (no Alembic), and workbooks, charts, templates and the organisation graph are loaded
+# only by the commands that make or check them.
+NOT_FOR_READING = {"alembic", "pandas", "openpyxl", "python_calamine", "networkx", "jinja2",
+                   "numpy", "matplotlib"}
+# Commands that read through the Core tables alone: neither SQLAlchemy's ORM nor the mapped
+# classes (importing and declaring them was most of a listing's start-up), nor the importer.
+READ_WITHOUT_ORM = [["hazard", "list"], ["hazard", "show", "H-0001"], ["hazard", "check"],
+                    ["line", "list"], ["line", "show"], ["location", "list"], ["org", "check"],
+                    ["org", "show"], ["org", "path", "H-0001"]]
+NOT_FOR_READING_ROWS = {"sqlalchemy.orm", "readiness.store.schema", "readiness.importing"}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    readiness("demo", "--out", str(out), "--force", cwd=out)
+    return out / "demo.db"
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=[" ".join(a) for a in READ_COMMANDS])
+def test_a_command_that_only_reads_imports_only_what_it_uses(args: list[str], demo_db: Path,
+                                                             tmp_path: Path) -> None:
+    code = ("import sys, cli\n"
+            f"sys.argv = ['readiness', '--lang', 'en', '--db', {str(demo_db)!r}, *{args!r}]\n"
+            "try:\n    cli.main()\nexcept SystemExit as exit:\n"
+            "    assert exit.code in (0, 1, None), exit.code\n")
+    modules = imported_modules(code, tmp_path, packages_only=False)
+    loaded = {name.split(".")[0] for name in modules}
+    assert "sqlalchemy" in loaded and "readiness.store.core" in modules  # it did reach the store
+    # the organisation graph's own check; history re-gathers the inputs (org check included)
+    # to say whether the newest snapshot is still current
+    wanted = {"networkx"} if args in (["org", "check"], ["assess", "history"]) else set()
+    assert loaded & NOT_FOR_READING - wanted == set(), sorted(loaded & NOT_FOR_READING)
+    if args in READ_WITHOUT_ORM:
+        assert modules & NOT_FOR_READING_ROWS == set(), sorted(modules & NOT_FOR_READING_ROWS)
+
+
+def test_schema_head_read_from_the_migration_files_agrees_with_alembic() -> None:
+    """Every command compares the store's version with the newest migration, found without
+    Alembic; Alembic's own reading of the same files must give the same head and revisions."""
+    from alembic.script import ScriptDirectory
+
+    from readiness.store.core import _alembic_config, _known_revisions, head_revision
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    assert _known_revisions() == {s.revision for s in scripts.walk_revisions()}
 
 
 def test_help_and_version_run_from_anywhere(tmp_path: Path) -> None:
@@ -160,7 +217,8 @@ def snapshot(db: Path) -> dict[str, object]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_error_from_installed_command_is_one_line(tmp_path: Path, lang: str) -> None:
     result = subprocess.run([str(BIN / "readiness"), "--lang", lang, "--db", "x.db", "line", "list"],
-                            cwd=tmp_path, text=True, capture_output=True)
+                            cwd=tmp_path, text=True, capture_output=True, timeout=TIMEOUT)
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    prefix = {"zh": "错误：", "en": "Error: "}[lang]  # the whole line is in the chosen language
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(prefix)
     assert "Traceback" not in result.stderr and result.stdout == ""

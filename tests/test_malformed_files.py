@@ -9,14 +9,16 @@ Each file is imported twice into a seeded store:
 
 1. in a child process (`python -c "import cli; cli.main()" … import FILE`), which is the only way
    to see what a native reader does to the process: an abort, or memory that Python's allocator
-   never sees. Its time is measured with time.monotonic() and its peak memory is the child's
-   own ru_maxrss (os.wait4), under an address-space cap so that a runaway reader cannot take the
-   machine down;
-2. in process, through click's CliRunner, with tracemalloc (Python allocations only).
+   never sees. Its peak memory is the child's own ru_maxrss (os.wait4), under an address-space
+   cap so that a runaway reader cannot take the machine down, and it is killed if it has not
+   finished after a generous bound (a hang, reported as such);
+2. in process, through click's CliRunner, with tracemalloc (Python allocations only), under
+   the same bound.
 
 Either way: exit 1, exactly one `Error:` line, last, naming the file; any line before it names a
 place (`SHEET!ROW, COLUMN: reason`); no traceback, no "internal error"; the store unchanged
-(sha256 of the SQLite file and every table's row count); under 60 s and 500 MB.
+(sha256 of the SQLite file and every table's row count); under 500 MB. How fast is not asserted
+here (a busy machine is slow, not wrong): the bound only stops a hung reader.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -40,10 +41,10 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from conftest import checkpoint, file_sha256, table_counts
+from conftest import checkpoint, file_sha256, hang_guard, table_counts
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-SECONDS = 60
+HANG_TIMEOUT = 300  # seconds: a run still going then is killed and reported as hung
 MEGABYTES = 500
 ADDRESS_SPACE_CAP = 4 * 1024**3  # the child's RLIMIT_AS: a runaway reader fails, not the host
 CORPUS_MAX_BYTES = 100 * 1024
@@ -190,9 +191,9 @@ def store_state(db: Path) -> tuple[str, dict[str, int]]:
 class Run:
     exit_code: int | None
     output: str
-    seconds: float
     peak_mb: float
     how: str
+    hung: bool = False  # killed at HANG_TIMEOUT
 
 
 def run_child(db: Path, path: Path, env: dict[str, str], cwd: Path) -> Run:
@@ -207,35 +208,33 @@ def run_child(db: Path, path: Path, env: dict[str, str], cwd: Path) -> Run:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     with open(out_path, "wb") as out:
-        started = time.monotonic()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                 env={**os.environ, **env, "RUST_BACKTRACE": "0"},
                                 preexec_fn=limits)
-        killer = threading.Timer(SECONDS + 5, proc.kill)  # the bound, and a little more
+        hung = threading.Event()
+        killer = threading.Timer(HANG_TIMEOUT, lambda: (hung.set(), proc.kill()))
         killer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             killer.cancel()
-        seconds = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
-    return Run(proc.returncode, out_path.read_text("utf-8", errors="replace"), seconds,
-               usage.ru_maxrss / 1024, "child process")
+    return Run(proc.returncode, out_path.read_text("utf-8", errors="replace"),
+               usage.ru_maxrss / 1024, "child process", hung=hung.is_set())
 
 
 def run_in_process(db: Path, path: Path) -> Run:
     tracemalloc.start()
-    started = time.monotonic()
     try:
-        result = CliRunner().invoke(cli.cli, ["--db", str(db), "--lang", "en", "import",
-                                              str(path)], catch_exceptions=True)
-        seconds = time.monotonic() - started
+        with hang_guard(HANG_TIMEOUT, f"importing {path.name} in process"):
+            result = CliRunner().invoke(cli.cli, ["--db", str(db), "--lang", "en", "import",
+                                                  str(path)], catch_exceptions=True)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert result.exception is None or isinstance(result.exception, SystemExit), \
         repr(result.exception)
-    return Run(result.exit_code, result.output, seconds, peak / 1024**2,
+    return Run(result.exit_code, result.output, peak / 1024**2,
                "CliRunner (tracemalloc: Python allocations only)")
 
 
@@ -245,12 +244,13 @@ def describe(run: Run) -> str:
     else:
         code = f"exit {run.exit_code}"
     tail = run.output if len(run.output) < 3000 else run.output[:1500] + "\n…\n" + run.output[-1500:]
-    return f"[{run.how}] {code}, {run.seconds:.1f} s, peak {run.peak_mb:.0f} MB\n{tail}"
+    return f"[{run.how}] {code}, peak {run.peak_mb:.0f} MB\n{tail}"
 
 
 def check(run: Run, case: Case, path: Path, pristine: tuple[str, dict[str, int]],
           db: Path) -> None:
     info = describe(run)
+    assert not run.hung, f"killed: still running after {HANG_TIMEOUT} s (a hung reader)\n{info}"
     assert "Traceback" not in run.output and "panicked" not in run.output, info
     assert "internal error" not in run.output, f"an unexpected exception reached the CLI\n{info}"
     lines = run.output.rstrip("\n").split("\n")
@@ -267,7 +267,6 @@ def check(run: Run, case: Case, path: Path, pristine: tuple[str, dict[str, int]]
         assert not unplaced, f"lines before Error: that name no place: {unplaced!r}\n{info}"
         checkpoint(db)
         assert store_state(db) == pristine, f"the store changed\n{info}"
-    assert run.seconds < SECONDS, info
     assert run.peak_mb < MEGABYTES, info
 
 

@@ -15,12 +15,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from readiness.findings import Finding
 from readiness.vocab import codes
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 LEVELS = tuple(codes("org_level"))  # company … team
 EDUCATION = (("education_company", "company"), ("education_centre", "centre"),
@@ -50,6 +51,8 @@ class Org:
 
     def graph(self) -> nx.DiGraph:
         """Units as nodes, parent → child edges (a parent that does not exist is left out)."""
+        import networkx as nx  # only the structure check needs it: listings skip the import
+
         g = nx.DiGraph()
         g.add_nodes_from((code, {"level": u["level"], "name": u["name"]})
                          for code, u in self.units.items())
@@ -92,6 +95,8 @@ def _date(value: Any) -> dt.date:
 # --- structure -------------------------------------------------------------------------------------
 
 def structure(org: Org) -> list[Finding]:
+    import networkx as nx
+
     found: list[Finding] = []
     roots = org.roots()
     if len(roots) > 1:

@@ -10,32 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import getpass
+import re
 import time
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
-    Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, and_, bindparam,
-    create_engine,
-    event, func, insert, inspect, select, text, true, update,
+    Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, bindparam,
+    create_engine, event, insert, inspect, text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from readiness.errors import StoreBusy, StoreMissing, StoreVersionError
-from readiness.store.audit import GENESIS, canonical, record_hash
-from readiness.store.schema import AuditRecord, Base, RawJSON
+from readiness.store.tables import RawJSON
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.orm import Session
+
+    from readiness.store.write_session import WriteSession
 
 def _busy_ms() -> int:
     try:
@@ -94,21 +94,51 @@ def row_values(obj: Any) -> dict[str, Any]:
     return {c.key: jsonable(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs}
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.M)
+
+
 def _alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config  # only upgrades need Alembic: every command checks
+
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("readiness.store") / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
+@cache
+def _revision_links() -> dict[str, str | None]:
+    """{revision: the revision it follows} read from the migration files' own `revision` and
+    `down_revision` lines, without importing Alembic (which costs every command a fifth of a
+    second just to compare two version strings). A test holds this to Alembic's own reading."""
+    links: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = dict(_REVISION_LINE.findall(path.read_text("utf-8")))
+        revision = found.get("revision", "").strip("'\"")
+        if revision:
+            down = found.get("down_revision", "None").strip("'\"")
+            links[revision] = None if down == "None" else down
+    return links
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None, "the package ships no migrations"
-    return head
+    """The newest revision: the one no other migration follows."""
+    links = _revision_links()
+    heads = set(links) - {down for down in links.values() if down}
+    assert len(heads) == 1, f"the package's migrations must have one head, found {sorted(heads)}"
+    return heads.pop()
 
 
 def _known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    return set(_revision_links())
+
+
+def stored_revision(conn: Connection) -> str | None:
+    """The schema revision recorded in the store (Alembic's alembic_version table), if any."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -234,8 +264,8 @@ class Store:
         """("current" | "old" | "new" | "empty" | "foreign", store revision, code revision)."""
         head = head_revision()
         with self.engine.connect() as conn:
-            revision = MigrationContext.configure(conn).get_current_revision()
-            tables = set(inspect(conn).get_table_names())
+            revision = stored_revision(conn)
+            tables = set(inspect(conn).get_table_names()) if revision is None else set()
         if revision is None:
             return ("empty" if not tables else "foreign"), None, head
         if revision == head:
@@ -263,9 +293,36 @@ class Store:
             raise StoreVersionError("store.too_new", db=self.display_url(), revision=before, head=head)
         if state == "foreign":
             raise StoreVersionError("store.foreign", db=self.display_url())
-        with self.engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), revision)
+        from alembic import command
+
+        self._migrate(command.upgrade, revision)
         return before, self.schema_state()[1] or ""
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to `revision` (for developers and upgrade tests; no command)."""
+        from alembic import command
+
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step: Any, revision: str) -> None:
+        """Run a migration in one transaction. On SQLite, foreign keys are off meanwhile: Alembic
+        rebuilds a table to alter it, and dropping the old copy would otherwise cascade-delete
+        the rows that refer to it (a drill run's ratings). Broken references fail the migration."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as conn:
+            # The pragma only takes effect outside a transaction: set it on the driver's connection.
+            pragma = conn.connection.dbapi_connection.execute if sqlite else None  # type: ignore[union-attr]
+            if pragma:
+                pragma("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    step(_alembic_config(conn), revision)
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise StoreVersionError("store.migration_broke_references",
+                                                db=self.display_url())
+            finally:
+                if pragma:
+                    pragma("PRAGMA foreign_keys=ON")
 
     def display_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
@@ -274,8 +331,19 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """An ORM session, for code that reads mapped objects."""
+        from sqlalchemy.orm import Session
+
         with fewer_gc_pauses(), Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """A connection for queries on the Core tables (`tables.py`), which give rows. A command
+        that only reads uses this and so never loads the ORM nor declares its mapped classes:
+        that was most of a listing's start-up."""
+        with fewer_gc_pauses(), self.engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def write(self, user: str | None = None, command: str | None = None) -> Iterator[WriteSession]:
@@ -284,6 +352,8 @@ class Store:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             transaction = self._begin_write(conn)
+            from readiness.store.write_session import WriteSession
+
             session = WriteSession(bind=conn, user=current_user(user), command=command)
             try:
                 yield session
@@ -322,148 +392,17 @@ class Store:
         return _busy_ms() / 1000 if self.is_sqlite else 0.0
 
 
-class WriteSession(Session):
-    """A session whose every flushed change leaves an audit record (see `_audit_flush`)."""
-
-    def __init__(self, *, bind: Connection, user: str, command: str | None) -> None:
-        super().__init__(bind=bind, expire_on_commit=False, autoflush=True)
-        self.user = user
-        self.command = command
-        self.now = utcnow()
-        self._audit_head: str | None = None
-
-    def audit(self, action: str, entity: str, entity_id: int | None, key: str | None,
-              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        self.audit_many([(action, entity, entity_id, key, before, after)])
-
-    def audit_many(self, records: Sequence[tuple[str, str, int | None, str | None,
-                                                 dict[str, Any] | None, dict[str, Any] | None]]
-                   ) -> None:
-        if not records:
-            return
-        head = self._last_audit_hash()
-        rows = []
-        for action, entity, entity_id, key, before, after in records:
-            # serialised once: the same text is hashed and stored
-            before_json = None if before is None else canonical(before)
-            after_json = None if after is None else canonical(after)
-            row = {"at": self.now, "username": self.user, "action": action, "entity": entity,
-                   "entity_id": entity_id, "entity_key": key, "command": self.command,
-                   "before": before_json, "after": after_json, "prev_hash": head}
-            row["hash"] = head = record_hash(row, head, before_json, after_json)
-            rows.append(row)
-        self._audit_head = head
-        _bulk_insert(self.connection(), AUDIT_RAW, rows)
-
-    def insert_rows(self, model: type[Base], rows: list[dict[str, Any]],
-                    key_field: str = "code") -> list[int]:
-        """Bulk insert plain rows (fast path for imports), audited; returns the new ids in order.
-
-        Writers hold the store's write lock (see `write`), so the ids this insert takes are the
-        ones above the highest id before it, in insertion order.
-        """
-        if not rows:
-            return []
-        table = model.__table__
-        conn = self.connection()
-        highest = conn.execute(select(func.max(table.c.id))).scalar() or 0
-        _bulk_insert(conn, table, rows)
-        ids = list(conn.execute(select(table.c.id).where(table.c.id > highest)
-                                .order_by(table.c.id)).scalars())
-        if len(ids) != len(rows):  # never expected under the write lock; refuse to guess
-            raise RuntimeError(f"{table.name}: inserted {len(rows)} rows, found {len(ids)} new ids")
-        self.audit_many([("create", table.name, i, _key(row, key_field), None, {**row, "id": i})
-                         for i, row in zip(ids, rows)])
-        return ids
-
-    def update_rows(self, model: type[Base],
-                    changes: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]]) -> None:
-        """Bulk update: each change is (id, key, values before, new values), audited."""
-        table = model.__table__
-        for entity_id, _key_text, _before, after in changes:
-            self.execute(update(table).where(table.c.id == entity_id).values(**after))
-        self.audit_many([("update", table.name, i, k, b, a) for i, k, b, a in changes])
-
-    def upsert_rows(self, model: type[Base], scope: dict[str, Any], key_field: str,
-                    rows: list[dict[str, Any]]) -> dict[str, int]:
-        """Insert rows whose key is new in `scope`, update those that differ, leave the rest.
-
-        Returns counts of created / updated / unchanged; every insert and update is audited.
-        """
-        table = model.__table__
-        where = and_(true(), *(table.c[k] == v for k, v in scope.items()))
-        existing = {r[key_field]: r for r in self.connection().execute(select(table).where(where))
-                    .mappings()}
-        new: list[dict[str, Any]] = []
-        changes: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []
-        unchanged = 0
-        for row in rows:
-            full = {**scope, **row}
-            old = existing.get(full[key_field])
-            if old is None:
-                new.append(full)
-                continue
-            diff = {k: v for k, v in full.items() if old[k] != v}
-            if diff:
-                changes.append((old["id"], str(full[key_field]), {k: old[k] for k in diff}, diff))
-            else:
-                unchanged += 1
-        self.insert_rows(model, new, key_field)
-        self.update_rows(model, changes)
-        return {"created": len(new), "updated": len(changes), "unchanged": unchanged}
-
-    def _last_audit_hash(self) -> str:
-        if self._audit_head is None:
-            conn = self.connection()
-            last = conn.execute(select(AuditRecord.__table__.c.hash)
-                                .order_by(AuditRecord.__table__.c.id.desc()).limit(1)).scalar()
-            self._audit_head = last or GENESIS
-        return self._audit_head
-
-
-def _key(row: dict[str, Any], field: str) -> str | None:
-    value = row.get(field)
-    return None if value is None else str(value)
-
-
-@event.listens_for(WriteSession, "after_flush")
-def _audit_flush(session: Session, _ctx: Any) -> None:
-    if not isinstance(session, WriteSession):
-        return
-    records: list[tuple[str, str, int | None, str | None, Any, Any]] = []
-    for obj in session.new:
-        after = row_values(obj)
-        records.append(("create", obj.__tablename__, after.get("id"), _entity_key(after), None, after))
-    for obj in session.dirty:
-        if not session.is_modified(obj, include_collections=False):
-            continue
-        state = inspect(obj)
-        before, after = {}, {}
-        for attr in state.mapper.column_attrs:
-            hist = state.attrs[attr.key].history
-            if hist.has_changes():
-                before[attr.key] = jsonable(hist.deleted[0] if hist.deleted else None)
-                after[attr.key] = jsonable(hist.added[0] if hist.added else None)
-        if after:
-            values = row_values(obj)
-            records.append(("update", obj.__tablename__, values.get("id"), _entity_key(values),
-                            before, after))
-    for obj in session.deleted:
-        before = row_values(obj)
-        records.append(("delete", obj.__tablename__, before.get("id"), _entity_key(before), before, None))
-    if records:
-        session.audit_many(records)  # type: ignore[attr-defined]
-
-
-def _entity_key(values: dict[str, Any]) -> str | None:
-    for field in ("code", "staff_id", "name"):
-        if values.get(field) is not None:
-            return str(values[field])
-    return None
-
-
 def _refuse_missing_sqlite_file(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).exists():
             raise StoreMissing("store.missing", db=parsed.database)
+
+
+def __getattr__(name: str) -> Any:
+    # The write session lives with the ORM it needs; reached from here as it always was.
+    if name == "WriteSession":
+        from readiness.store.write_session import WriteSession
+
+        return WriteSession
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

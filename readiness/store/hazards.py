@@ -9,22 +9,25 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
 
 from readiness.errors import NotFound
-from readiness.store.core import WriteSession, jsonable
-from readiness.store.schema import (
-    ControlMeasure, Hazard, HazardAcceptance, HazardEvaluation, Line, Location,
-)
+from readiness.store import tables
+from readiness.store.core import jsonable
 
-H = Hazard.__table__
-EV = HazardEvaluation.__table__
-CM = ControlMeasure.__table__
-ACC = HazardAcceptance.__table__
-LOC = Location.__table__
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from readiness.store.write_session import WriteSession
+
+H = tables.hazards
+EV = tables.hazard_evaluations
+CM = tables.control_measures
+ACC = tables.hazard_acceptances
+LOC = tables.locations
 
 HAZARD_FIELDS = ("code", "location_id", "specialty", "risk_category", "factor_category",
                  "accident_type", "activity", "description", "causes", "consequences",
@@ -37,18 +40,20 @@ CONTROL_FIELDS = ("control_type", "aspect", "description", "owner", "verificatio
                   "verified")
 
 
-def _latest_evaluations(session: Session, hazard_ids: Any) -> dict[int, dict[str, Any]]:
+def _latest_evaluations(session: Session | Connection,
+                        hazard_ids: Any) -> dict[int, dict[str, Any]]:
     latest = (select(func.max(EV.c.id)).where(EV.c.hazard_id.in_(hazard_ids))
               .group_by(EV.c.hazard_id))
     rows = session.execute(select(EV).where(EV.c.id.in_(latest))).mappings()
     return {r["hazard_id"]: dict(r) for r in rows}
 
 
-def load_register(session: Session, line_id: int,
+def load_register(session: Session | Connection, line_id: int,
                   codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Every hazard of a line (or just `codes`) with its latest evaluation, controls and
     acceptances."""
-    line_name = session.execute(select(Line.name).where(Line.id == line_id)).scalar_one()
+    lines = tables.lines.c
+    line_name = session.execute(select(lines.name).where(lines.id == line_id)).scalar_one()
     locations = {r.id: r for r in session.execute(
         select(LOC.c.id, LOC.c.code, LOC.c.name, LOC.c.kind).where(LOC.c.line_id == line_id))}
     ids = select(H.c.id).where(H.c.line_id == line_id)
@@ -114,16 +119,31 @@ def _acceptance(a: dict[str, Any]) -> dict[str, Any]:
             "void_reason": a["void_reason"]}
 
 
-def hazard_row_id(session: Session, line_id: int, code: str) -> int:
+def hazard_row_id(session: Session | Connection, line_id: int, code: str) -> int:
     found = session.execute(select(H.c.id).where(H.c.line_id == line_id, H.c.code == code)).scalar()
     if found is None:
         raise NotFound("hazard.not_found", id=code)
     return int(found)
 
 
-def evaluation_history(session: Session, hazard_id: int) -> list[dict[str, Any]]:
+def evaluation_history(session: Session | Connection, hazard_id: int) -> list[dict[str, Any]]:
     rows = session.execute(select(EV).where(EV.c.hazard_id == hazard_id).order_by(EV.c.id))
     return [jsonable(dict(r)) for r in rows.mappings()]
+
+
+def same_hazard(session: Session, line_id: int, description: str, location_id: int | None,
+                specialty: str | None) -> str | None:
+    """The code of a hazard of the line with this description (white space aside), location and
+    specialty, if there is one."""
+    wanted = " ".join(description.split())
+    query = select(H.c.code, H.c.description).where(
+        H.c.line_id == line_id,
+        H.c.location_id.is_(None) if location_id is None else H.c.location_id == location_id,
+        H.c.specialty.is_(None) if specialty is None else H.c.specialty == specialty)
+    for code, text in session.execute(query.order_by(H.c.code)):
+        if " ".join((text or "").split()) == wanted:
+            return str(code)
+    return None
 
 
 def existing_codes(session: Session, line_id: int,
@@ -154,29 +174,29 @@ def insert_hazards(session: WriteSession, line_id: int, hazards: list[dict[str, 
         row["status"] = row["status"] or "controlled"
         row["linked_drills"] = row["linked_drills"] or []
         row["needs_reevaluation"] = bool(row["needs_reevaluation"])
-    return session.insert_rows(Hazard, rows)
+    return session.insert_rows(H, rows)
 
 
 def update_hazards(session: WriteSession,
                    changes: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> None:
-    session.update_rows(Hazard, changes)
+    session.update_rows(H, changes)
 
 
 def insert_evaluations(session: WriteSession, evaluations: list[dict[str, Any]]) -> None:
-    session.insert_rows(HazardEvaluation, [
+    session.insert_rows(EV, [
         {"hazard_id": e["hazard_id"], **{f: e.get(f) for f in EVALUATION_FIELDS}}
         for e in evaluations], key_field="hazard_id")
 
 
 def insert_controls(session: WriteSession, controls: list[dict[str, Any]]) -> None:
-    session.insert_rows(ControlMeasure, [
+    session.insert_rows(CM, [
         {"hazard_id": c["hazard_id"], **{f: c.get(f) for f in CONTROL_FIELDS}}
         for c in controls], key_field="hazard_id")
 
 
 def update_controls(session: WriteSession,
                     changes: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> None:
-    session.update_rows(ControlMeasure, changes)
+    session.update_rows(CM, changes)
 
 
 def delete_controls(session: WriteSession, controls: list[dict[str, Any]]) -> None:
@@ -194,7 +214,7 @@ def insert_acceptance(session: WriteSession, hazard_id: int, acceptance: dict[st
 
 def insert_acceptances(session: WriteSession,
                        acceptances: list[tuple[int, dict[str, Any]]]) -> None:
-    session.insert_rows(HazardAcceptance, [
+    session.insert_rows(ACC, [
         {"hazard_id": hazard_id, "voided_at": None, "void_reason": None, **acceptance}
         for hazard_id, acceptance in acceptances], key_field="accepted_by")
 
@@ -220,7 +240,7 @@ def set_needs_reevaluation(session: WriteSession, line_id: int, codes: list[str]
     if not codes:
         return
     ids = existing_codes(session, line_id)
-    session.update_rows(Hazard, [(ids[c], c, {"needs_reevaluation": not value},
+    session.update_rows(H, [(ids[c], c, {"needs_reevaluation": not value},
                                   {"needs_reevaluation": value}) for c in codes if c in ids])
 
 

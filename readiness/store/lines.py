@@ -3,52 +3,73 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, func, select
 
 from readiness.errors import InvalidValue, LineNotFound
-from readiness.store.core import WriteSession, row_values
-from readiness.store.schema import Line, Location
+from readiness.store import tables
+from readiness.store.core import jsonable, row_values
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from readiness.store.schema import Line
+    from readiness.store.write_session import WriteSession
+
+LINES, LOCATIONS = tables.lines, tables.locations
 LINE_FIELDS = ("planned_opening", "handover_date", "profile", "phase", "fully_automatic",
                "scoring_method", "band_table", "settings")
 
 
-def line_dict(line: Line, location_count: int | None = None) -> dict[str, Any]:
-    data = row_values(line)
+def line_dict(line: Line | Row[Any], location_count: int | None = None) -> dict[str, Any]:
+    data = ({k: jsonable(v) for k, v in line._mapping.items()} if isinstance(line, Row)
+            else row_values(line))
     if location_count is not None:
         data["locations"] = location_count
     return data
 
 
-def list_lines(session: Session) -> list[dict[str, Any]]:
+def list_lines(session: Session | Connection) -> list[dict[str, Any]]:
     counts = dict(session.execute(
-        select(Location.line_id, func.count()).group_by(Location.line_id)).all())
+        select(LOCATIONS.c.line_id, func.count()).group_by(LOCATIONS.c.line_id)).all())
     return [line_dict(line, counts.get(line.id, 0))
-            for line in session.scalars(select(Line).order_by(Line.name))]
+            for line in session.execute(select(LINES).order_by(LINES.c.name))]
 
 
-def find_line(session: Session, name: str | None) -> Line:
-    """The line called `name`, or the only line when no name is given."""
+def line_row(conn: Session | Connection, name: str | None) -> Row[Any]:
+    """The line called `name`, or the only line when no name is given, as a row (`.id`,
+    `.name`, … like the mapped object) for code that only reads."""
     if name:
-        line = session.scalars(select(Line).where(Line.name == name)).first()
+        line = conn.execute(select(LINES).where(LINES.c.name == name)).first()
         if line is None:
-            known = ", ".join(session.scalars(select(Line.name).order_by(Line.name))) or "-"
+            known = ", ".join(conn.execute(select(LINES.c.name).order_by(LINES.c.name))
+                              .scalars()) or "-"
             raise LineNotFound("line.not_found", name=name, known=known)
         return line
-    lines = session.scalars(select(Line).order_by(Line.name).limit(2)).all()
+    lines = conn.execute(select(LINES).order_by(LINES.c.name).limit(2)).all()
     if not lines:
         raise LineNotFound("line.none")
     if len(lines) > 1:
-        known = ", ".join(session.scalars(select(Line.name).order_by(Line.name)))
+        known = ", ".join(conn.execute(select(LINES.c.name).order_by(LINES.c.name)).scalars())
         raise LineNotFound("line.ambiguous", known=known)
     return lines[0]
 
 
+def find_line(session: Session, name: str | None) -> Line:
+    """The line as its mapped object (see `line_row`), for code that changes it."""
+    from readiness.store.schema import Line
+
+    line = session.get(Line, line_row(session, name).id)
+    assert line is not None
+    return line
+
+
 def add_line(session: WriteSession, name: str, **fields: Any) -> dict[str, Any]:
-    if session.scalars(select(Line.id).where(Line.name == name)).first() is not None:
+    from readiness.store.schema import Line
+
+    if session.scalars(select(LINES.c.id).where(LINES.c.name == name)).first() is not None:
         raise InvalidValue("line.exists", name=name)
     line = Line(name=name, created_at=session.now,
                 **{k: v for k, v in fields.items() if v is not None})
@@ -68,16 +89,18 @@ def update_line(session: WriteSession, name: str | None, **changes: Any) -> dict
     return line_dict(line)
 
 
-def list_locations(session: Session, line_id: int, kind: str | None = None) -> list[dict[str, Any]]:
-    query = select(Location).where(Location.line_id == line_id).order_by(Location.seq, Location.code)
+def list_locations(session: Session | Connection, line_id: int,
+                   kind: str | None = None) -> list[dict[str, Any]]:
+    loc = LOCATIONS.c
+    query = select(LOCATIONS).where(loc.line_id == line_id).order_by(loc.seq, loc.code)
     if kind:
-        query = query.where(Location.kind == kind)
-    return [row_values(loc) for loc in session.scalars(query)]
+        query = query.where(loc.kind == kind)
+    return [{k: jsonable(v) for k, v in r.items()} for r in session.execute(query).mappings()]
 
 
-def location_codes(session: Session, line_id: int) -> dict[str, int]:
-    return dict(session.execute(select(Location.code, Location.id)
-                                .where(Location.line_id == line_id)).all())
+def location_codes(session: Session | Connection, line_id: int) -> dict[str, int]:
+    return dict(session.execute(select(LOCATIONS.c.code, LOCATIONS.c.id)
+                                .where(LOCATIONS.c.line_id == line_id)).all())
 
 
 def today() -> dt.date:

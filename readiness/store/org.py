@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from readiness.store.core import WriteSession
-from readiness.store.schema import OrgUnit, Person, ResponsibilityLetter
+from readiness.store import tables
 
-U = OrgUnit.__table__
-P = Person.__table__
-RL = ResponsibilityLetter.__table__
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from readiness.store.write_session import WriteSession
+
+U = tables.org_units
+P = tables.people
+RL = tables.responsibility_letters
 
 
-def org_index(session: Session) -> dict[str, dict[str, dict[str, Any]]]:
+def org_index(session: Session | Connection) -> dict[str, dict[str, dict[str, Any]]]:
     """{"units": {code: unit}, "people": {staff_id: person}} for fast lookups and checks."""
     units = {r["code"]: dict(r) for r in session.execute(select(U).order_by(U.c.code)).mappings()}
     people = {r["staff_id"]: dict(r)
@@ -23,19 +27,38 @@ def org_index(session: Session) -> dict[str, dict[str, dict[str, Any]]]:
     return {"units": units, "people": people}
 
 
-def letters(session: Session) -> list[dict[str, Any]]:
+def find_person(session: Session | Connection, value: str, option: str) -> dict[str, Any]:
+    """The one person a staff ID or a name unique among people stands for; otherwise an error
+    naming `option` (an ambiguous name lists the candidates' staff IDs)."""
+    from readiness.errors import InvalidValue
+
+    text = str(value or "").strip()
+    row = session.execute(select(P).where(P.c.staff_id == text)).mappings().first()
+    if row is not None:
+        return dict(row)
+    named = [dict(r) for r in session.execute(
+        select(P).where(P.c.name == text).order_by(P.c.staff_id)).mappings()]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise InvalidValue("option.ambiguous_person", option=option, value=text,
+                           ids=", ".join(p["staff_id"] for p in named))
+    raise InvalidValue("option.unknown_person", option=option, value=text)
+
+
+def letters(session: Session | Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in session.execute(select(RL).order_by(RL.c.id)).mappings()]
 
 
 def upsert_units(session: WriteSession, rows: list[dict[str, Any]]) -> dict[str, int]:
-    return session.upsert_rows(OrgUnit, {}, "code", [
+    return session.upsert_rows(U, {}, "code", [
         {"code": r["code"], "name": r["name"], "level": r["level"],
          "parent_code": r.get("parent") or None, "head_staff_id": r.get("head") or None,
          "posts": list(r.get("posts") or [])} for r in rows])
 
 
 def upsert_people(session: WriteSession, rows: list[dict[str, Any]]) -> dict[str, int]:
-    return session.upsert_rows(Person, {}, "staff_id", [
+    return session.upsert_rows(P, {}, "staff_id", [
         {"staff_id": r["staff_id"], "name": r["name"], "unit_code": r["unit"],
          "post": r.get("post"), "education_company": r.get("education_company"),
          "education_centre": r.get("education_centre"),
@@ -64,8 +87,8 @@ def upsert_letters(session: WriteSession, rows: list[dict[str, Any]],
             changes.append((old["id"], key, {k: old[k] for k in diff}, diff))
         else:
             unchanged += 1
-    session.insert_rows(ResponsibilityLetter, new, key_field="signer")
-    session.update_rows(ResponsibilityLetter, changes)
+    session.insert_rows(RL, new, key_field="signer")
+    session.update_rows(RL, changes)
     return {"created": len(new), "updated": len(changes), "unchanged": unchanged}
 
 
@@ -73,35 +96,33 @@ def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def owned_items(session: Session) -> list[dict[str, Any]]:
+def owned_items(session: Session | Connection) -> list[dict[str, Any]]:
     """Everything with an owner, across lines: hazards (with their latest level), drill runs
     (their participating units) and open PDCA items. Subjects carry the line when there are
     several lines."""
-    from readiness.store.schema import (
-        DrillRun, DrillScenario, Hazard, HazardEvaluation, Line, PdcaItem,
-    )
-
-    lines = dict(session.execute(select(Line.id, Line.name)).all())
+    line_t, hazard, pdca = tables.lines.c, tables.hazards.c, tables.pdca_items.c
+    run, scenario = tables.drill_runs.c, tables.drill_scenarios.c
+    lines = dict(session.execute(select(line_t.id, line_t.name)).all())
     several = len(lines) > 1
 
     def subject(line_id: int, code: str) -> str:
         return f"{lines[line_id]}/{code}" if several else code
 
-    ev = HazardEvaluation.__table__
+    ev = tables.hazard_evaluations
     latest = select(func.max(ev.c.id)).group_by(ev.c.hazard_id)
     levels = dict(session.execute(select(ev.c.hazard_id, ev.c.level).where(ev.c.id.in_(latest))).all())
     items = [{"kind": "hazard", "subject": subject(h.line_id, h.code), "owner_unit": h.owner_unit,
               "owner": h.owner, "level": levels.get(h.id)}
-             for h in session.execute(select(Hazard.id, Hazard.line_id, Hazard.code,
-                                             Hazard.owner_unit, Hazard.owner))]
+             for h in session.execute(select(hazard.id, hazard.line_id, hazard.code,
+                                             hazard.owner_unit, hazard.owner))]
     items += [{"kind": "pdca", "subject": subject(p.line_id, p.code), "owner_unit": p.owner_unit,
                "owner": p.owner, "open": p.phase != "CLOSED"}
-              for p in session.execute(select(PdcaItem.line_id, PdcaItem.code, PdcaItem.owner_unit,
-                                              PdcaItem.owner, PdcaItem.phase))]
-    for run in session.execute(select(DrillRun.line_id, DrillRun.code, DrillRun.units,
-                                      DrillScenario.code.label("scenario"))
-                               .join(DrillScenario, DrillScenario.id == DrillRun.scenario_id)):
-        for unit in run.units or []:
-            items.append({"kind": "drill", "subject": subject(run.line_id, run.code),
+              for p in session.execute(select(pdca.line_id, pdca.code, pdca.owner_unit,
+                                              pdca.owner, pdca.phase))]
+    for r in session.execute(select(run.line_id, run.code, run.units,
+                                    scenario.code.label("scenario"))
+                             .join(tables.drill_scenarios, scenario.id == run.scenario_id)):
+        for unit in r.units or []:
+            items.append({"kind": "drill", "subject": subject(r.line_id, r.code),
                           "owner_unit": unit, "owner": None})
     return items

@@ -1,0 +1,440 @@
+"""The store's tables, defined once in SQLAlchemy Core: what Alembic compares migrations with,
+what every query reads from, and what `schema.py`'s ORM classes map onto for the writes that
+need them.
+
+A command that only reads queries these tables through a plain connection, so it never imports
+the ORM nor declares the mapped classes (most of a listing's start-up otherwise). Coded columns
+hold the stable English codes of data/codes.toml; what each column means is annotated on its
+class in `schema.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String,
+    Table, Text, UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+class RawJSON(TypeDecorator[Any]):
+    """A JSON column whose bound values are already JSON text (serialised once, by the audit)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> None:  # type: ignore[override]
+        return None
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _line_fk() -> Column[int]:
+    return Column("line_id", Integer, ForeignKey("lines.id", ondelete="CASCADE"), nullable=False,
+                  index=True)
+
+
+# --- line and places -----------------------------------------------------------------------
+
+lines = Table(
+    "lines", metadata,
+    _id(),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("planned_opening", Date, nullable=True),
+    Column("handover_date", Date, nullable=True),
+    Column("profile", String(60), nullable=False, default='mot-2023'),
+    Column("phase", String(40), nullable=False, default='site-follow-up'),
+    Column("fully_automatic", Boolean, nullable=False, default=False),
+    Column("scoring_method", String(20), nullable=False, default='LEC'),
+    Column("band_table", String(40), nullable=True),
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("created_at", DateTime, nullable=False),
+)
+
+locations = Table(
+    "locations", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("note", Text, nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_locations_line_code"),
+)
+
+phase_changes = Table(
+    "phase_changes", metadata,
+    _id(),
+    _line_fk(),
+    Column("from_phase", String(40), nullable=False),
+    Column("to_phase", String(40), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(120), nullable=False),
+    Column("override", Boolean, nullable=False, default=False),
+    Column("reason", Text, nullable=True),
+)
+
+# --- organisation (company-wide: one operator may run several lines) ---------------------------
+
+org_units = Table(
+    "org_units", metadata,
+    _id(),
+    Column("code", String(60), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("parent_code", String(60), nullable=True, index=True),
+    Column("head_staff_id", String(60), nullable=True),
+    Column("posts", JSON, nullable=False, default=list),
+)
+
+people = Table(
+    "people", metadata,
+    _id(),
+    Column("staff_id", String(60), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("unit_code", String(60), nullable=False, index=True),
+    Column("post", String(120), nullable=True),
+    Column("education_company", Date, nullable=True),
+    Column("education_centre", Date, nullable=True),
+    Column("education_team", Date, nullable=True),
+)
+
+responsibility_letters = Table(
+    "responsibility_letters", metadata,
+    _id(),
+    Column("signer", String(60), nullable=False, index=True),
+    Column("signer_is_person", Boolean, nullable=False, default=False),
+    Column("countersigner", String(60), nullable=False),
+    Column("signed_on", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("signatories", Text, nullable=True),
+)
+
+# --- hazards -----------------------------------------------------------------------------------
+
+hazards = Table(
+    "hazards", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=True, index=True),
+    Column("specialty", String(40), nullable=True),
+    Column("risk_category", String(40), nullable=True),
+    Column("factor_category", String(40), nullable=True),
+    Column("accident_type", String(40), nullable=True),
+    Column("activity", Text, nullable=True),
+    Column("description", Text, nullable=False),
+    Column("causes", Text, nullable=True),
+    Column("consequences", Text, nullable=True),
+    Column("owner_unit", String(60), nullable=True, index=True),
+    Column("owner", String(60), nullable=True, index=True),
+    Column("review_days", Integer, nullable=True),
+    Column("last_review", Date, nullable=True),
+    Column("status", String(20), nullable=False, default='controlled'),
+    Column("linked_drills", JSON, nullable=False, default=list),
+    Column("needs_reevaluation", Boolean, nullable=False, default=False),
+    UniqueConstraint("line_id", "code", name="uq_hazards_line_code"),
+)
+
+hazard_evaluations = Table(
+    "hazard_evaluations", metadata,
+    _id(),
+    Column("hazard_id", Integer, ForeignKey("hazards.id", ondelete="CASCADE"), nullable=False,
+        index=True),
+    Column("evaluated_on", Date, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("band_table", String(40), nullable=True),
+    Column("factors", JSON, nullable=False, default=dict),
+    Column("score", Float, nullable=True),
+    Column("level", String(20), nullable=True),
+    Column("level_given", String(20), nullable=True),
+    Column("residual_factors", JSON, nullable=False, default=dict),
+    Column("residual_score", Float, nullable=True),
+    Column("residual_level", String(20), nullable=True),
+    Column("evaluator", String(120), nullable=True),
+    Column("note", Text, nullable=True),
+)
+
+control_measures = Table(
+    "control_measures", metadata,
+    _id(),
+    Column("hazard_id", Integer, ForeignKey("hazards.id", ondelete="CASCADE"), nullable=False,
+        index=True),
+    Column("control_type", String(20), nullable=False),
+    Column("aspect", String(20), nullable=True),
+    Column("description", Text, nullable=False),
+    Column("owner", String(60), nullable=True),
+    Column("verification", Text, nullable=True),
+    Column("evidence", Text, nullable=True),
+    Column("verified", Boolean, nullable=False, default=False),
+)
+
+hazard_acceptances = Table(
+    "hazard_acceptances", metadata,
+    _id(),
+    Column("hazard_id", Integer, ForeignKey("hazards.id", ondelete="CASCADE"), nullable=False,
+        index=True),
+    Column("accepted_by", String(120), nullable=False),
+    Column("org_level", String(20), nullable=False),
+    Column("accepted_on", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    Column("snapshot", JSON, nullable=False, default=dict),
+    Column("snapshot_hash", String(64), nullable=False),
+    Column("voided_at", DateTime, nullable=True),
+    Column("void_reason", Text, nullable=True),
+)
+
+# --- drills ------------------------------------------------------------------------------------
+
+drill_scenarios = Table(
+    "drill_scenarios", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("forms", JSON, nullable=False, default=list),
+    Column("venue", String(40), nullable=False),
+    Column("unit_kinds", JSON, nullable=False, default=list),
+    Column("objectives", Text, nullable=True),
+    Column("objectives_en", Text, nullable=True),
+    Column("fao_only", Boolean, nullable=False, default=False, server_default="0"),
+    Column("source", Text, nullable=True),
+    Column("hazard_categories", JSON, nullable=False, default=list),
+    Column("importance", Integer, nullable=False),
+    Column("likelihood", Integer, nullable=False),
+    Column("report_required", Boolean, nullable=False, default=True),
+    Column("pinned", Boolean, nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_drill_scenarios_line_code"),
+)
+
+critical_tasks = Table(
+    "critical_tasks", metadata,
+    _id(),
+    Column("scenario_id", Integer, ForeignKey("drill_scenarios.id", ondelete="CASCADE"),
+        nullable=False, index=True),
+    Column("code", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("time_standard_min", Float, nullable=True),
+    UniqueConstraint("scenario_id", "code", name="uq_critical_tasks_scenario_code"),
+)
+
+drill_runs = Table(
+    "drill_runs", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("scenario_id", Integer, ForeignKey("drill_scenarios.id"), nullable=False, index=True),
+    Column("run_on", Date, nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=True),
+    Column("form", String(20), nullable=False),
+    Column("commander", String(120), nullable=True),
+    Column("evaluators", JSON, nullable=False, default=list),
+    Column("units", JSON, nullable=False, default=list),
+    Column("notes", Text, nullable=True),
+    Column("outside_window", Boolean, nullable=True),
+    Column("voided_at", DateTime, nullable=True),
+    Column("voided_by", String(120), nullable=True),
+    Column("void_reason", Text, nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_drill_runs_line_code"),
+)
+
+task_evaluations = Table(
+    "task_evaluations", metadata,
+    _id(),
+    Column("run_id", Integer, ForeignKey("drill_runs.id", ondelete="CASCADE"), nullable=False,
+        index=True),
+    Column("task_id", Integer, ForeignKey("critical_tasks.id"), nullable=False),
+    Column("rating", String(2), nullable=False),
+    Column("minutes", Float, nullable=True),
+    Column("evaluator", String(120), nullable=True),
+    Column("notes", Text, nullable=True),
+    UniqueConstraint("run_id", "task_id", "evaluator",
+        name="uq_task_evaluations_run_task_evaluator"),
+)
+
+planned_drills = Table(
+    "planned_drills", metadata,
+    _id(),
+    _line_fk(),
+    Column("scenario_id", Integer, ForeignKey("drill_scenarios.id"), nullable=False),
+    Column("planned_on", Date, nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=True),
+)
+
+# --- PDCA --------------------------------------------------------------------------------------
+
+pdca_items = Table(
+    "pdca_items", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("title_en", String(300), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("source", String(20), nullable=False),
+    Column("source_ref", String(120), nullable=True, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("item_class", String(20), nullable=False),
+    Column("hazards", JSON, nullable=False, default=list),
+    Column("owner_unit", String(60), nullable=True, index=True),
+    Column("owner", String(60), nullable=True),
+    Column("due", Date, nullable=True),
+    Column("phase", String(10), nullable=False, default='PLAN'),
+    Column("cycle", Integer, nullable=False, default=1),
+    Column("root_cause", Text, nullable=True),
+    Column("action", Text, nullable=True),
+    Column("done_note", Text, nullable=True),
+    Column("evidence", Text, nullable=True),
+    Column("verifier", String(60), nullable=True),
+    Column("verified_on", Date, nullable=True),
+    Column("verdict", String(20), nullable=True),
+    Column("standardisation", Text, nullable=True),
+    Column("opened_on", Date, nullable=False),
+    Column("phase_since", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_pdca_items_line_code"),
+    Index("ix_pdca_items_line_phase", "line_id", "phase"),
+)
+
+pdca_transitions = Table(
+    "pdca_transitions", metadata,
+    _id(),
+    Column("item_id", Integer, ForeignKey("pdca_items.id", ondelete="CASCADE"), nullable=False,
+        index=True),
+    Column("cycle", Integer, nullable=False),
+    Column("from_phase", String(10), nullable=True),
+    Column("to_phase", String(10), nullable=False),
+    Column("on_date", Date, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(120), nullable=False),
+    Column("data", JSON, nullable=False, default=dict),
+)
+
+# --- trial run ---------------------------------------------------------------------------------
+
+trial_run_days = Table(
+    "trial_run_days", metadata,
+    _id(),
+    _line_fk(),
+    Column("day", Date, nullable=False),
+    Column("opening_timetable", Boolean, nullable=False),
+    Column("trains_planned", Integer, nullable=False),
+    Column("trains_run", Integer, nullable=False),
+    Column("trains_on_time", Integer, nullable=False),
+    Column("train_km", Float, nullable=False),
+    Column("delays_5min", Integer, nullable=False, default=0),
+    Column("withdrawals", Integer, nullable=False, default=0),
+    Column("vehicle_failures", Integer, nullable=False, default=0),
+    Column("signalling_failures", Integer, nullable=False, default=0),
+    Column("power_failures", Integer, nullable=False, default=0),
+    Column("psd_operations", Integer, nullable=False, default=0),
+    Column("psd_failures", Integer, nullable=False, default=0),
+    Column("gap_detector_faults", Integer, nullable=True),
+    Column("fao_dropouts", Integer, nullable=True),
+    Column("wakeups_planned", Integer, nullable=True),
+    Column("wakeups_ok", Integer, nullable=True),
+    Column("sleeps_planned", Integer, nullable=True),
+    Column("sleeps_ok", Integer, nullable=True),
+    UniqueConstraint("line_id", "day", name="uq_trial_run_days_line_day"),
+)
+
+# --- opening safety points (phase checklists) --------------------------------------------------
+
+checklist_items = Table(
+    "checklist_items", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("phase", String(40), nullable=False),
+    Column("aspect", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("text_en", Text, nullable=True),
+    Column("topic", String(60), nullable=True),
+    Column("owner_kind", String(60), nullable=True),
+    Column("evidence_kind", String(40), nullable=True),
+    Column("blocking", Boolean, nullable=False, default=True),
+    Column("source", Text, nullable=True),
+    Column("owner_unit", String(60), nullable=True),
+    Column("owner", String(60), nullable=True),
+    Column("due", Date, nullable=True),
+    Column("status", String(20), nullable=False, default='open'),
+    Column("na_reason", Text, nullable=True),
+    Column("evidence_ref", Text, nullable=True),
+    Column("evidence_file", Text, nullable=True),
+    Column("evidence_sha256", String(64), nullable=True),
+    Column("verifier", String(60), nullable=True),
+    Column("verified_on", Date, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("dropped", Boolean, nullable=False, default=False),
+    Column("drop_reason", Text, nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_checklist_items_line_code"),
+)
+
+# --- assessment and sign-off -------------------------------------------------------------------
+
+assessment_snapshots = Table(
+    "assessment_snapshots", metadata,
+    _id(),
+    _line_fk(),
+    Column("taken_at", DateTime, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("profile", String(60), nullable=False),
+    Column("verdict", String(30), nullable=False),
+    Column("inputs_hash", String(64), nullable=False),
+    Column("result", JSON, nullable=False, default=dict),
+)
+
+signoffs = Table(
+    "signoffs", metadata,
+    _id(),
+    Column("snapshot_id", Integer, ForeignKey("assessment_snapshots.id", ondelete="CASCADE"),
+        nullable=False, index=True),
+    Column("staff_id", String(60), nullable=True),
+    Column("role", String(120), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("override_reason", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("at", DateTime, nullable=False),
+    UniqueConstraint("snapshot_id", "staff_id", name="uq_signoffs_snapshot_staff"),
+)
+
+# --- audit -------------------------------------------------------------------------------------
+
+audit_log = Table(
+    "audit_log", metadata,
+    _id(),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("username", String(120), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("entity", String(60), nullable=False),
+    Column("entity_id", Integer, nullable=True),
+    Column("entity_key", String(120), nullable=True),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("command", String(200), nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
+    Index("ix_audit_log_entity", "entity", "entity_id"),
+)
