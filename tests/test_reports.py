@@ -54,7 +54,8 @@ def test_conditions_name_their_owners(sample: Path) -> None:
     with Store.open(f"sqlite:///{sample / 'demo.db'}") as store, store.read() as session:
         org = load_org(session)
     named = r'[^<]* <span class="evidence">[^<]*</span>'
-    rows = re.findall(rf"<tr><td>(P-\d{{4}})</td><td>({named})</td><td>({named}|-)</td>", html)
+    rows = re.findall(rf"<tr><td>(P-\d{{4}})(?: <span class=\"evidence\">[^<]*</span>)?</td>"
+                      rf"<td>({named})</td><td>({named}|-)</td>", html)
     assert len(rows) >= 8, "the PDCA conditions are not shown with names"
     for _, unit, person in rows:
         code = re.search(r'<span class="evidence">(.*?)</span>', unit).group(1)
@@ -183,3 +184,56 @@ def test_report_command(run, tmp_path: Path, sample: Path) -> None:
         f"Error: {tmp_path / 'r.pdf'}: write the report as .html or .xlsx\n")
     assert run("report", "-o", str(tmp_path / "x.html"), "--snapshot", "99", db=db).output == (
         "Error: no assessment snapshot 99\n")
+
+
+def test_every_code_is_named_in_the_readers_language(sample: Path, tmp_path: Path, run) -> None:
+    db = tmp_path / "signed.db"
+    shutil.copy(sample / "demo.db", db)
+    run("pdca", "open", "--title", "新发现问题", "--class", "blocking", db=str(db))
+    assert run("assess", db=str(db)).exit_code == 0
+    signed = run("signoff", "2", "--by", "900001", "--decision", "approve", "--override-reason",
+                 "市政府要求按期开通", db=str(db))
+    assert signed.exit_code == 0, signed.output
+    with Store.open(db) as store:
+        zh = write_report(store, None, tmp_path / "zh.html", lang="zh").read_text("utf-8")
+        en = write_report(store, None, tmp_path / "en.html", lang="en").read_text("utf-8")
+        xlsx = write_report(store, None, tmp_path / "zh.xlsx", lang="zh")
+    # drill scenarios by name, in the calendar as in the coverage table
+    assert 'EM-COLLISION <span class="evidence">列车脱轨/冲突/挤岔</span>' in zh
+    # check codes as their labels, never the raw code
+    assert "复核逾期 " in zh and "Review overdue " in en
+    assert not re.search(r"hazard\.[a-z-]+ \d", zh + en)
+    # a condition that names only a person shows that person's unit, not a bare "-"
+    education = re.findall(r'<tr><td>(9\d{5}) <span class="evidence">[^<]*</span></td><td>([^<]*)', zh)
+    assert education and all(unit.strip() not in ("", "-") for _, unit in education)
+    # the acceptor by name with the staff ID beside it
+    assert re.search(r'<td>[^<>]+ <span class="evidence">9\d{5}</span> \(中心\) 2026-', zh)
+    # the sign-off: who, their post, the decision and the override, on the cover and the block
+    assert zh.count("强制同意，理由：市政府要求按期开通") == 2
+    assert en.count("Approved over a not-ready verdict: 市政府要求按期开通") == 2
+    assert '林文静 <span class="evidence">900001</span>' in zh
+    # chart legends in the report's language
+    assert ">not run</text>" in en and "未演练" not in en and ">未演练</text>" in zh
+    # short status cells never break one character per line
+    assert "white-space: nowrap" in zh and '<td class="nowrap"><span class="pass">' in zh
+    summary = load_workbook(xlsx)["概览"]
+    rows = [[c.value for c in row] for row in summary.iter_rows()]
+    signoff = next(r for r in rows if r[0] == "签认 Sign-off")
+    assert signoff[1] == "林文静 900001 董事长" and signoff[2].startswith("同意 ")
+    assert signoff[3] == "强制同意，理由：市政府要求按期开通"
+
+
+def test_cover_has_no_stray_separator_without_a_city(tmp_path: Path, run) -> None:
+    db = tmp_path / "plain.db"
+    assert run("init", "--line", "L9", db=str(db)).exit_code == 0
+    with Store.open(db) as store:
+        html = write_report(store, None, tmp_path / "p.html", lang="zh").read_text("utf-8")
+    assert '<div class="meta">城市轨道交通新线初期运营前安全评估</div>' in html
+
+
+def test_stacked_bar_legend_shows_labels() -> None:
+    from readiness.report.charts import stacked_bar
+
+    svg = stacked_bar([("应急", {"passed": 2, "not": 1})], order=["passed", "not"],
+                      colours={}, title="t", labels={"passed": "通过", "not": "未演练"})
+    assert ">通过</text>" in svg and ">未演练</text>" in svg and ">passed<" not in svg

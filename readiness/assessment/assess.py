@@ -19,7 +19,7 @@ from hazards.checks import CheckContext, check_register
 from readiness import vocab
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile
-from readiness.errors import InvalidValue, NotFound
+from readiness.errors import InvalidValue, NotFound, coded
 from readiness.i18n import t
 from readiness.org.graph import Org, check_org
 from readiness.pdca.views import enrich
@@ -53,10 +53,11 @@ def _company(session: Any, as_of: dt.date, shared: dict[str, Any] | None) -> dic
     return company
 
 
-def gather(session: Any, line: Any, as_of: dt.date,
-           shared: dict[str, Any] | None = None) -> tuple[Inputs, str]:
+def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | None = None,
+           keep: dict[str, Any] | None = None) -> tuple[Inputs, str]:
     """Everything the assessment reads, and the hash of it (for snapshots and stale sign-offs).
-    `shared` lets an assessment of several lines read the company-wide data once."""
+    `shared` lets an assessment of several lines read the company-wide data once; `keep`, when
+    given, receives the rows read (and the drill plan and places) for the snapshot's report."""
     register = load_register(session, line.id)
     company = _company(session, as_of, shared)
     org = company["org"]
@@ -82,6 +83,14 @@ def gather(session: Any, line: Any, as_of: dt.date,
             "days": days, "checklist": [{k: v for k, v in c.items() if k != "row_id"}
                                         for c in checklist], "phase_changes": changes}
     digest = hashlib.sha256(canonical(read).encode("utf-8")).hexdigest()
+    if keep is not None:
+        from readiness.store.lines import list_locations
+
+        keep.update(register=register, org=org, catalogue=catalogue, runs=runs, items=items,
+                    days=days, checklist=checklist, changes=changes,
+                    findings=inputs.hazard_findings,
+                    plan=drill_store.load_plan(session, line.id),
+                    locations=list_locations(session, line.id))
     return inputs, digest
 
 
@@ -96,6 +105,8 @@ def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -
                          "evidence_total": outcome["evidence_total"],
                          "message": t(outcome["message_key"], lang,
                                       **{k: vocab.shown(v, lang) for k, v in outcome["params"].items()}),
+                         "message_key": outcome["message_key"],
+                         "message_params": outcome["params"],
                          "conditions": outcome["conditions"],
                          **{k: c[k] for k in ("indicator", "op", "threshold", "unit") if k in c}})
     failing = [c for c in criteria if c["status"] == "fail"]
@@ -116,6 +127,31 @@ def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -
             "window": [str(d["day"]) for d in inputs.window()[:1] + inputs.window()[-1:]]}
 
 
+def criterion_message(c: dict[str, Any], lang: str | None = None) -> str:
+    """A stored criterion's message in `lang` (default: the current language); a snapshot taken
+    before messages were stored with their key keeps the text it was taken with."""
+    if not c.get("message_key"):
+        return str(c.get("message") or "")
+    params = {k: tuple(v) if _is_coded(v) else v for k, v in (c.get("message_params") or {}).items()}
+    return t(c["message_key"], lang, **{k: vocab.shown(v, lang) for k, v in params.items()})
+
+
+def _is_coded(value: Any) -> bool:
+    """A (code set, code) parameter, as JSON gives it back: a two-item list."""
+    return (isinstance(value, (list, tuple)) and len(value) == 2 and isinstance(value[0], str)
+            and value[0] in vocab.code_sets())
+
+
+def localised(result: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """A stored assessment result with every criterion message in `lang`."""
+    by_id = {c["id"]: criterion_message(c, lang) for c in result.get("criteria", [])}
+    out = dict(result)
+    for part in ("criteria", "blocking", "conditions"):
+        out[part] = [{**c, "message": by_id.get(c["id"], c.get("message"))}
+                     for c in result.get(part, [])]
+    return out
+
+
 def _brief(c: dict[str, Any]) -> dict[str, Any]:
     return {"id": c["id"], "area": c["area"], "message": c["message"], "evidence": c["evidence"],
             "conditions": c["conditions"]}
@@ -133,12 +169,17 @@ def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
         chosen = profile or found.profile
         custom = (found.settings or {}).get("profiles", {})
         loaded = load_profile(chosen, custom)
-        inputs, digest = gather(session, found, as_of, shared)
+        read: dict[str, Any] | None = {} if save else None
+        inputs, digest = gather(session, found, as_of, shared, read)
     data = evaluate(inputs, loaded, lang)
     data.update(line=found.name, profile=chosen, as_of=as_of.isoformat(), inputs_hash=digest)
     if save:
+        from readiness.assessment import report_content
+
+        # what the report of this snapshot shows, from the rows just assessed
+        report = report_content.pack(report_content.build(read or {}, data, found, as_of))
         with store.write(user, f"assess --as-of {as_of}") as session:
-            data["snapshot"] = snapshot_store.save(session, found.id, data)
+            data["snapshot"] = snapshot_store.save(session, found.id, data, report)
     return data
 
 
@@ -182,29 +223,63 @@ def history(store: Store, line: str | None, diff: tuple[int, int] | None = None)
         by_id = {s["id"]: s for s in snapshots}
         if diff[0] not in by_id or diff[1] not in by_id:
             raise NotFound("assess.snapshot_not_found", id=diff[0] if diff[0] not in by_id else diff[1])
-        old, new = ({c["id"]: c for c in by_id[n]["result"]["criteria"]} for n in diff)
-        result["diff"] = [{"id": cid, "from": old.get(cid, {}).get("status"),
-                           "to": new.get(cid, {}).get("status"),
-                           "message": new.get(cid, old.get(cid, {})).get("message")}
-                          for cid in sorted(set(old) | set(new))
-                          if old.get(cid, {}).get("status") != new.get(cid, {}).get("status")]
-        result["verdicts"] = [by_id[diff[0]]["verdict"], by_id[diff[1]]["verdict"]]
+        changes = compare(by_id[diff[0]], by_id[diff[1]])
+        result["changes"] = changes
+        result["diff"] = changes["criteria"]
+        result["verdicts"] = [changes["from"]["verdict"], changes["to"]["verdict"]]
     return result
 
 
-def sign_off(store: Store, snapshot_id: int, *, role: str, name: str, decision: str = "approve",
-             note: str | None = None, user: str | None = None) -> dict[str, Any]:
-    code = vocab.parse("signoff_decision", decision)
-    if code is None:
-        raise InvalidValue("option.bad_code", option="--decision", value=decision,
-                           allowed=", ".join(vocab.codes("signoff_decision")))
+def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """What changed from one snapshot to another: the verdict, the inputs hash, and every
+    criterion whose status or message changed (or that only one of them has)."""
+    before = {c["id"]: {**c, "message": criterion_message(c)} for c in old["result"]["criteria"]}
+    after = {c["id"]: {**c, "message": criterion_message(c)} for c in new["result"]["criteria"]}
+    order = [c["id"] for c in new["result"]["criteria"]]
+    order += [cid for cid in before if cid not in after]
+    criteria = []
+    for cid in order:
+        a, b = before.get(cid, {}), after.get(cid, {})
+        if (a.get("status"), a.get("message")) == (b.get("status"), b.get("message")):
+            continue
+        criteria.append({"id": cid, "from": a.get("status"), "to": b.get("status"),
+                         "message_from": a.get("message"), "message_to": b.get("message"),
+                         "message": b.get("message", a.get("message"))})
+
+    def side(s: dict[str, Any]) -> dict[str, Any]:
+        return {k: s[k] for k in ("id", "as_of", "taken_at", "profile", "verdict", "inputs_hash")}
+
+    return {"from": side(old), "to": side(new), "verdict_changed": old["verdict"] != new["verdict"],
+            "inputs_changed": old["inputs_hash"] != new["inputs_hash"], "criteria": criteria}
+
+
+def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
+             override_reason: str | None = None, note: str | None = None,
+             user: str | None = None) -> dict[str, Any]:
+    """Record one person's decision on a snapshot. `by` is a staff ID or a name unique among
+    people; the role recorded is their post. Approving a not-ready snapshot needs an override
+    reason. Signing the same snapshot again updates that person's decision (audited)."""
+    from readiness.store.org import find_person
+
+    code = coded("signoff_decision", "--decision", decision, required=True)
+    reason = (override_reason or "").strip() or None
     with store.write(user, f"signoff {snapshot_id}") as session:
         snapshot = snapshot_store.get(session, snapshot_id)
-        snapshot_store.add_signoff(session, snapshot_id, role, name, code, note)
+        person = find_person(session, by, "--by")
+        overriding = code == "approve" and snapshot["verdict"] == "not_ready"
+        if overriding and reason is None:
+            raise InvalidValue("assess.override_needed", snapshot=snapshot_id)
+        if reason is not None and not overriding:
+            raise InvalidValue("assess.override_not_applicable", snapshot=snapshot_id,
+                               verdict=("verdict", snapshot["verdict"]),
+                               decision=("signoff_decision", code))
+        earlier = snapshot_store.record_signoff(session, snapshot_id, person, code, reason, note)
     stale = current_hash(store, snapshot["line_id"], dt.date.fromisoformat(snapshot["as_of"])) \
         != snapshot["inputs_hash"]
-    return {"snapshot": snapshot_id, "role": role, "name": name, "decision": code, "note": note,
-            "verdict": snapshot["verdict"], "stale": stale}
+    return {"snapshot": snapshot_id, "staff_id": person["staff_id"], "role": person.get("post") or "",
+            "name": person["name"], "decision": code, "override_reason": reason, "note": note,
+            "verdict": snapshot["verdict"], "stale": stale,
+            "previous": earlier["decision"] if earlier else None}
 
 
 def add_profile(store: Store, line: str | None, text: str, user: str | None = None) -> str:

@@ -81,6 +81,10 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
     def h(zh_text: str, en_text: str) -> str:
         return f"{zh_text} {en_text}"
 
+    def named(code: str | None) -> str | None:
+        name = data["names"].get(code) if code else None
+        return f"{code} {name}" if name else code
+
     wb = Workbook(write_only=True)
     result = data["result"]
 
@@ -95,6 +99,14 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
                         (h("输入哈希", "Inputs hash"), snap["inputs_hash"]),
                         (h("已过时", "Stale"), "是 yes" if data["stale"] else "否 no")):
         summary.add([item, value, None, None])
+    for s in data["signoffs"]:  # each decision, with any override of a not-ready verdict
+        who = " ".join(str(v) for v in (s["name"], s.get("staff_id"), s["role"]) if v)
+        decision = " ".join(v for v in (lab("signoff_decision", s["decision"]), s["at"],
+                                        s.get("note")) if v)
+        override = s.get("override_reason")
+        summary.add([h("签认", "Sign-off"), who, decision,
+                     (("强制同意，理由：" if zh else "Approved over a not-ready verdict: ") + override)
+                     if override else None])
     area_first = len(summary.rows) + 2
     for area, score in result["areas"].items():
         summary.add([lab("assessment_area", area), score["score"],
@@ -120,7 +132,7 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
                                for c in x["controls"]),
                      x["owner_unit"], x["owner"], x["last_review"],
                      lab("hazard_status", x["status"]),
-                     (x["acceptance"] or {}).get("accepted_by")])
+                     _acceptor(x["acceptance"], data["org"].people)])
     hazards.write(level_columns=(7, 9), lang=lang)
 
     matrix = data["hazards"]["matrix"]
@@ -129,20 +141,12 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
     drills = Sheet(wb, "演练" if zh else "Drills", [
         h("类型", "Record"), h("编号", "ID"), h("科目", "Scenario"), h("日期", "Date"),
         h("地点", "Location"), h("结果/必做", "Outcome / must-do"), h("说明", "Detail")])
-    from drills.outcome import assess_run
-
-    by_id = {s["id"]: s for s in data["drills"]["catalogue"]}
-    handover = data["line"]["handover"]
-    import datetime as dt
-
-    handover_date = dt.date.fromisoformat(handover) if handover else None
-    for run in data["drills"]["runs"]:
-        outcome = assess_run(run, by_id[run["scenario"]], handover_date)
-        drills.add([h("演练记录", "run"), run["id"], run["scenario"], run["date"], run["location"],
-                    lab("drill_outcome", outcome["outcome"]),
-                    "; ".join(f"{p['task']} {p['why']}" for p in outcome["problems"])])
+    for run in data["drills"]["runs"]:  # each run's outcome as assessed with the snapshot
+        drills.add([h("演练记录", "run"), run["id"], named(run["scenario"]), run["date"],
+                    named(run["location"]), lab("drill_outcome", run["outcome"]),
+                    run["problems"]])
     for p in data["drills"]["plan"]:
-        drills.add([h("计划", "plan"), None, p["scenario"], p["date"], p["location"],
+        drills.add([h("计划", "plan"), None, named(p["scenario"]), p["date"], named(p["location"]),
                     None, None])
     drills.write()
 
@@ -202,6 +206,14 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
     from readiness.report.html import write_atomically
 
     return write_atomically(path, lambda tmp: wb.save(tmp))
+
+
+def _acceptor(acceptance: dict[str, Any] | None, people: dict[str, Any]) -> str | None:
+    """Who accepted a residual risk: name and staff ID (an old free-text entry as written)."""
+    if not acceptance:
+        return None
+    person = people.get(acceptance["accepted_by"])
+    return f"{person['name']} {acceptance['accepted_by']}" if person else acceptance["accepted_by"]
 
 
 def _round(value: Any) -> Any:

@@ -14,13 +14,17 @@ from readiness.store.schema import AssessmentSnapshot, SignOff
 SNAP, SIGN = AssessmentSnapshot.__table__, SignOff.__table__
 
 
-def save(session: WriteSession, line_id: int, data: dict[str, Any]) -> int:
+def save(session: WriteSession, line_id: int, data: dict[str, Any],
+         report: str | None = None) -> int:
+    """A snapshot: the result, and (`report`) the packed content its report shows."""
     import datetime as dt
 
     (snapshot_id,) = session.insert_rows(AssessmentSnapshot, [{
         "line_id": line_id, "taken_at": session.now, "as_of": dt.date.fromisoformat(data["as_of"]),
         "profile": data["profile"], "verdict": data["verdict"],
-        "inputs_hash": data["inputs_hash"], "result": jsonable(data)}], key_field="verdict")
+        "inputs_hash": data["inputs_hash"],
+        "result": {**jsonable(data), **({"report": report} if report else {})}}],
+        key_field="verdict")
     return snapshot_id
 
 
@@ -37,14 +41,20 @@ def get(session: Session, snapshot_id: int) -> dict[str, Any]:
     return _snapshot(row)
 
 
+def _signoff(r: Any) -> dict[str, Any]:
+    return {"staff_id": r["staff_id"], "role": r["role"], "name": r["name"],
+            "decision": r["decision"], "override_reason": r["override_reason"], "note": r["note"],
+            "at": r["at"].isoformat()}
+
+
 def load(session: Session, line_id: int) -> list[dict[str, Any]]:
     snapshots = [_snapshot(r) for r in session.execute(
         select(SNAP).where(SNAP.c.line_id == line_id).order_by(SNAP.c.id.desc())).mappings()]
     signoffs: dict[int, list[dict[str, Any]]] = {}
-    for r in session.execute(select(SIGN).order_by(SIGN.c.id)).mappings():
-        signoffs.setdefault(r["snapshot_id"], []).append(
-            {"role": r["role"], "name": r["name"], "decision": r["decision"], "note": r["note"],
-             "at": r["at"].isoformat()})
+    ids = [s["id"] for s in snapshots]
+    for r in session.execute(select(SIGN).where(SIGN.c.snapshot_id.in_(ids))
+                             .order_by(SIGN.c.id)).mappings():
+        signoffs.setdefault(r["snapshot_id"], []).append(_signoff(r))
     for s in snapshots:
         s["signoffs"] = signoffs.get(s["id"], [])
         s["blocking"] = len(s["result"].get("blocking", []))
@@ -52,8 +62,20 @@ def load(session: Session, line_id: int) -> list[dict[str, Any]]:
     return snapshots
 
 
-def add_signoff(session: WriteSession, snapshot_id: int, role: str, name: str, decision: str,
-                note: str | None) -> None:
-    session.insert_rows(SignOff, [{"snapshot_id": snapshot_id, "role": role, "name": name,
-                                   "decision": decision, "note": note, "at": session.now}],
-                        key_field="role")
+def record_signoff(session: WriteSession, snapshot_id: int, person: dict[str, Any],
+                   decision: str, override_reason: str | None,
+                   note: str | None) -> dict[str, Any] | None:
+    """One person's decision on a snapshot: a new row, or an audited update of their earlier
+    row (one row per person and snapshot). Returns their earlier decision, if any."""
+    values = {"role": person.get("post") or "", "name": person["name"], "decision": decision,
+              "override_reason": override_reason, "note": note, "at": session.now}
+    earlier = session.execute(select(SIGN).where(
+        SIGN.c.snapshot_id == snapshot_id, SIGN.c.staff_id == person["staff_id"])).mappings().first()
+    if earlier is None:
+        session.insert_rows(SignOff, [{"snapshot_id": snapshot_id, "staff_id": person["staff_id"],
+                                       **values}], key_field="staff_id")
+        return None
+    changed = {k: v for k, v in values.items() if earlier[k] != v}
+    session.update_rows(SignOff, [(earlier["id"], person["staff_id"],
+                                   {k: earlier[k] for k in changed}, changed)])
+    return _signoff(earlier)
