@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from readiness import __version__
+from readiness import __version__, cli_text
 from readiness.i18n import get_lang, set_lang, t
 
 
@@ -25,8 +25,94 @@ class Settings:
     debug: bool
 
 
-class ReadinessGroup(click.Group):
-    """Turns the library's named errors into one `Error: …` line (exit 1), no traceback."""
+class ReadinessContext(click.Context):
+    formatter_class = cli_text.help_formatter_class()
+
+
+def _command_path(ctx: click.Context) -> str:
+    """"hazard control add": the key of a command's help in data/help.toml."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+class LocalisedHelp(click.Command):
+    """`--help` in the user's language: English from the docstrings and `help=` below, Chinese
+    from data/help.toml."""
+
+    context_class = ReadinessContext
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        import inspect
+
+        text = cli_text.command_help(_command_path(ctx), self.help)
+        text = inspect.cleandoc(text).partition("\f")[0]
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(text)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        import copy
+
+        rows = []
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                shown = copy.copy(param)
+                shown.help = cli_text.option_help(param.help)
+                record = shown.get_help_record(ctx)
+                if record is not None:
+                    rows.append(record)
+        if rows:
+            with formatter.section(cli_text.gettext("Options")):
+                formatter.write_dl(rows)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+
+class ReadinessCommand(LocalisedHelp):
+    pass
+
+
+class ReadinessGroup(LocalisedHelp, click.Group):
+    """Turns the library's named errors into one `Error: …` line (exit 1), no traceback; speaks
+    the user's language from the first argument on (help, usage errors); and treats a reader
+    that stops reading (`| head`) as the end of the command, not an error."""
+
+    command_class = ReadinessCommand
+    group_class = type  # subgroups are ReadinessGroups too
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = sys.argv[1:] if args is None else list(args)
+        set_lang(cli_text.lang_from_args(argv, os.environ.get("READINESS_LANG")))
+        cli_text.install()  # click's own messages (usage errors, headings) in that language
+        return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        path = _command_path(ctx)
+        commands = [(name, cmd) for name in self.list_commands(ctx)
+                    if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if not commands:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+        rows = [(name, cmd.get_short_help_str(limit) if get_lang() == "en" or cmd.short_help
+                 else cli_text.short_help(f"{path} {name}".strip(), cmd.help))
+                for name, cmd in commands]
+        with formatter.section(cli_text.gettext("Commands")):
+            formatter.write_dl(rows)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:  # `readiness --help | head -1` prints here, before any command runs
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as err:
+            raise cli_text.usage_error(err) from None
+        except BrokenPipeError:
+            _reader_gone()
+            raise  # not reached: _reader_gone ends the command
 
     def invoke(self, ctx: click.Context) -> Any:
         from readiness.errors import ImportRejected, ReadinessError
@@ -39,14 +125,31 @@ class ReadinessGroup(click.Group):
             raise click.ClickException(err.message()) from None
         except ReadinessError as err:
             raise click.ClickException(err.message()) from None
+        except click.UsageError as err:
+            raise cli_text.usage_error(err) from None
         except (click.exceptions.Exit, click.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            _reader_gone()
         except Exception as exc:
             if ctx.find_root().params.get("debug"):
                 raise
             detail = str(exc).splitlines()[0][:300] if str(exc) else ""
             raise click.ClickException(t("internal", kind=type(exc).__name__,
                                          detail=detail)) from None
+
+
+def _reader_gone() -> None:
+    """The reader of our output went away (`readiness hazard list | head`): that is the reader's
+    choice, not an error. Point stdout at the null device so that nothing is reported at exit,
+    and end with success."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file behind stdout (e.g. under a test runner)
+        pass
+    raise click.exceptions.Exit(0)
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,7 +227,7 @@ def cli(ctx: click.Context, db: str, lang: str, user: str | None, debug: bool) -
 @click.option("--line", "name", required=True, metavar="NAME", help="Name of the new line.")
 @click.option("--opening-date", metavar="YYYY-MM-DD", help="Planned opening date.")
 @click.option("--handover-date", metavar="YYYY-MM-DD",
-              help="Three-rights handover date (三权移交): drills count from this day.")
+              help="Three-rights handover date: drills count from this day.")
 @click.option("--profile", metavar="NAME",
               help="Criteria profile: mot-2019, mot-2023 (default) or mot-2023-fao.")
 @click.option("--method", help="Hazard scoring method: LEC (default), LS or 882E.")
@@ -150,7 +253,7 @@ def init(name: str, opening_date: str | None, handover_date: str | None, profile
 
 @cli.group()
 def db() -> None:
-    """The store itself: schema version and upgrades."""
+    """The store itself: schema version, upgrades, backup and restore."""
 
 
 @db.command("upgrade")
@@ -183,6 +286,40 @@ def db_status(as_json: bool) -> None:
     else:
         for key, value in data.items():
             click.echo(f"{key}: {value}")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@json_option
+def db_backup(file: str, force: bool, as_json: bool) -> None:
+    """Write a consistent copy of the store to FILE, even while others are writing."""
+    from readiness.store.backup import backup
+
+    done = backup(settings().db, file, force=force)
+    if as_json:
+        return emit_json({"path": done.path, "revision": done.revision})
+    click.echo(t("backup.written", path=done.path, revision=done.revision or "-"))
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace a store that already holds data with the backup's content.")
+@json_option
+def db_restore(file: str, force: bool, as_json: bool) -> None:
+    """Restore the store given by --db from a backup FILE made by `db backup`."""
+    from readiness.store.backup import restore
+
+    done = restore(file, settings().db, force=force)
+    if as_json:
+        return emit_json({"db": done.db, "revision": done.revision,
+                          "upgraded_from": done.upgraded_from,
+                          "audit_records": done.audit_records})
+    if done.upgraded_from:
+        click.echo(t("backup.restored_upgraded", before=done.upgraded_from, after=done.revision))
+    click.echo(t("backup.restored", path=file, db=done.db, revision=done.revision,
+                 records=done.audit_records))
 
 
 @cli.group()
@@ -233,9 +370,11 @@ def line_show(line: str | None, as_json: bool) -> None:
 
 @line.command("set")
 @line_option
-@click.option("--opening-date", metavar="YYYY-MM-DD")
-@click.option("--handover-date", metavar="YYYY-MM-DD")
-@click.option("--profile", metavar="NAME")
+@click.option("--opening-date", metavar="YYYY-MM-DD", help="Planned opening date.")
+@click.option("--handover-date", metavar="YYYY-MM-DD",
+              help="Three-rights handover date: drills count from this day.")
+@click.option("--profile", metavar="NAME",
+              help="Criteria profile: mot-2019, mot-2023, mot-2023-fao or the line's own.")
 @click.option("--method", help="Hazard scoring method: LEC, LS or 882E.")
 @click.option("--band-table", help="The method's band table, e.g. A or B for LS.")
 @json_option
@@ -294,7 +433,8 @@ def _write_template(kind: str, output: str, force: bool) -> None:
 
 
 @template.command("line")
-@click.option("-o", "--output", default="line-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="line-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_line(output: str, force: bool) -> None:
     """Template for a line's locations (sheet 位置 Locations)."""
@@ -302,7 +442,8 @@ def template_line(output: str, force: bool) -> None:
 
 
 @template.command("hazards")
-@click.option("-o", "--output", default="hazards-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="hazards-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_hazards(output: str, force: bool) -> None:
     """Template for the hazard register (sheets 危险源台帐 Hazards and 管控措施 Controls)."""
@@ -345,7 +486,7 @@ class _Progress:
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
             self.bar = click.progressbar(length=max(total, done), file=sys.stderr,
-                                         label="读取 reading")
+                                         label=L("读取", "reading"))
             self.bar.__enter__()
         self.bar.update(done - self.done)
         self.done = done
@@ -365,7 +506,8 @@ class _Progress:
 @json_option
 def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_invalid: bool,
             as_json: bool) -> None:
-    """Import a filled template workbook; every row is checked before any is written."""
+    """Import a filled template workbook (.xlsx) or a CSV export; every row is checked before
+    any is written."""
     from readiness.importing import import_file
 
     progress = _Progress() if sys.stderr.isatty() and not as_json else None
@@ -416,7 +558,7 @@ def _scores(score: str | None, residual: str | None) -> dict[str, Any]:
 
 @cli.group()
 def hazard() -> None:
-    """The hazard-source register (危险源台帐): add, list, score, control, accept, check."""
+    """The hazard register: add, list, score, control, accept, check."""
 
 
 @hazard.command("add")
@@ -426,12 +568,13 @@ def hazard() -> None:
 @click.option("--specialty", required=True, help="e.g. psd, signalling, 站台门.")
 @click.option("--category", "risk_category", required=True,
               help="MoT risk category, e.g. passenger-operation, 客运组织.")
-@click.option("--description", required=True, help="The hazard (危险源描述).")
+@click.option("--description", required=True, help="Description of the hazard.")
 @click.option("--activity", help="Work activity or equipment.")
-@click.option("--factor-category", help="GB/T 13861 factor category.")
+@click.option("--factor-category",
+              help="GB/T 13861 factor category at either level, label or code (e.g. 物的因素, 2.1).")
 @click.option("--accident-type", help="GB 6441 accident type.")
-@click.option("--causes")
-@click.option("--consequences")
+@click.option("--causes", help="What could cause it.")
+@click.option("--consequences", help="What could follow from it.")
 @click.option("--method", help="LEC (default), LS or 882E.")
 @click.option("--score", help="Inherent factors, e.g. L=6,E=6,C=15 (882E: S=1,P=C).")
 @click.option("--residual", help="Residual factors after controls, same form.")
@@ -443,12 +586,16 @@ def hazard() -> None:
 @click.option("--review-days", type=int, help="Days between reviews (default: by level).")
 @click.option("--drill", "linked_drills", multiple=True, help="Linked drill scenario ID (repeatable).")
 @click.option("--status", help="controlled (default), action-needed or eliminated.")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Add it even if a hazard with the same description, location and specialty "
+                   "exists.")
 @json_option
 def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any) -> None:
     """Add a hazard with its first evaluation."""
     from hazards.register import add_hazard
     from readiness import vocab
 
+    allow_duplicate = options.pop("allow_duplicate")
     values: dict[str, Any] = {"code": code, **_scores(options.pop("score"), options.pop("residual"))}
     for key, set_name in (("specialty", "specialty"), ("risk_category", "risk_category"),
                           ("factor_category", "factor_category"),
@@ -461,11 +608,12 @@ def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any
                 from readiness.errors import InvalidValue
 
                 raise InvalidValue("option.bad_code", option="--" + key.replace("_", "-"),
-                                   value=raw, allowed=", ".join(vocab.codes(set_name)))
+                                   value=raw, allowed=vocab.OneOf(set_name))
             values[key] = parsed
     values.update(options)
     with open_store() as store:
-        h = add_hazard(store, line, values, user=settings().user)
+        h = add_hazard(store, line, values, user=settings().user,
+                       allow_duplicate=allow_duplicate)
     if as_json:
         return emit_json(h)
     _print_hazard(h)
@@ -473,11 +621,14 @@ def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any
 
 @hazard.command("list")
 @line_option
-@click.option("--level", help="major, significant, general, low (or 重大 …).")
-@click.option("--specialty")
+@click.option("--level", help="major, significant, general, low (or their labels).")
+@click.option("--specialty", help="Only this specialty, e.g. psd (or 站台门).")
 @click.option("--location", help="Location ID or name.")
 @click.option("--owner", help="Owner staff ID or unit ID.")
-@click.option("--status")
+@click.option("--status", help="Only this status: controlled, action-needed, eliminated.")
+@click.option("--factor-category",
+              help="GB/T 13861 category at either level, label or code (e.g. 物的因素, 2, 2.1); "
+                   "a top-level category includes its sub-categories.")
 @click.option("--overdue", is_flag=True, help="Only hazards whose review is overdue.")
 @click.option("--as-of", metavar="YYYY-MM-DD", help="Date for overdue reviews (default today).")
 @json_option
@@ -520,14 +671,21 @@ def hazard_show(hazard_id: str, line: str | None, as_json: bool) -> None:
     _print_hazard(h)
 
 
+def _acceptor(acc: dict[str, Any]) -> str:
+    """Who accepted a residual risk: name and staff ID (an old free-text entry as it is)."""
+    name = acc.get("accepted_by_name")
+    return f"{name} {acc['accepted_by']}" if name else str(acc["accepted_by"])
+
+
 def _print_hazard(h: dict[str, Any]) -> None:
     from hazards.scoring import method
     from readiness import vocab
 
-    def score(factors: dict[str, Any], value: Any, level: str | None) -> str:
+    def score(factors: dict[str, Any], value: Any, level: str | None,
+              method_code: str | None = None) -> str:
         if not level:
             return "-"
-        code = method(h["method"]).risk_code(factors)
+        code = method(method_code or h["method"]).risk_code(factors)
         shown = f" = {value:g}" if value is not None else ""
         return f"{code}{shown} → {vocab.label('risk_level', level)}"
 
@@ -545,9 +703,18 @@ def _print_hazard(h: dict[str, Any]) -> None:
                f"{L('下次复核', 'Next review')}: {h.get('next_review') or '-'}")
     acc = h["acceptance"]
     if acc:
-        click.echo(f"  {L('风险接受', 'Accepted')}: {acc['accepted_by']} "
+        click.echo(f"  {L('风险接受', 'Accepted')}: {_acceptor(acc)} "
                    f"({vocab.label('org_level', acc['org_level'])}) {acc['accepted_on']}"
                    f" → {acc['valid_until'] or '-'}")
+    if h.get("history"):
+        click.echo(f"  {L('评价记录', 'Evaluations')}:")
+        for e in h["history"]:
+            click.echo(f"    {e['evaluated_on']}  {vocab.label('scoring_method', e['method'])}  "
+                       f"{L('固有', 'inherent')} {score(e['factors'], e['score'], e['level'], e['method'])}  "
+                       f"{L('残余', 'residual')} "
+                       f"{score(e['residual_factors'], e['residual_score'], e['residual_level'], e['method'])}"
+                       f"  {L('评价人', 'by')} {e['evaluator'] or '-'}"
+                       + (f"  {e['note']}" if e.get("note") else ""))
     for f in h.get("findings", []):
         click.echo(f"  ! {f['message']}")
 
@@ -559,7 +726,7 @@ def _print_hazard(h: dict[str, Any]) -> None:
 @click.option("--residual", required=True, help="Residual factors, same form.")
 @click.option("--method", help="Scoring method, if not the hazard's current one.")
 @click.option("--date", "on", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
-@click.option("--note")
+@click.option("--note", help="A remark kept with the evaluation.")
 @json_option
 def hazard_evaluate(hazard_id: str, line: str | None, score: str, residual: str,
                     method: str | None, on: str | None, note: str | None, as_json: bool) -> None:
@@ -588,11 +755,11 @@ def hazard_control() -> None:
 @click.option("--type", "control_type", required=True,
               help="eliminate, substitute, engineering, administrative, ppe, emergency.")
 @click.option("--text", "description", required=True, help="What the control is.")
-@click.option("--aspect", help="people, equipment, environment, management (人机环管).")
-@click.option("--owner")
+@click.option("--aspect", help="people, equipment, environment, management.")
+@click.option("--owner", help="Who keeps the control working: staff ID or name.")
 @click.option("--verification", help="How it is verified.")
 @click.option("--evidence", help="Evidence that it works.")
-@click.option("--verified", is_flag=True)
+@click.option("--verified", is_flag=True, help="The control has been verified to work.")
 @json_option
 def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_json: bool,
                        **control: Any) -> None:
@@ -610,8 +777,10 @@ def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_j
 @hazard.command("accept")
 @click.argument("hazard_id")
 @line_option
-@click.option("--by", "accepted_by", required=True, help="Who accepts: staff ID or name.")
-@click.option("--level", "org_level", help="Their organisation level (default: from their unit).")
+@click.option("--by", "accepted_by", required=True,
+              help="Who accepts: a staff ID, or a name no one else in the organisation has.")
+@click.option("--level", "org_level",
+              help="Optional check: the level of their unit (company … team); refused if it differs.")
 @click.option("--on", "accepted_on", metavar="YYYY-MM-DD", help="Date accepted (default today).")
 @click.option("--until", "valid_until", metavar="YYYY-MM-DD", help="Acceptance valid until.")
 @json_option
@@ -628,8 +797,8 @@ def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level:
     if as_json:
         return emit_json(h)
     acc = h["acceptance"]
-    click.echo(t("hazard.accepted", id=h["id"], who=acc["accepted_by"],
-                 level=vocab.label("org_level", acc["org_level"])))
+    click.echo(t("hazard.accepted", id=h["id"], who=acc["accepted_by_name"],
+                 staff_id=acc["accepted_by"], level=vocab.label("org_level", acc["org_level"])))
 
 
 @hazard.command("check")
@@ -654,7 +823,8 @@ def hazard_check(line: str | None, as_of: str | None, as_json: bool) -> None:
 # --- organisation and responsibility ---------------------------------------------------------------
 
 @template.command("org")
-@click.option("-o", "--output", default="org-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="org-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_org(output: str, force: bool) -> None:
     """Template for the organisation (sheets 单位 Units, 人员 People, 责任状 Letters)."""
@@ -663,7 +833,7 @@ def template_org(output: str, force: bool) -> None:
 
 @cli.group()
 def org() -> None:
-    """The safety-responsibility system (安全生产责任体系): units, people, letters."""
+    """The safety-responsibility system: units, people, letters."""
 
 
 @org.command("show")
@@ -709,7 +879,7 @@ def org_check(as_of: str | None, as_json: bool) -> None:
 @org.command("path")
 @click.argument("hazard_id")
 @line_option
-@click.option("--as-of", metavar="YYYY-MM-DD")
+@click.option("--as-of", metavar="YYYY-MM-DD", help="Letter status as of this date (default today).")
 @json_option
 def org_path(hazard_id: str, line: str | None, as_of: str | None, as_json: bool) -> None:
     """The chain of responsibility from a hazard's owner up to the company."""
@@ -733,7 +903,7 @@ def org_path(hazard_id: str, line: str | None, as_of: str | None, as_json: bool)
     required = vocab.label("org_level", data["required_level"])
     if acc:
         mark = "✓" if data["acceptance_ok"] else "✗"
-        click.echo(f"  {mark} {L('风险接受', 'Accepted by')}: {acc['accepted_by']} "
+        click.echo(f"  {mark} {L('风险接受', 'Accepted by')}: {_acceptor(acc)} "
                    f"({vocab.label('org_level', acc['org_level'])}); {L('需要', 'needs')} {required}")
     else:
         click.echo(f"  ✗ {L('残余风险尚未接受；需要', 'Residual risk not accepted; needs')} {required}")
@@ -777,7 +947,8 @@ def org_export(output: str, as_of: str | None, force: bool) -> None:
 # --- drills -------------------------------------------------------------------------------------------
 
 @template.command("drill-runs")
-@click.option("-o", "--output", default="drill-runs-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="drill-runs-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_drill_runs(output: str, force: bool) -> None:
     """Template for drill runs and task ratings (sheets 演练记录 Runs, 任务评估 Tasks)."""
@@ -785,10 +956,11 @@ def template_drill_runs(output: str, force: bool) -> None:
 
 
 @template.command("drill-catalogue")
-@click.option("-o", "--output", default="drill-catalogue-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="drill-catalogue-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_drill_catalogue(output: str, force: bool) -> None:
-    """Template to add or edit the line's drill scenarios (演练科目, 关键任务)."""
+    """Template to add or edit the line's drill scenarios (sheets 演练科目 Scenarios, 关键任务 Critical tasks)."""
     _write_template("drill-catalogue", output, force)
 
 
@@ -810,7 +982,7 @@ def template_drill_sheet(scenario: str, line: str | None, output: str | None, fo
 
 @cli.group()
 def drill() -> None:
-    """Pre-opening drills (试运营演练): catalogue, must-do, plan, runs, coverage."""
+    """Pre-opening drills: catalogue, must-do, plan, runs, coverage."""
 
 
 @drill.command("catalogue")
@@ -859,16 +1031,18 @@ def drill_pin(scenario: str, line: str | None, unpin: bool, clear: bool) -> None
 
 @drill.command("plan")
 @line_option
-@click.option("--from", "start", metavar="YYYY-MM-DD", help="Default: the handover date.")
+@click.option("--from", "start", metavar="YYYY-MM-DD",
+              help="Default: the later of today and the handover date.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Default: the day before opening.")
-@click.option("--cap", type=int, help="Most drills on one day (default 3).")
-@click.option("--final-weeks", type=int, help="Weeks of daily timetable drills (default 6).")
+@click.option("--cap", type=click.IntRange(min=1), help="Most drills on one day (default 3).")
+@click.option("--final-weeks", type=click.IntRange(min=0),
+              help="Weeks of daily timetable drills (default 6).")
 @click.option("--save", is_flag=True, help="Keep this as the line's plan (shown in reports).")
 @click.option("-o", "--output", help="Also write FILE.xlsx or FILE.ics (calendar).")
 @json_option
 def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | None,
                final_weeks: int | None, save: bool, output: str | None, as_json: bool) -> None:
-    """Lay the drills out on a calendar between handover and opening."""
+    """Lay the drills out on a calendar from today (or handover) to opening."""
     from drills.plan import plan_line
     from readiness import vocab
 
@@ -879,6 +1053,10 @@ def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | 
         _write_plan_file(result, output)
     if as_json:
         return emit_json(result)
+    start_key = {"option": "drill.plan_from_option", "handover": "drill.plan_from_handover",
+                 "today": "drill.plan_from_today" if result["handover"]
+                 else "drill.plan_from_today_only"}[result["start_from"]]
+    click.echo(t(start_key, start=result["first_day"], handover=result["handover"]))
     show_table([L("日期", "Date"), L("科目", "Scenario"), L("名称", "Name"), L("地点", "Location"),
                 L("必做", "Must-do")],
                [[p["date"], p["scenario"], p["name_zh"] if get_lang() == "zh" else p["name_en"],
@@ -890,6 +1068,8 @@ def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | 
     for u in result["unplaced"]:
         click.echo(t("drill.unplaced", id=u["scenario"],
                      reason=vocab.label("plan_reason", u["reason"])), err=True)
+    for n in result["needs_units"]:
+        click.echo(t("drill.needs_unit", id=n["scenario"], units=" / ".join(n["units"])), err=True)
 
 
 def _write_plan_file(result: dict[str, Any], output: str) -> None:
@@ -902,7 +1082,7 @@ def _write_plan_file(result: dict[str, Any], output: str) -> None:
 
     suffix = Path(output).suffix.lower()
     if suffix == ".ics":
-        Path(output).write_text(to_ics(result["planned"], result["line"], utcnow()),
+        Path(output).write_text(to_ics(result["planned"], result["line"], utcnow(), get_lang()),
                                 encoding="utf-8", newline="")
     elif suffix == ".xlsx":
         write_plan_xlsx(result, output, get_lang())
@@ -913,21 +1093,24 @@ def _write_plan_file(result: dict[str, Any], output: str) -> None:
 @drill.command("record")
 @click.argument("run_id")
 @line_option
-@click.option("--scenario", required=True)
-@click.option("--date", "on", required=True, metavar="YYYY-MM-DD")
-@click.option("--location", help="Location ID.")
+@click.option("--scenario", required=True, help="The drill scenario ID, e.g. EM-STATION-FIRE.")
+@click.option("--date", "on", required=True, metavar="YYYY-MM-DD", help="The day the drill was run.")
+@click.option("--location", help="Location ID, or a name unique on the line.")
 @click.option("--form", default="live", show_default=True, help="live or tabletop.")
-@click.option("--commander")
-@click.option("--evaluator", "evaluators", multiple=True)
+@click.option("--commander", help="The drill commander.")
+@click.option("--evaluator", "evaluators", multiple=True, help="An evaluator of the run (repeatable).")
 @click.option("--unit", "units", multiple=True, help="Participating unit (repeatable).")
 @click.option("--task", "tasks", multiple=True,
-              help="TASK-ID=RATING[/MINUTES], e.g. EM-STATION-FIRE-T1=P/1.5 (repeatable).")
-@click.option("--note", "notes")
+              help="TASK-ID=RATING[/MINUTES][@EVALUATOR], e.g. EM-STATION-FIRE-T1=P/1.5@陈静 "
+                   "(repeatable; several evaluators may rate one task, the worst rating decides).")
+@click.option("--allow-outside", is_flag=True,
+              help="Record a run dated before handover or after opening on purpose (marked so).")
+@click.option("--note", "notes", help="A remark kept with the run.")
 @json_option
 def drill_record(run_id: str, line: str | None, scenario: str, on: str, location: str | None,
                  form: str, commander: str | None, evaluators: tuple[str, ...],
-                 units: tuple[str, ...], tasks: tuple[str, ...], notes: str | None,
-                 as_json: bool) -> None:
+                 units: tuple[str, ...], tasks: tuple[str, ...], allow_outside: bool,
+                 notes: str | None, as_json: bool) -> None:
     """Record how a drill run went, task by task (M, U and missed times become PDCA items)."""
     from drills.runs import parse_task, record_run
     from readiness import vocab
@@ -937,25 +1120,46 @@ def drill_record(run_id: str, line: str | None, scenario: str, on: str, location
         from readiness.errors import InvalidValue
 
         raise InvalidValue("option.bad_code", option="--form", value=form,
-                           allowed=", ".join(vocab.codes("drill_form")))
+                           allowed=vocab.OneOf("drill_form"))
     run = {"id": run_id, "scenario": scenario, "date": parse_date("--date", on),
            "location": location, "form": form_code, "commander": commander,
            "evaluators": list(evaluators), "units": list(units), "notes": notes,
            "tasks": [parse_task(x) for x in tasks]}
     with open_store() as store:
-        result = record_run(store, line, run, user=settings().user)
+        result = record_run(store, line, run, user=settings().user, allow_outside=allow_outside)
     if as_json:
         return emit_json(result)
     click.echo(t("drill.recorded", id=run_id, outcome=vocab.label("drill_outcome",
                                                                    result["outcome"]),
                  opened=result["pdca_opened"]))
+    _print_run_marks(result)
+
+
+def _ratings_text(task: dict[str, Any]) -> str:
+    """"陈静 S, 刘洋 U/4" — each evaluator's rating (and minutes) of one task."""
+    return ", ".join(f"{r['evaluator'] or '-'} {r['rating']}"
+                     + (f"/{r['minutes']:g}" if r["minutes"] is not None else "")
+                     for r in task["ratings"])
+
+
+def _print_run_marks(run: dict[str, Any], prefix: str = "") -> None:
+    """The lines a run carries beyond its table row: void, outside the window, conflicts."""
+    if run["void"]:
+        click.echo(prefix + t("drill.void_note", reason=run["void_reason"], by=run["voided_by"],
+                              at=(run["voided_at"] or "")[:10]))
+    if run["outside_window"]:
+        click.echo(prefix + t("drill.outside_note"))
+    for task in run["tasks"]:
+        if task["conflict"]:
+            click.echo(prefix + t("drill.conflict", task=task["task"],
+                                  ratings=_ratings_text(task)))
 
 
 @drill.command("runs")
 @line_option
 @json_option
 def drill_runs(line: str | None, as_json: bool) -> None:
-    """Recorded runs with their outcome."""
+    """Recorded runs with their outcome, voided runs and evaluator conflicts marked."""
     from drills.runs import run_outcomes
     from readiness import vocab
 
@@ -964,9 +1168,56 @@ def drill_runs(line: str | None, as_json: bool) -> None:
     if as_json:
         return emit_json(runs)
     show_table([L("演练编号", "Run"), L("科目", "Scenario"), L("日期", "Date"),
-                L("地点", "Location"), L("结果", "Outcome"), L("问题", "Findings")],
+                L("地点", "Location"), L("结果", "Outcome"), L("问题", "Findings"),
+                L("评级分歧", "Conflicts")],
                [[r["id"], r["scenario"], r["date"], r["location"] or "",
-                 vocab.label("drill_outcome", r["outcome"]), len(r["problems"])] for r in runs])
+                 vocab.label("drill_outcome", r["outcome"]), len(r["problems"]),
+                 len(r["conflicts"]) or ""] for r in runs])
+    for r in runs:
+        _print_run_marks(r, prefix=f"{r['id']}  ")
+
+
+@drill.command("show")
+@click.argument("run_id")
+@line_option
+@json_option
+def drill_show(run_id: str, line: str | None, as_json: bool) -> None:
+    """One run: its outcome and every evaluator's rating of each task."""
+    from drills.runs import run_outcomes
+    from readiness import vocab
+
+    with open_store() as store:
+        run = run_outcomes(store, line, run_id)[0]
+    if as_json:
+        return emit_json(run)
+    click.echo(f"{run['id']}  {run['scenario']}  {run['date']}  {run['location'] or '-'}  "
+               f"{vocab.label('drill_form', run['form'])}  "
+               f"{vocab.label('drill_outcome', run['outcome'])}")
+    click.echo(f"  {L('总指挥', 'Commander')}: {run['commander'] or '-'}   "
+               f"{L('评估人', 'Evaluators')}: {', '.join(run['evaluators']) or '-'}   "
+               f"{L('参演单位', 'Units')}: {', '.join(run['units']) or '-'}")
+    _print_run_marks(run, prefix="  ")
+    show_table([L("关键任务", "Task"), L("评级", "Rating"), L("用时", "Minutes"),
+                L("各评估人", "By evaluator"), L("分歧", "Conflict")],
+               [[k["task"], k["rating"], "" if k["minutes"] is None else f"{k['minutes']:g}",
+                 _ratings_text(k), "!" if k["conflict"] else ""] for k in run["tasks"]]
+               + [[task_id, "-", "", "", ""] for task_id in run["unrated"]])
+
+
+@drill.command("void")
+@click.argument("run_id")
+@line_option
+@click.option("--reason", required=True, help="Why the run is void (kept in the audit trail).")
+@json_option
+def drill_void(run_id: str, line: str | None, reason: str, as_json: bool) -> None:
+    """Void a mistaken run: it stays on record, marked void, and stops counting."""
+    from drills.runs import void_run
+
+    with open_store() as store:
+        result = void_run(store, line, run_id, reason, user=settings().user)
+    if as_json:
+        return emit_json(result)
+    click.echo(t("drill.voided", id=run_id, reason=result["void_reason"]))
 
 
 @drill.command("coverage")
@@ -993,7 +1244,8 @@ def drill_coverage(line: str | None, as_json: bool) -> None:
 # --- PDCA ---------------------------------------------------------------------------------------------
 
 @template.command("pdca")
-@click.option("-o", "--output", default="pdca-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="pdca-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_pdca(output: str, force: bool) -> None:
     """Template for problems and their rectification (sheet 问题整改 PDCA)."""
@@ -1016,13 +1268,14 @@ def export_pdca(output: str, line: str | None, force: bool) -> None:
 
 @cli.group()
 def pdca() -> None:
-    """Problems driven round Plan–Do–Check–Act until they stay fixed (问题整改闭环)."""
+    """Problems driven round Plan–Do–Check–Act until they stay fixed."""
 
 
 def _print_item(item: dict[str, Any]) -> None:
     from readiness import vocab
+    from readiness.pdca.views import title
 
-    click.echo(f"{item['id']}  {item['title']}")
+    click.echo(f"{item['id']}  {title(item, get_lang())}")
     click.echo(f"  {vocab.label('pdca_class', item['class'])} · {vocab.label('pdca_kind', item['kind'])}"
                f" · {vocab.label('pdca_source', item['source'])} {item['source_ref'] or ''}")
     click.echo(f"  {L('阶段', 'Phase')}: {vocab.label('pdca_phase', item['phase'])} "
@@ -1060,33 +1313,37 @@ def _item_command(step_name: str, help_text: str, options: list[Any]):
 
 
 _item_command("plan", "PLAN → DO: the root cause, the action, who owns it and by when.", [
-    click.option("--cause", "root_cause"), click.option("--action"),
-    click.option("--owner-unit"), click.option("--owner"),
-    click.option("--due", metavar="YYYY-MM-DD")])
+    click.option("--cause", "root_cause", help="The root cause."),
+    click.option("--action", help="The corrective action."),
+    click.option("--owner-unit", help="Owner unit ID or name."),
+    click.option("--owner", help="Owner staff ID or name."),
+    click.option("--due", metavar="YYYY-MM-DD", help="Due date.")])
 _item_command("do", "DO → CHECK: what was done, with evidence.", [
-    click.option("--done", "done_note"), click.option("--evidence")])
+    click.option("--done", "done_note", help="What was done."),
+    click.option("--evidence", help="Evidence that it was done: document, record, photo …")])
 _item_command("check", "CHECK → ACT (effective) or a new cycle at PLAN (ineffective).", [
     click.option("--verifier", help="Staff ID of the verifier: not the owner."),
     click.option("--verdict", help="effective or ineffective"),
     click.option("--on", "verified_on", metavar="YYYY-MM-DD", help="Date verified.")])
 _item_command("act", "ACT → CLOSED: the regulation, procedure, training or hazard entry changed.", [
-    click.option("--standardisation")])
+    click.option("--standardisation",
+                 help="The regulation, procedure, training or hazard entry changed.")])
 
 
 @pdca.command("open")
 @line_option
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="A short title of the problem.")
 @click.option("--class", "item_class", required=True, help="blocking, due-dated or improvement.")
 @click.option("--source", default="other", show_default=True,
               help="drill, trial-run, inspection, hazard-review, assessment, other.")
 @click.option("--ref", "source_ref", help="The record it came from.")
 @click.option("--kind", default="other", show_default=True,
               help="staff-operation, equipment-quality, regulation-text, other.")
-@click.option("--description")
+@click.option("--description", help="The problem in full.")
 @click.option("--hazard", "hazards", multiple=True, help="Linked hazard ID (repeatable).")
-@click.option("--owner-unit")
-@click.option("--owner")
-@click.option("--due", metavar="YYYY-MM-DD")
+@click.option("--owner-unit", help="Owner unit ID or name.")
+@click.option("--owner", help="Owner staff ID or name.")
+@click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
 @click.option("--date", "on", metavar="YYYY-MM-DD", help="Opened on (default today).")
 @json_option
 def pdca_open(line: str | None, item_class: str, due: str | None, on: str | None,
@@ -1119,19 +1376,20 @@ def pdca_show(item_id: str, line: str | None, as_json: bool) -> None:
 
 @pdca.command("list")
 @line_option
-@click.option("--class", "item_class")
-@click.option("--phase")
+@click.option("--class", "item_class", help="Only this class: blocking, due-dated, improvement.")
+@click.option("--phase", help="Only this phase: PLAN, DO, CHECK, ACT, CLOSED.")
 @click.option("--owner-unit", help="This unit and every unit below it.")
-@click.option("--kind")
-@click.option("--source")
-@click.option("--overdue", is_flag=True)
+@click.option("--kind", help="Only this kind: staff-operation, equipment-quality, regulation-text, other.")
+@click.option("--source", help="Only this source, e.g. drill, trial-run, inspection.")
+@click.option("--overdue", is_flag=True, help="Only items past their due date.")
 @click.option("--all", "include_closed", is_flag=True, help="Closed items too.")
-@click.option("--as-of", metavar="YYYY-MM-DD")
+@click.option("--as-of", metavar="YYYY-MM-DD", help="Date for overdue items (default today).")
 @json_option
 def pdca_list(line: str | None, as_of: str | None, as_json: bool, **filters: Any) -> None:
     """Open items, filtered by class, phase, owner unit (with its subtree), kind or source."""
     from readiness import vocab
     from readiness.pdca.items import list_items
+    from readiness.pdca.views import title
 
     with open_store() as store:
         items = list_items(store, line, as_of=parse_date("--as-of", as_of), **filters)
@@ -1141,15 +1399,16 @@ def pdca_list(line: str | None, as_of: str | None, as_json: bool, **filters: Any
                 L("责任单位", "Owner unit"), L("计划完成", "Due"), L("已开天数", "Days open")],
                [[i["id"], vocab.label("pdca_class", i["class"]),
                  f"{vocab.label('pdca_phase', i['phase'])}{'' if i['cycle'] == 1 else ' #' + str(i['cycle'])}",
-                 _short(i["title"], 34), i["owner_unit"] or "-",
+                 _short(title(i, get_lang()), 34), i["owner_unit"] or "-",
                  (i["due"] or "-") + (" !" if i["overdue"] else ""), i["days_open"]]
                 for i in items])
 
 
 @pdca.command("burndown")
 @line_option
-@click.option("--as-of", metavar="YYYY-MM-DD")
-@click.option("--weeks", type=int, default=12, show_default=True)
+@click.option("--as-of", metavar="YYYY-MM-DD", help="The last day of the chart (default today).")
+@click.option("--weeks", type=click.IntRange(min=1), default=12, show_default=True,
+              help="Weeks of history shown.")
 @json_option
 def pdca_burndown(line: str | None, as_of: str | None, weeks: int, as_json: bool) -> None:
     """Open blocking items over time, the closure rate, and when they reach zero."""
@@ -1172,7 +1431,8 @@ def pdca_burndown(line: str | None, as_of: str | None, weeks: int, as_json: bool
 # --- opening safety points and phases ------------------------------------------------------------
 
 @template.command("checklist")
-@click.option("-o", "--output", default="checklist-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="checklist-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_checklist(output: str, force: bool) -> None:
     """Template for the opening safety points (sheet 安全要点 Checklist)."""
@@ -1181,7 +1441,7 @@ def template_checklist(output: str, force: bool) -> None:
 
 @cli.group()
 def checklist() -> None:
-    """Opening safety points (开通运营安全要点), phase by phase, with evidence."""
+    """Opening safety points, phase by phase, with evidence."""
 
 
 def _print_checklist_item(item: dict[str, Any]) -> None:
@@ -1206,8 +1466,8 @@ def _print_checklist_item(item: dict[str, Any]) -> None:
 
 @checklist.command("list")
 @line_option
-@click.option("--phase")
-@click.option("--status")
+@click.option("--phase", help="Only this phase, e.g. handover (or 设备交接).")
+@click.option("--status", help="Only this status: open, in-progress, done, verified, not-applicable.")
 @click.option("--open", "open_only", is_flag=True, help="Only items not yet verified or N/A.")
 @click.option("--dropped", "include_dropped", is_flag=True, help="Include dropped items.")
 @json_option
@@ -1252,14 +1512,14 @@ def checklist_show(item_id: str, line: str | None, as_json: bool) -> None:
 @click.argument("item_id")
 @line_option
 @click.option("--status", help="open, in-progress, done, verified, not-applicable.")
-@click.option("--owner-unit")
-@click.option("--owner")
-@click.option("--due", metavar="YYYY-MM-DD")
+@click.option("--owner-unit", help="Owner unit ID or name.")
+@click.option("--owner", help="Owner staff ID or name.")
+@click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
 @click.option("--evidence", "evidence_ref", help="A reference: document number, record ID …")
 @click.option("--evidence-file", "evidence_path", type=click.Path(dir_okay=False),
               help="A file: its name and SHA-256 are recorded.")
 @click.option("--reason", "na_reason", help="Why it is not applicable.")
-@click.option("--note")
+@click.option("--note", help="A remark kept with the point.")
 @json_option
 def checklist_set(item_id: str, line: str | None, due: str | None, as_json: bool,
                   **changes: Any) -> None:
@@ -1295,10 +1555,10 @@ def checklist_verify(item_id: str, line: str | None, verifier: str, on: str | No
 
 @checklist.command("add")
 @line_option
-@click.option("--id", "item_id")
-@click.option("--phase", required=True)
-@click.option("--aspect", required=True)
-@click.option("--text", required=True)
+@click.option("--id", "item_id", help="Its ID (default: the next CL-X-NN).")
+@click.option("--phase", required=True, help="The phase it belongs to, e.g. handover, opening.")
+@click.option("--aspect", required=True, help="The aspect it belongs to, e.g. 运营中的安全.")
+@click.option("--text", required=True, help="What must be done or shown.")
 @click.option("--not-blocking", is_flag=True, help="May close during initial operation.")
 @json_option
 def checklist_add(line: str | None, item_id: str | None, phase: str, aspect: str, text: str,
@@ -1318,7 +1578,7 @@ def checklist_add(line: str | None, item_id: str | None, phase: str, aspect: str
 @checklist.command("drop")
 @click.argument("item_id")
 @line_option
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="Why it does not apply to this line (recorded).")
 def checklist_drop(item_id: str, line: str | None, reason: str) -> None:
     """Drop a safety point from the line's list (kept, with the reason)."""
     from readiness.checklist import drop_item
@@ -1379,7 +1639,8 @@ def phase_advance(line: str | None, override: bool, reason: str | None, as_json:
 # --- trial run, assessment and sign-off ------------------------------------------------------------
 
 @template.command("trial-run")
-@click.option("-o", "--output", default="trial-run-template.xlsx", show_default=True)
+@click.option("-o", "--output", default="trial-run-template.xlsx", show_default=True,
+              help="The workbook to write.")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 def template_trial_run(output: str, force: bool) -> None:
     """Template for trial-run daily records (sheet 试运行 Trial run)."""
@@ -1459,7 +1720,8 @@ def _print_assessment(data: dict[str, Any]) -> None:
 
 @assess.command("history")
 @line_option
-@click.option("--diff", nargs=2, type=int, metavar="OLD NEW", help="What changed between two snapshots.")
+@click.option("--diff", nargs=2, type=int, metavar="OLD NEW",
+              help="What changed between two snapshots: criteria, verdict and inputs.")
 @json_option
 def assess_history(line: str | None, diff: tuple[int, int] | None, as_json: bool) -> None:
     """Snapshots over time, their sign-offs (stale when the inputs changed), and differences."""
@@ -1470,38 +1732,89 @@ def assess_history(line: str | None, diff: tuple[int, int] | None, as_json: bool
         data = history(store, line, diff or None)
     if as_json:
         return emit_json(data)
+    if diff:
+        return _print_diff(data["changes"])
     show_table([L("快照", "Snapshot"), L("评估日", "As of"), L("时间", "Taken"),
                 L("标准", "Profile"), L("结论", "Verdict"), L("阻断", "Blocking"),
                 L("条件", "Conditions"), L("签认", "Sign-offs")],
                [[s["id"], s["as_of"], s["taken_at"], s["profile"], vocab.label("verdict", s["verdict"]),
-                 s["blocking"], s["conditions"],
-                 ", ".join(f"{x['role']} {x['name']}{' ' + L('（已过时）', '(stale)') if x['stale'] else ''}"
-                           for x in s["signoffs"]) or "-"] for s in data["snapshots"]])
-    for change in data.get("diff", []):
-        click.echo(f"  {change['id']}: {change['from']} → {change['to']}  {change['message']}")
+                 s["blocking"], s["conditions"], len(s["signoffs"]) or "-"]
+                for s in data["snapshots"]])
+    for s in data["snapshots"]:
+        for x in s["signoffs"]:
+            click.echo(f"  #{s['id']} {_signer(x)}: "
+                       f"{vocab.label('signoff_decision', x['decision'])}  {x['at']}"
+                       + (f"  {L('（已过时）', '(stale)')}" if x["stale"] else "")
+                       + (f"  [{t('assess.override_shown', reason=x['override_reason'])}]"
+                          if x["override_reason"] else "")
+                       + (f"  {x['note']}" if x["note"] else ""))
+
+
+def _signer(x: dict[str, Any]) -> str:
+    """A sign-off's person: name, staff ID and post (older sign-offs have no staff ID)."""
+    return " ".join(str(v) for v in (x["name"], x.get("staff_id"), x["role"]) if v)
+
+
+def _print_diff(changes: dict[str, Any]) -> None:
+    from readiness import vocab
+
+    old, new = changes["from"], changes["to"]
+    click.echo(t("assess.diff_head", old=old["id"], new=new["id"], old_as_of=old["as_of"],
+                 new_as_of=new["as_of"]))
+    click.echo(f"  {L('结论', 'Verdict')}: {vocab.label('verdict', old['verdict'])}"
+               + (f" → {vocab.label('verdict', new['verdict'])}"
+                  if new["verdict"] != old["verdict"] else f" {L('（未变）', '(unchanged)')}"))
+    if old["profile"] != new["profile"]:
+        click.echo(f"  {L('标准', 'Profile')}: {old['profile']} → {new['profile']}")
+    same = old["inputs_hash"] == new["inputs_hash"]
+    click.echo(f"  {L('输入数据', 'Inputs')}: "
+               + (L("未变", "unchanged") if same else L("已变化", "changed"))
+               + f" ({old['inputs_hash'][:12]}" + ("" if same else f" → {new['inputs_hash'][:12]}")
+               + ")")
+    if not changes["criteria"]:
+        return click.echo("  " + t("assess.diff_none"))
+    for c in changes["criteria"]:
+        before = vocab.label("criterion_status", c["from"]) if c["from"] else L("（无）", "(none)")
+        after = vocab.label("criterion_status", c["to"]) if c["to"] else L("（无）", "(none)")
+        click.echo(f"  {c['id']}: {before}" + (f" → {after}" if c["from"] != c["to"] else ""))
+        if c["message_from"] != c["message_to"]:
+            click.echo(f"      {L('原', 'was')}: {c['message_from'] or '-'}")
+            click.echo(f"      {L('现', 'now')}: {c['message_to'] or '-'}")
+        else:
+            click.echo(f"      {c['message_to']}")
 
 
 @cli.command()
 @click.argument("snapshot", type=int)
-@click.option("--role", required=True, help="e.g. 总经理, 安全总监, General manager.")
-@click.option("--name", required=True)
-@click.option("--decision", default="approve", show_default=True, help="approve or reject.")
-@click.option("--note")
+@click.option("--by", "by", required=True, metavar="STAFF_ID|NAME",
+              help="Who signs: a staff ID, or a name no one else in the organisation has.")
+@click.option("--decision", required=True, metavar="approve|reject",
+              help="The decision: approve or reject (no default).")
+@click.option("--override-reason",
+              help="Required to approve a not-ready snapshot: why opening is approved anyway.")
+@click.option("--note", help="A remark kept with the decision.")
 @json_option
-def signoff(snapshot: int, role: str, name: str, decision: str, note: str | None,
-            as_json: bool) -> None:
-    """Record leadership's decision on an assessment snapshot."""
+def signoff(snapshot: int, by: str, decision: str, override_reason: str | None,
+            note: str | None, as_json: bool) -> None:
+    """Record a leader's decision on an assessment snapshot (signing again updates it)."""
     from readiness import vocab
     from readiness.assessment.assess import sign_off
 
     with open_store() as store:
-        data = sign_off(store, snapshot, role=role, name=name, decision=decision, note=note,
-                        user=settings().user)
+        data = sign_off(store, snapshot, by=by, decision=decision,
+                        override_reason=override_reason, note=note, user=settings().user)
     if as_json:
         return emit_json(data)
-    click.echo(t("assess.signed", role=role, name=name, snapshot=snapshot,
-                 decision=vocab.label("signoff_decision", data["decision"]),
-                 stale=t("assess.stale") if data["stale"] else ""))
+    params = {"name": data["name"], "staff_id": data["staff_id"], "role": data["role"] or "-",
+              "snapshot": snapshot, "decision": vocab.label("signoff_decision", data["decision"]),
+              "stale": t("assess.stale") if data["stale"] else ""}
+    if data["previous"]:
+        click.echo(t("assess.signed_again",
+                     previous=vocab.label("signoff_decision", data["previous"]), **params))
+    else:
+        click.echo(t("assess.signed", **params))
+    if data["override_reason"]:
+        click.echo("  " + t("assess.override_shown", reason=data["override_reason"]))
 
 
 @cli.group()
@@ -1554,7 +1867,8 @@ def audit() -> None:
 @audit.command("log")
 @click.option("--entity", help="Only this table, e.g. lines, locations, hazards.")
 @click.option("--key", help="Only records for this business ID (e.g. S01, H-0001).")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Most records to show, newest first.")
 @json_option
 def audit_log(entity: str | None, key: str | None, limit: int, as_json: bool) -> None:
     """Show the newest audit records."""
