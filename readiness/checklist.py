@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.errors import InvalidValue, NotFound
+from readiness.errors import InvalidValue, NotFound, coded
 from readiness.store import checklist as checklist_store
 from readiness.store.core import Store
 from readiness.store.lines import find_line
 
 PHASES = tuple(vocab.codes("phase"))
 CLEARED = ("verified", "not-applicable")  # what lets a phase move on
+STORE_FIELDS = ("row_id", "code")  # the store's own: never shown, never in --json
 
 
 @lru_cache(maxsize=1)
@@ -88,9 +89,18 @@ def _raise_first(errors: list[tuple[str, str, dict[str, Any]]]) -> None:
         raise InvalidValue(key, **params)
 
 
+def public(item: dict[str, Any]) -> dict[str, Any]:
+    """A safety point as callers see it: without the store's own fields (row id, code column)."""
+    return {k: v for k, v in item.items() if k not in STORE_FIELDS}
+
+
 def list_items(store: Store, line: str | None, *, phase: str | None = None,
                status: str | None = None, open_only: bool = False,
                include_dropped: bool = False) -> list[dict[str, Any]]:
+    """The line's safety points, filtered; a phase or status is a code or either label, and an
+    unknown one is refused naming its option (never read as "no filter")."""
+    phase = coded("phase", "--phase", phase)
+    status = coded("checklist_status", "--status", status)
     with store.read() as session:
         found = find_line(session, line)
         items = checklist_store.load_items(session, found.id)
@@ -102,13 +112,13 @@ def list_items(store: Store, line: str | None, *, phase: str | None = None,
             continue
         if open_only and item["status"] in CLEARED:
             continue
-        result.append(item)
+        result.append(public(item))
     return result
 
 
 def show_item(store: Store, line: str | None, code: str) -> dict[str, Any]:
     with store.read() as session:
-        return checklist_store.load_item(session, find_line(session, line).id, code)
+        return public(checklist_store.load_item(session, find_line(session, line).id, code))
 
 
 def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any], *,
@@ -187,7 +197,7 @@ def phase_status(store: Store, line: str | None) -> dict[str, Any]:
                and i["status"] not in CLEARED]
     return {"line": found.name, "phase": current,
             "next": PHASES[index + 1] if index + 1 < len(PHASES) else None,
-            "blocking_open": waiting, "history": overrides,
+            "blocking_open": [public(i) for i in waiting], "history": overrides,
             "overrides": [c for c in overrides if c["override"]]}
 
 

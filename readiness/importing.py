@@ -24,19 +24,8 @@ from typing import Any
 
 from readiness import vocab, xlsx_limits
 from readiness.errors import ImportRejected, InvalidValue, Problem, ReadinessError
+from readiness.template_kinds import KINDS  # the registry; each kind is imported only when used
 from readiness.xlsx_limits import limit
-
-# Template kinds, imported only when used so that the CLI starts fast.
-KINDS: dict[str, str] = {
-    "line": "readiness.locations:LINE_TEMPLATE",
-    "hazards": "hazards.excel:HAZARD_TEMPLATE",
-    "org": "readiness.org.excel:ORG_TEMPLATE",
-    "drill-runs": "drills.excel:DRILL_RUNS_TEMPLATE",
-    "drill-catalogue": "drills.excel:DRILL_CATALOGUE_TEMPLATE",
-    "pdca": "readiness.pdca.excel:PDCA_TEMPLATE",
-    "checklist": "readiness.checklist_workbook:CHECKLIST_TEMPLATE",
-    "trial-run": "readiness.assessment.workbook:TRIAL_RUN_TEMPLATE",
-}
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
 EXAMPLE_MARKERS = ("示例", "example")

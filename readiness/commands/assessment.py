@@ -1,0 +1,226 @@
+"""`assess`, `signoff`, `profile` and `report`: the readiness assessment, sign-off, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from readiness.commands.options import (L, as_of_option, command, emit_json, force_option, group,
+                                        json_option, line_option, open_store, output_option,
+                                        refuse_existing, settings, show_table)
+from readiness.i18n import get_lang, t
+
+
+@group(invoke_without_command=True)
+@line_option
+@as_of_option("Assess as of this date (default today).")
+@click.option("--profile", help="Criteria profile (default: the line's).")
+@click.option("--strict", is_flag=True, help="Exit 3 unless the verdict is ready.")
+@click.option("--dry-run", is_flag=True, help="Do not store a snapshot.")
+@click.option("--all-lines", is_flag=True,
+              help="Assess every line in the store (a network), one snapshot each.")
+@json_option
+@click.pass_context
+def assess(ctx: click.Context, line: str | None, as_of: dt.date | None, profile: str | None,
+           strict: bool, dry_run: bool, all_lines: bool, as_json: bool) -> None:
+    """Assess the line for opening: every criterion, the evidence, and the verdict."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from readiness.assessment.assess import assess as run_assessment, assess_network
+
+    options = {"as_of": as_of, "profile": profile,
+               "user": settings().user, "lang": get_lang(), "save": not dry_run}
+    if all_lines:
+        if line:
+            raise click.UsageError(L("--all-lines 与 --line 不能同时使用",
+                                     "--all-lines and --line cannot be used together"))
+        with open_store() as store:
+            results = assess_network(store, **options)
+        if as_json:
+            emit_json(results)
+        else:
+            _print_network(results)
+        if strict and any(r["verdict"] != "ready" for r in results):
+            ctx.exit(3)
+        return
+    with open_store() as store:
+        data = run_assessment(store, line, **options)
+    if as_json:
+        emit_json({k: v for k, v in data.items() if k != "indicators"} | {
+            "indicators": data["indicators"]})
+    else:
+        _print_assessment(data)
+    if strict and data["verdict"] != "ready":
+        ctx.exit(3)
+
+
+def _print_network(results: list[dict[str, Any]]) -> None:
+    from readiness import vocab
+
+    show_table([L("线路", "Line"), L("结论", "Verdict"), L("阻断项", "Blocking"),
+                L("条件项", "Conditions"), L("快照", "Snapshot"), L("标准", "Profile"),
+                L("评估日", "As of")],
+               [[r["line"], vocab.label("verdict", r["verdict"]), len(r["blocking"]),
+                 len(r["conditions"]), r.get("snapshot", "-"), r["profile"], r["as_of"]]
+                for r in results])
+
+
+def _print_assessment(data: dict[str, Any]) -> None:
+    from readiness import vocab
+
+    mark = {"pass": "✓", "fail": "✗", "not-applicable": "–"}
+    for area in vocab.codes("assessment_area"):
+        score = data["areas"][area]["score"]
+        click.echo(f"{vocab.label('assessment_area', area)}  "
+                   f"{'' if score is None else f'{score:g}%'}")
+        for c in data["criteria"]:
+            if c["area"] == area:
+                kind = L("阻断", "blocking") if c["blocking"] else L("条件", "condition")
+                click.echo(f"  {mark[c['status']]} {c['id']:<18} [{kind}] {c['message']}")
+    click.echo(t("assess.summary", verdict=vocab.label("verdict", data["verdict"]),
+                 snapshot=data.get("snapshot", "-"), profile=data["profile"],
+                 as_of=data["as_of"]))
+
+
+@assess.command("history")
+@line_option
+@click.option("--diff", nargs=2, type=int, metavar="OLD NEW",
+              help="What changed between two snapshots: criteria, verdict and inputs.")
+@json_option
+def assess_history(line: str | None, diff: tuple[int, int] | None, as_json: bool) -> None:
+    """Snapshots over time, their sign-offs (stale when the inputs changed), and differences."""
+    from readiness import vocab
+    from readiness.assessment.assess import history
+
+    with open_store() as store:
+        data = history(store, line, diff or None)
+    if as_json:
+        return emit_json(data)
+    if diff:
+        return _print_diff(data["changes"])
+    show_table([L("快照", "Snapshot"), L("评估日", "As of"), L("时间", "Taken"),
+                L("标准", "Profile"), L("结论", "Verdict"), L("阻断", "Blocking"),
+                L("条件", "Conditions"), L("签认", "Sign-offs")],
+               [[s["id"], s["as_of"], s["taken_at"], s["profile"], vocab.label("verdict", s["verdict"]),
+                 s["blocking"], s["conditions"], len(s["signoffs"]) or "-"]
+                for s in data["snapshots"]])
+    for s in data["snapshots"]:
+        for x in s["signoffs"]:
+            click.echo(f"  #{s['id']} {_signer(x)}: "
+                       f"{vocab.label('signoff_decision', x['decision'])}  {x['at']}"
+                       + (f"  {L('（已过时）', '(stale)')}" if x["stale"] else "")
+                       + (f"  [{t('assess.override_shown', reason=x['override_reason'])}]"
+                          if x["override_reason"] else "")
+                       + (f"  {x['note']}" if x["note"] else ""))
+
+
+def _signer(x: dict[str, Any]) -> str:
+    """A sign-off's person: name, staff ID and post (older sign-offs have no staff ID)."""
+    return " ".join(str(v) for v in (x["name"], x.get("staff_id"), x["role"]) if v)
+
+
+def _print_diff(changes: dict[str, Any]) -> None:
+    from readiness import vocab
+
+    old, new = changes["from"], changes["to"]
+    click.echo(t("assess.diff_head", old=old["id"], new=new["id"], old_as_of=old["as_of"],
+                 new_as_of=new["as_of"]))
+    click.echo(f"  {L('结论', 'Verdict')}: {vocab.label('verdict', old['verdict'])}"
+               + (f" → {vocab.label('verdict', new['verdict'])}"
+                  if new["verdict"] != old["verdict"] else f" {L('（未变）', '(unchanged)')}"))
+    if old["profile"] != new["profile"]:
+        click.echo(f"  {L('标准', 'Profile')}: {old['profile']} → {new['profile']}")
+    same = old["inputs_hash"] == new["inputs_hash"]
+    click.echo(f"  {L('输入数据', 'Inputs')}: "
+               + (L("未变", "unchanged") if same else L("已变化", "changed"))
+               + f" ({old['inputs_hash'][:12]}" + ("" if same else f" → {new['inputs_hash'][:12]}")
+               + ")")
+    if not changes["criteria"]:
+        return click.echo("  " + t("assess.diff_none"))
+    for c in changes["criteria"]:
+        before = vocab.label("criterion_status", c["from"]) if c["from"] else L("（无）", "(none)")
+        after = vocab.label("criterion_status", c["to"]) if c["to"] else L("（无）", "(none)")
+        click.echo(f"  {c['id']}: {before}" + (f" → {after}" if c["from"] != c["to"] else ""))
+        if c["message_from"] != c["message_to"]:
+            click.echo(f"      {L('原', 'was')}: {c['message_from'] or '-'}")
+            click.echo(f"      {L('现', 'now')}: {c['message_to'] or '-'}")
+        else:
+            click.echo(f"      {c['message_to']}")
+
+
+@command()
+@click.argument("snapshot", type=int)
+@click.option("--by", "by", required=True, metavar="STAFF_ID|NAME",
+              help="Who signs: a staff ID, or a name no one else in the organisation has.")
+@click.option("--decision", required=True, metavar="approve|reject",
+              help="The decision: approve or reject (no default).")
+@click.option("--override-reason",
+              help="Required to approve a not-ready snapshot: why opening is approved anyway.")
+@click.option("--note", help="A remark kept with the decision.")
+@json_option
+def signoff(snapshot: int, by: str, decision: str, override_reason: str | None,
+            note: str | None, as_json: bool) -> None:
+    """Record a leader's decision on an assessment snapshot (signing again updates it)."""
+    from readiness import vocab
+    from readiness.assessment.assess import sign_off
+
+    with open_store() as store:
+        data = sign_off(store, snapshot, by=by, decision=decision,
+                        override_reason=override_reason, note=note, user=settings().user)
+    if as_json:
+        return emit_json(data)
+    params = {"name": data["name"], "staff_id": data["staff_id"], "role": data["role"] or "-",
+              "snapshot": snapshot, "decision": vocab.label("signoff_decision", data["decision"]),
+              "stale": t("assess.stale") if data["stale"] else ""}
+    if data["previous"]:
+        click.echo(t("assess.signed_again",
+                     previous=vocab.label("signoff_decision", data["previous"]), **params))
+    else:
+        click.echo(t("assess.signed", **params))
+    if data["override_reason"]:
+        click.echo("  " + t("assess.override_shown", reason=data["override_reason"]))
+
+
+@group()
+def profile() -> None:
+    """Criteria profiles: the shipped editions and a line's own."""
+
+
+@profile.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@line_option
+def profile_add(file: str, line: str | None) -> None:
+    """Add the line's own profile (a TOML file that `extends` a shipped one)."""
+    from pathlib import Path
+
+    from readiness.assessment.assess import add_profile
+
+    with open_store() as store:
+        name = add_profile(store, line, Path(file).read_text(encoding="utf-8"), settings().user)
+    click.echo(t("profile.added", name=name))
+
+
+# --- reports -----------------------------------------------------------------------------------------
+
+@command()
+@output_option("FILE.html or FILE.xlsx", required=True)
+@line_option
+@click.option("--snapshot", type=int, help="Snapshot ID (default: the latest; one is made if none).")
+@click.option("--template-dir", type=click.Path(file_okay=False),
+              help="Your own templates, searched before the built-in ones.")
+@force_option()
+def report(output: str, line: str | None, snapshot: int | None, template_dir: str | None,
+           force: bool) -> None:
+    """Write the readiness report for opening approval (HTML or Excel)."""
+    from readiness.report import write_report
+
+    refuse_existing(output, force)
+    with open_store() as store:
+        path = write_report(store, line, output, snapshot=snapshot, lang=get_lang(),
+                            template_dir=template_dir, user=settings().user)
+    click.echo(t("report.written", path=path))
+
+
+COMMANDS = [assess, signoff, profile, report]

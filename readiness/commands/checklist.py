@@ -1,0 +1,206 @@
+"""`checklist` and `phase`: the opening safety points (开通运营安全要点), the line's phase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from readiness.commands.options import (L, emit_json, group, json_option, line_option, open_store,
+                                        parse_date, settings, short, show_table)
+from readiness.i18n import get_lang, t
+
+
+@group()
+def checklist() -> None:
+    """Opening safety points, phase by phase, with evidence."""
+
+
+def _print_checklist_item(item: dict[str, Any]) -> None:
+    from readiness import vocab
+
+    text = item["text"] if get_lang() == "zh" or not item["text_en"] else item["text_en"]
+    click.echo(f"{item['id']}  {text}")
+    click.echo(f"  {vocab.label('phase', item['phase'])} · "
+               f"{vocab.label('checklist_aspect', item['aspect'])} · "
+               f"{L('阻断开通', 'blocking') if item['blocking'] else L('不阻断', 'not blocking')}")
+    click.echo(f"  {L('状态', 'Status')}: {vocab.label('checklist_status', item['status'])}   "
+               f"{L('责任', 'Owner')}: {item['owner_unit'] or '-'} / {item['owner'] or '-'}   "
+               f"{L('计划完成', 'Due')}: {item['due'] or '-'}")
+    evidence = item["evidence_ref"] or ""
+    if item["evidence_file"]:
+        evidence += f" {item['evidence_file']} sha256:{item['evidence_sha256'][:16]}…"
+    if evidence:
+        click.echo(f"  {L('证据', 'Evidence')}: {evidence.strip()}")
+    if item["verifier"]:
+        click.echo(f"  {L('验证', 'Verified')}: {item['verifier']} {item['verified_on']}")
+
+
+@checklist.command("list")
+@line_option
+@click.option("--phase", help="Only this phase, e.g. handover (or 设备交接).")
+@click.option("--status", help="Only this status: open, in-progress, done, verified, not-applicable.")
+@click.option("--open", "open_only", is_flag=True, help="Only items not yet verified or N/A.")
+@click.option("--dropped", "include_dropped", is_flag=True, help="Include dropped items.")
+@json_option
+def checklist_list(line: str | None, phase: str | None, status: str | None, open_only: bool,
+                   include_dropped: bool, as_json: bool) -> None:
+    """The opening safety points, phase by phase."""
+    from readiness import vocab
+    from readiness.checklist import list_items
+
+    with open_store() as store:
+        items = list_items(store, line, phase=phase, status=status, open_only=open_only,
+                           include_dropped=include_dropped)
+    if as_json:
+        return emit_json(items)
+    show_table([L("编号", "ID"), L("阶段", "Phase"), L("内容", "Item"), L("阻断", "Blocks"),
+                L("状态", "Status"), L("责任单位", "Owner unit")],
+               [[i["id"], vocab.label("phase", i["phase"]),
+                 short(i["text"] if get_lang() == "zh" or not i["text_en"] else i["text_en"], 36),
+                 "✓" if i["blocking"] else "", vocab.label("checklist_status", i["status"]),
+                 i["owner_unit"] or "-"] for i in items])
+
+
+@checklist.command("show")
+@click.argument("item_id")
+@line_option
+@json_option
+def checklist_show(item_id: str, line: str | None, as_json: bool) -> None:
+    """One safety point with its evidence and verification."""
+    from readiness.checklist import show_item
+
+    with open_store() as store:
+        item = show_item(store, line, item_id)
+    if as_json:
+        return emit_json(item)
+    _print_checklist_item(item)
+
+
+@checklist.command("set")
+@click.argument("item_id")
+@line_option
+@click.option("--status", help="open, in-progress, done, verified, not-applicable.")
+@click.option("--owner-unit", help="Owner unit ID or name.")
+@click.option("--owner", help="Owner staff ID or name.")
+@click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
+@click.option("--evidence", "evidence_ref", help="A reference: document number, record ID …")
+@click.option("--evidence-file", "evidence_path", type=click.Path(dir_okay=False),
+              help="A file: its name and SHA-256 are recorded.")
+@click.option("--reason", "na_reason", help="Why it is not applicable.")
+@click.option("--note", help="A remark kept with the point.")
+@json_option
+def checklist_set(item_id: str, line: str | None, due: str | None, as_json: bool,
+                  **changes: Any) -> None:
+    """Change a safety point's owner, due date, status, evidence or note."""
+    from readiness.checklist import set_item
+
+    changes["due"] = parse_date("--due", due)
+    with open_store() as store:
+        item = set_item(store, line, item_id, changes, user=settings().user)
+    if as_json:
+        return emit_json(item)
+    _print_checklist_item(item)
+
+
+@checklist.command("verify")
+@click.argument("item_id")
+@line_option
+@click.option("--verifier", required=True, help="Staff ID of the verifier: not the owner.")
+@click.option("--on", metavar="YYYY-MM-DD", help="Date verified (default today).")
+@json_option
+def checklist_verify(item_id: str, line: str | None, verifier: str, on: str | None,
+                     as_json: bool) -> None:
+    """Verify a safety point (it needs evidence, and a verifier other than its owner)."""
+    from readiness.checklist import verify_item
+
+    with open_store() as store:
+        item = verify_item(store, line, item_id, verifier, parse_date("--on", on),
+                           user=settings().user)
+    if as_json:
+        return emit_json(item)
+    _print_checklist_item(item)
+
+
+@checklist.command("add")
+@line_option
+@click.option("--id", "item_id", help="Its ID (default: the next CL-X-NN).")
+@click.option("--phase", required=True, help="The phase it belongs to, e.g. handover, opening.")
+@click.option("--aspect", required=True, help="The aspect it belongs to, e.g. 运营中的安全.")
+@click.option("--text", required=True, help="What must be done or shown.")
+@click.option("--not-blocking", is_flag=True, help="May close during initial operation.")
+@json_option
+def checklist_add(line: str | None, item_id: str | None, phase: str, aspect: str, text: str,
+                  not_blocking: bool, as_json: bool) -> None:
+    """Add the line's own safety point."""
+    from readiness.checklist import add_item
+
+    with open_store() as store:
+        item = add_item(store, line, {"id": item_id, "phase": phase, "aspect": aspect,
+                                      "text": text, "blocking": not not_blocking},
+                        user=settings().user)
+    if as_json:
+        return emit_json(item)
+    _print_checklist_item(item)
+
+
+@checklist.command("drop")
+@click.argument("item_id")
+@line_option
+@click.option("--reason", required=True, help="Why it does not apply to this line (recorded).")
+def checklist_drop(item_id: str, line: str | None, reason: str) -> None:
+    """Drop a safety point from the line's list (kept, with the reason)."""
+    from readiness.checklist import drop_item
+
+    with open_store() as store:
+        drop_item(store, line, item_id, reason, user=settings().user)
+    click.echo(t("checklist.dropped", id=item_id))
+
+
+@group(invoke_without_command=True)
+@line_option
+@json_option
+@click.pass_context
+def phase(ctx: click.Context, line: str | None, as_json: bool) -> None:
+    """The line's phase and what stands between it and the next (advance with `phase advance`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from readiness.checklist import phase_status
+
+    with open_store() as store:
+        data = phase_status(store, line)
+    _print_phase(data, as_json)
+
+
+def _print_phase(data: dict[str, Any], as_json: bool) -> None:
+    from readiness import vocab
+
+    if as_json:
+        return emit_json(data)
+    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', data['phase'])}"
+               f"  →  {vocab.label('phase', data['next']) if data['next'] else '-'}")
+    for item in data["blocking_open"]:
+        text = item["text"] if get_lang() == "zh" or not item["text_en"] else item["text_en"]
+        click.echo(f"  ✗ {item['id']} {short(text, 50)} "
+                   f"({vocab.label('checklist_status', item['status'])})")
+    for change in data["overrides"]:
+        click.echo(t("phase.override_shown", from_phase=vocab.label("phase", change["from_phase"]),
+                     to_phase=vocab.label("phase", change["to_phase"]), user=change["username"],
+                     at=change["at"], reason=change["reason"]))
+
+
+@phase.command("advance")
+@line_option
+@click.option("--override", is_flag=True, help="Advance although blocking items are open.")
+@click.option("--reason", help="Required with --override; recorded and shown in every report.")
+@json_option
+def phase_advance(line: str | None, override: bool, reason: str | None, as_json: bool) -> None:
+    """Move the line to its next phase once every blocking item of this phase is verified."""
+    from readiness.checklist import advance_phase
+
+    with open_store() as store:
+        data = advance_phase(store, line, override=override, reason=reason, user=settings().user)
+    _print_phase(data, as_json)
+
+
+COMMANDS = [checklist, phase]

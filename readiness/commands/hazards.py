@@ -1,0 +1,293 @@
+"""`hazard`: the hazard register (危险源台帐)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from readiness.commands.options import (L, acceptor, as_of_option, emit_json, group, json_option,
+                                        line_option, open_store, parse_date, settings, short,
+                                        show_table)
+from readiness.i18n import t
+
+
+def _factor_pairs(option: str, text: str | None) -> dict[str, Any]:
+    """"L=6,E=6,C=15" → {"L": "6", …}; for 882E "S=1,P=C" puts P in the L column."""
+    if not text:
+        return {}
+    pairs: dict[str, Any] = {}
+    for part in text.replace("，", ",").split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            from readiness.errors import InvalidValue
+
+            raise InvalidValue("option.bad_factors", option=option, value=text)
+        key = key.strip().upper()
+        pairs["L" if key == "P" else key] = value.strip()
+    return pairs
+
+
+def _scores(score: str | None, residual: str | None) -> dict[str, Any]:
+    values = dict(_factor_pairs("--score", score))
+    values.update({f"residual_{k}": v for k, v in _factor_pairs("--residual", residual).items()})
+    return values
+
+
+@group()
+def hazard() -> None:
+    """The hazard register: add, list, score, control, accept, check."""
+
+
+@hazard.command("add")
+@line_option
+@click.option("--id", "code", help="Hazard ID (default: the next H-NNNN).")
+@click.option("--location", required=True, help="Location ID or name.")
+@click.option("--specialty", required=True, help="e.g. psd, signalling, 站台门.")
+@click.option("--category", "risk_category", required=True,
+              help="MoT risk category, e.g. passenger-operation, 客运组织.")
+@click.option("--description", required=True, help="Description of the hazard.")
+@click.option("--activity", help="Work activity or equipment.")
+@click.option("--factor-category",
+              help="GB/T 13861 factor category at either level, label or code (e.g. 物的因素, 2.1).")
+@click.option("--accident-type", help="GB 6441 accident type.")
+@click.option("--causes", help="What could cause it.")
+@click.option("--consequences", help="What could follow from it.")
+@click.option("--method", help="LEC (default), LS or 882E.")
+@click.option("--score", help="Inherent factors, e.g. L=6,E=6,C=15 (882E: S=1,P=C).")
+@click.option("--residual", help="Residual factors after controls, same form.")
+@click.option("--level", "level_given", help="The level the ledger states, if any.")
+@click.option("--control", "controls", multiple=True,
+              help="A control measure, 'type: text' (repeatable).")
+@click.option("--owner-unit", help="Owner unit ID or name.")
+@click.option("--owner", help="Owner staff ID or name.")
+@click.option("--review-days", type=int, help="Days between reviews (default: by level).")
+@click.option("--drill", "linked_drills", multiple=True, help="Linked drill scenario ID (repeatable).")
+@click.option("--status", help="controlled (default), action-needed or eliminated.")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Add it even if a hazard with the same description, location and specialty "
+                   "exists.")
+@json_option
+def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any) -> None:
+    """Add a hazard with its first evaluation."""
+    from hazards.register import add_hazard
+    from readiness import vocab
+
+    allow_duplicate = options.pop("allow_duplicate")
+    values: dict[str, Any] = {"code": code, **_scores(options.pop("score"), options.pop("residual"))}
+    for key, set_name in (("specialty", "specialty"), ("risk_category", "risk_category"),
+                          ("factor_category", "factor_category"),
+                          ("accident_type", "accident_type"), ("method", "scoring_method"),
+                          ("level_given", "risk_level"), ("status", "hazard_status")):
+        raw = options.pop(key)
+        if raw is not None:
+            parsed = vocab.parse(set_name, raw)
+            if parsed is None:
+                from readiness.errors import InvalidValue
+
+                raise InvalidValue("option.bad_code", option="--" + key.replace("_", "-"),
+                                   value=raw, allowed=vocab.OneOf(set_name))
+            values[key] = parsed
+    values.update(options)
+    with open_store() as store:
+        h = add_hazard(store, line, values, user=settings().user,
+                       allow_duplicate=allow_duplicate)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+@hazard.command("list")
+@line_option
+@click.option("--level", help="major, significant, general, low (or their labels).")
+@click.option("--specialty", help="Only this specialty, e.g. psd (or 站台门).")
+@click.option("--location", help="Location ID or name.")
+@click.option("--owner", help="Owner staff ID or unit ID.")
+@click.option("--status", help="Only this status: controlled, action-needed, eliminated.")
+@click.option("--factor-category",
+              help="GB/T 13861 category at either level, label or code (e.g. 物的因素, 2, 2.1); "
+                   "a top-level category includes its sub-categories.")
+@click.option("--overdue", is_flag=True, help="Only hazards whose review is overdue.")
+@as_of_option("Date for overdue reviews (default today).")
+@json_option
+def hazard_list(line: str | None, as_of: dt.date | None, as_json: bool, **filters: Any) -> None:
+    """List hazards, filtered by level, specialty, location, owner, status or overdue review."""
+    from hazards.register import list_hazards
+    from readiness import vocab
+
+    with open_store() as store:
+        rows = list_hazards(store, line, as_of=as_of, **filters)
+    if as_json:
+        return emit_json(rows)
+    show_table([L("编号", "ID"), L("位置", "Location"), L("专业", "Specialty"),
+                L("危险源", "Hazard"), L("固有", "Inherent"), L("残余", "Residual"),
+                L("责任单位", "Owner unit"), L("下次复核", "Next review"), L("状态", "Status")],
+               [[h["id"], h["location_name"], vocab.label("specialty", h["specialty"]),
+                 short(h["description"]), vocab.label("risk_level", h["level"]),
+                 vocab.label("risk_level", h["residual_level"]), h["owner_unit"],
+                 (h["next_review"] or "") + (" !" if h["overdue"] else ""),
+                 vocab.label("hazard_status", h["status"])] for h in rows])
+
+
+
+@hazard.command("show")
+@click.argument("hazard_id")
+@line_option
+@json_option
+def hazard_show(hazard_id: str, line: str | None, as_json: bool) -> None:
+    """Show one hazard: scores, controls, owner, acceptance, history and findings."""
+    from hazards.register import show_hazard
+
+    with open_store() as store:
+        h = show_hazard(store, line, hazard_id)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+
+def _print_hazard(h: dict[str, Any]) -> None:
+    from hazards.scoring import method
+    from readiness import vocab
+
+    def score(factors: dict[str, Any], value: Any, level: str | None,
+              method_code: str | None = None) -> str:
+        if not level:
+            return "-"
+        code = method(method_code or h["method"]).risk_code(factors)
+        shown = f" = {value:g}" if value is not None else ""
+        return f"{code}{shown} → {vocab.label('risk_level', level)}"
+
+    click.echo(f"{h['id']}  {h['description']}")
+    click.echo(f"  {L('位置', 'Location')}: {h['location_name']} ({h['location']})   "
+               f"{L('专业', 'Specialty')}: {vocab.label('specialty', h['specialty'])}   "
+               f"{L('类别', 'Category')}: {vocab.label('risk_category', h['risk_category'])}")
+    click.echo(f"  {L('固有风险', 'Inherent')}: {score(h['factors'], h['score'], h['level'])}")
+    click.echo(f"  {L('残余风险', 'Residual')}: "
+               f"{score(h['residual_factors'], h['residual_score'], h['residual_level'])}")
+    for c in h["controls"]:
+        mark = "✓" if c["verified"] else " "
+        click.echo(f"  [{mark}] {vocab.label('control_type', c['type'])}: {c['description']}")
+    click.echo(f"  {L('责任', 'Owner')}: {h['owner_unit'] or '-'} / {h['owner'] or '-'}   "
+               f"{L('下次复核', 'Next review')}: {h.get('next_review') or '-'}")
+    acc = h["acceptance"]
+    if acc:
+        click.echo(f"  {L('风险接受', 'Accepted')}: {acceptor(acc)} "
+                   f"({vocab.label('org_level', acc['org_level'])}) {acc['accepted_on']}"
+                   f" → {acc['valid_until'] or '-'}")
+    if h.get("history"):
+        click.echo(f"  {L('评价记录', 'Evaluations')}:")
+        for e in h["history"]:
+            click.echo(f"    {e['evaluated_on']}  {vocab.label('scoring_method', e['method'])}  "
+                       f"{L('固有', 'inherent')} {score(e['factors'], e['score'], e['level'], e['method'])}  "
+                       f"{L('残余', 'residual')} "
+                       f"{score(e['residual_factors'], e['residual_score'], e['residual_level'], e['method'])}"
+                       f"  {L('评价人', 'by')} {e['evaluator'] or '-'}"
+                       + (f"  {e['note']}" if e.get("note") else ""))
+    for f in h.get("findings", []):
+        click.echo(f"  ! {f['message']}")
+
+
+@hazard.command("evaluate")
+@click.argument("hazard_id")
+@line_option
+@click.option("--score", required=True, help="Inherent factors, e.g. L=6,E=6,C=15.")
+@click.option("--residual", required=True, help="Residual factors, same form.")
+@click.option("--method", help="Scoring method, if not the hazard's current one.")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
+@click.option("--note", help="A remark kept with the evaluation.")
+@json_option
+def hazard_evaluate(hazard_id: str, line: str | None, score: str, residual: str,
+                    method: str | None, on: str | None, note: str | None, as_json: bool) -> None:
+    """Record a new dated evaluation; earlier evaluations stay in the history."""
+    from hazards.register import evaluate_hazard
+
+    values = _scores(score, residual)
+    if method:
+        values["method"] = method.upper()
+    with open_store() as store:
+        h = evaluate_hazard(store, line, hazard_id, values, user=settings().user,
+                            as_of=parse_date("--date", on), note=note)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+@hazard.group("control")
+def hazard_control() -> None:
+    """Control measures of a hazard."""
+
+
+@hazard_control.command("add")
+@click.argument("hazard_id")
+@line_option
+@click.option("--type", "control_type", required=True,
+              help="eliminate, substitute, engineering, administrative, ppe, emergency.")
+@click.option("--text", "description", required=True, help="What the control is.")
+@click.option("--aspect", help="people, equipment, environment, management.")
+@click.option("--owner", help="Who keeps the control working: staff ID or name.")
+@click.option("--verification", help="How it is verified.")
+@click.option("--evidence", help="Evidence that it works.")
+@click.option("--verified", is_flag=True, help="The control has been verified to work.")
+@json_option
+def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_json: bool,
+                       **control: Any) -> None:
+    """Add a control measure to a hazard."""
+    from hazards.register import add_control
+
+    with open_store() as store:
+        h = add_control(store, line, hazard_id, {"type": control_type, **control},
+                        user=settings().user)
+    if as_json:
+        return emit_json(h)
+    _print_hazard(h)
+
+
+@hazard.command("accept")
+@click.argument("hazard_id")
+@line_option
+@click.option("--by", "accepted_by", required=True,
+              help="Who accepts: a staff ID, or a name no one else in the organisation has.")
+@click.option("--level", "org_level",
+              help="Optional check: the level of their unit (company … team); refused if it differs.")
+@click.option("--on", "accepted_on", metavar="YYYY-MM-DD", help="Date accepted (default today).")
+@click.option("--until", "valid_until", metavar="YYYY-MM-DD", help="Acceptance valid until.")
+@json_option
+def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level: str | None,
+                  accepted_on: str | None, valid_until: str | None, as_json: bool) -> None:
+    """Record acceptance of a hazard's residual risk (voided by any later material change)."""
+    from hazards.register import accept_hazard
+    from readiness import vocab
+
+    with open_store() as store:
+        h = accept_hazard(store, line, hazard_id, accepted_by=accepted_by, org_level=org_level,
+                          accepted_on=parse_date("--on", accepted_on),
+                          valid_until=parse_date("--until", valid_until), user=settings().user)
+    if as_json:
+        return emit_json(h)
+    acc = h["acceptance"]
+    click.echo(t("hazard.accepted", id=h["id"], who=acc["accepted_by_name"],
+                 staff_id=acc["accepted_by"], level=vocab.label("org_level", acc["org_level"])))
+
+
+@hazard.command("check")
+@line_option
+@as_of_option("Check as of this date (default today).")
+@json_option
+def hazard_check(line: str | None, as_of: dt.date | None, as_json: bool) -> None:
+    """Check the register: scores, controls, drills, owners, reviews and acceptance."""
+    from hazards.register import check_hazards, list_hazards
+
+    with open_store() as store:
+        findings = check_hazards(store, line, as_of)
+        count = len(list_hazards(store, line))
+    if as_json:
+        return emit_json([f.as_dict() for f in findings])
+    for f in findings:
+        click.echo(f"{f.code:<42} {f.message()}")
+    key = "hazard.check_summary" if findings else "hazard.check_clean"
+    click.echo(t(key, count=count, findings=len(findings)))
+
+
+COMMANDS = [hazard]

@@ -1,0 +1,204 @@
+"""`init`, `db`, `line` and `location`: the store itself and the lines and places in it."""
+
+from __future__ import annotations
+
+import click
+
+from readiness.commands.options import (L, command, emit_json, force_option, group, json_option,
+                                        line_option, open_store, parse_date, settings, show_table)
+from readiness.i18n import t
+
+
+@command()
+@click.option("--line", "name", required=True, metavar="NAME", help="Name of the new line.")
+@click.option("--opening-date", metavar="YYYY-MM-DD", help="Planned opening date.")
+@click.option("--handover-date", metavar="YYYY-MM-DD",
+              help="Three-rights handover date: drills count from this day.")
+@click.option("--profile", metavar="NAME",
+              help="Criteria profile: mot-2019, mot-2023 (default) or mot-2023-fao.")
+@click.option("--method", help="Hazard scoring method: LEC (default), LS or 882E.")
+@click.option("--band-table", help="The method's band table, e.g. A or B for LS.")
+@json_option
+def init(name: str, opening_date: str | None, handover_date: str | None, profile: str | None,
+         method: str | None, band_table: str | None, as_json: bool) -> None:
+    """Create the store if needed and add a line to it."""
+    from readiness.lines import init_line
+    from readiness.store.core import Store
+
+    opening = parse_date("--opening-date", opening_date)
+    handover = parse_date("--handover-date", handover_date)
+    with Store.create(settings().db) as store:
+        line = init_line(store, name, opening=opening, handover=handover, profile=profile,
+                         method=method, band_table=band_table, user=settings().user)
+        where = store.display_url()
+    if as_json:
+        emit_json(line)
+    else:
+        click.echo(t("line.created", name=name, db=where))
+
+
+@group()
+def db() -> None:
+    """The store itself: schema version, upgrades, backup and restore."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring an older store forward to this code's schema (a no-op when current)."""
+    from readiness.store.core import Store, _refuse_missing_sqlite_file, resolve_url
+
+    url = resolve_url(settings().db)
+    _refuse_missing_sqlite_file(url)
+    with Store(url) as store:
+        before, after = store.upgrade()
+    key = "store.up_to_date" if before == after else "store.upgraded"
+    click.echo(t(key, before=before or "-", after=after))
+
+
+@db.command("status")
+@json_option
+def db_status(as_json: bool) -> None:
+    """Show the store's schema version against this code's."""
+    from readiness.store.core import Store, _refuse_missing_sqlite_file, resolve_url
+
+    url = resolve_url(settings().db)
+    _refuse_missing_sqlite_file(url)
+    with Store(url) as store:
+        state, revision, head = store.schema_state()
+        where = store.display_url()
+    data = {"db": where, "state": state, "revision": revision, "head": head}
+    if as_json:
+        emit_json(data)
+    else:
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@force_option("Replace FILE if it exists.")
+@json_option
+def db_backup(file: str, force: bool, as_json: bool) -> None:
+    """Write a consistent copy of the store to FILE, even while others are writing."""
+    from readiness.store.backup import backup
+
+    done = backup(settings().db, file, force=force)
+    if as_json:
+        return emit_json({"path": done.path, "revision": done.revision})
+    click.echo(t("backup.written", path=done.path, revision=done.revision or "-"))
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@force_option("Replace a store that already holds data with the backup's content.")
+@json_option
+def db_restore(file: str, force: bool, as_json: bool) -> None:
+    """Restore the store given by --db from a backup FILE made by `db backup`."""
+    from readiness.store.backup import restore
+
+    done = restore(file, settings().db, force=force)
+    if as_json:
+        return emit_json({"db": done.db, "revision": done.revision,
+                          "upgraded_from": done.upgraded_from,
+                          "audit_records": done.audit_records})
+    if done.upgraded_from:
+        click.echo(t("backup.restored_upgraded", before=done.upgraded_from, after=done.revision))
+    click.echo(t("backup.restored", path=file, db=done.db, revision=done.revision,
+                 records=done.audit_records))
+
+
+@group()
+def line() -> None:
+    """Lines in the store: list, show, change dates and profile."""
+
+
+@line.command("list")
+@json_option
+def line_list(as_json: bool) -> None:
+    """List the lines in the store."""
+    from readiness import vocab
+    from readiness.lines import list_lines
+
+    with open_store() as store:
+        lines = list_lines(store)
+    if as_json:
+        return emit_json(lines)
+    show_table([L("线路", "Line"), L("计划开通", "Opening"), L("三权移交", "Handover"),
+                L("评估标准", "Profile"), L("阶段", "Phase"), L("位置数", "Locations")],
+               [[ln["name"], ln["planned_opening"], ln["handover_date"], ln["profile"],
+                 vocab.label("phase", ln["phase"]), ln["locations"]] for ln in lines])
+
+
+@line.command("show")
+@line_option
+@json_option
+def line_show(line: str | None, as_json: bool) -> None:
+    """Show one line: dates, profile, phase and its locations by kind."""
+    from readiness import vocab
+    from readiness.lines import show_line
+
+    with open_store() as store:
+        data = show_line(store, line)
+    if as_json:
+        return emit_json(data)
+    click.echo(f"{L('线路', 'Line')}: {data['name']}")
+    click.echo(f"{L('计划开通日期', 'Planned opening')}: {data['planned_opening'] or '-'}")
+    click.echo(f"{L('三权移交日期', 'Handover')}: {data['handover_date'] or '-'}")
+    click.echo(f"{L('评估标准', 'Profile')}: {vocab.label('criteria_profile', data['profile'])}")
+    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', data['phase'])}")
+    click.echo(f"{L('风险评价方法', 'Scoring')}: {data['scoring_method']}"
+               f"{' / ' + data['band_table'] if data['band_table'] else ''}")
+    counts = ", ".join(f"{vocab.label('location_kind', k)} {n}"
+                       for k, n in data["locations"].items())
+    click.echo(f"{L('位置', 'Locations')}: {counts}")
+
+
+@line.command("set")
+@line_option
+@click.option("--opening-date", metavar="YYYY-MM-DD", help="Planned opening date.")
+@click.option("--handover-date", metavar="YYYY-MM-DD",
+              help="Three-rights handover date: drills count from this day.")
+@click.option("--profile", metavar="NAME",
+              help="Criteria profile: mot-2019, mot-2023, mot-2023-fao or the line's own.")
+@click.option("--method", help="Hazard scoring method: LEC, LS or 882E.")
+@click.option("--band-table", help="The method's band table, e.g. A or B for LS.")
+@json_option
+def line_set(line: str | None, opening_date: str | None, handover_date: str | None,
+             profile: str | None, method: str | None, band_table: str | None,
+             as_json: bool) -> None:
+    """Change a line's dates, criteria profile or hazard scoring method (audited)."""
+    from readiness.lines import set_line
+
+    with open_store() as store:
+        data = set_line(store, line, opening=parse_date("--opening-date", opening_date),
+                        handover=parse_date("--handover-date", handover_date), profile=profile,
+                        method=method, band_table=band_table, user=settings().user)
+    if as_json:
+        return emit_json(data)
+    click.echo(t("line.updated", name=data["name"]))
+
+
+@group()
+def location() -> None:
+    """Stations, sections, depots and control centres of a line."""
+
+
+@location.command("list")
+@line_option
+@click.option("--kind", help="Only this kind: station, section, depot, control-centre.")
+@json_option
+def location_list(line: str | None, kind: str | None, as_json: bool) -> None:
+    """List a line's locations in order along the line."""
+    from readiness import vocab
+    from readiness.lines import list_locations
+
+    with open_store() as store:
+        rows = list_locations(store, line, kind)
+    if as_json:
+        return emit_json(rows)
+    show_table([L("顺序", "Order"), L("编号", "ID"), L("名称", "Name"), L("类型", "Kind")],
+               [[r["seq"], r["code"], r["name"], vocab.label("location_kind", r["kind"])]
+                for r in rows])
+
+
+COMMANDS = [init, db, line, location]
