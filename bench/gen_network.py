@@ -185,7 +185,7 @@ def pdca(session: WriteSession, line_id: int, n_line: int, org: dict[str, Any]) 
 def checklist(session: WriteSession, line_id: int, org: dict[str, Any]) -> None:
     """As readiness/checklist_sample.py: earlier phases verified, the current one mostly done."""
     units, current = org["units"], PHASES.index("pre-opening-assessment")
-    for n, item in enumerate(checklist_store.load_items(session, line_id)):
+    for n, item in enumerate(checklist_store.load_items(session, line_id, phase_order=PHASES)):
         order = PHASES.index(item["phase"])
         unit = OWNER_UNITS.get(item["owner_kind"] or "", "HQ")
         owner = units[unit]["head_staff_id"]

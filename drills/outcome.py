@@ -15,13 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from readiness.dates import as_date
+
 PDCA_DUE_DAYS = {"blocking": 14, "due-dated": 30}
 GRADES = ("P", "S", "M", "U")  # best to worst
 CONFLICT_GRADES = 2  # evaluators this many grades apart disagree about what happened
-
-
-def _date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def task_ratings(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -66,7 +64,7 @@ def assess_run(run: dict[str, Any], scenario: dict[str, Any],
     deciding = {t["rating"] for t in rated.values()}
     if run.get("void"):
         outcome = "voided"
-    elif handover is not None and _date(run["date"]) < handover:
+    elif handover is not None and as_date(run["date"]) < handover:
         outcome = "void"
     elif "U" in deciding:
         outcome = "fail"
@@ -110,6 +108,6 @@ def pdca_items(run: dict[str, Any], scenario: dict[str, Any],
             "source": "drill", "source_ref": f"{run['id']}/{p['task']}",
             "kind": "staff-operation", "item_class": item_class,
             "owner_unit": (run.get("units") or [None])[0],
-            "opened_on": _date(run["date"]),
-            "due": _date(run["date"]) + dt.timedelta(days=PDCA_DUE_DAYS[item_class])})
+            "opened_on": as_date(run["date"]),
+            "due": as_date(run["date"]) + dt.timedelta(days=PDCA_DUE_DAYS[item_class])})
     return items

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hazards.scoring import level_rank, method, policy
+from readiness.dates import as_date
 from readiness.findings import Finding
 from readiness.vocab import codes, label
 
@@ -63,7 +64,7 @@ def next_review(h: dict[str, Any], ctx: CheckContext) -> dt.date | None:
     days = review_interval(h, ctx)
     if not last or not days:
         return None
-    return dt.date.fromisoformat(str(last)) + dt.timedelta(days=days)
+    return as_date(last) + dt.timedelta(days=days)  # type: ignore[operator]
 
 
 def _is_lower(h: dict[str, Any]) -> bool:
@@ -185,7 +186,7 @@ def acceptance(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
     found = []
     if acc["snapshot_hash"] != snapshot_hash(h):
         found.append(Finding("hazard.acceptance-void", h["id"], {"reason": ("void_reason", "changed")}))
-    if acc["valid_until"] and dt.date.fromisoformat(acc["valid_until"]) < ctx.as_of:
+    if acc["valid_until"] and as_date(acc["valid_until"]) < ctx.as_of:  # type: ignore[operator]
         found.append(Finding("hazard.acceptance-expired", h["id"], {"until": acc["valid_until"]}))
     required = ctx.approval_level.get(h["residual_level"])
     if required and ORG_LEVELS.index(acc["org_level"]) > ORG_LEVELS.index(required):

@@ -7,7 +7,6 @@ formula is written as plain text (and, in CSV, prefixed with an apostrophe).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from hazards.register import RefData, resolve_hazard, write_hazards
 from readiness.errors import InvalidValue, Problem
 from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
                                  future_dates)
-from readiness.workbook import FORMULA_STARTS, write_sheets
+from readiness.workbook import safe_text, write_sheets
 
 REGISTER = SheetSpec(
     key="register", zh="危险源台帐", en="Hazards",
@@ -195,7 +194,7 @@ def register_rows(register: list[dict[str, Any]]) -> tuple[list[list[Any]], list
             "controls": "\n".join(f"{c['type']}: {c['description']}" for c in h["controls"]),
             **{f"residual_{k}": v for k, v in residual.items()},
             "owner_unit": h["owner_unit"], "owner": h["owner"], "review_days": h["review_days"],
-            "last_review": dt.date.fromisoformat(h["last_review"]) if h["last_review"] else None,
+            "last_review": h["last_review"],
             "linked_drills": "\n".join(h["linked_drills"]), "status": h["status"],
             "causes": h["causes"], "consequences": h["consequences"],
         }
@@ -225,8 +224,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         writer = csv.writer(fh)
         writer.writerow(header)
         for row in rows:
-            writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-                             for v in row])
+            writer.writerow([safe_text(v) for v in row])
 
 
 def export_hazards(store: Any, line: str | None, path: str | Path) -> dict[str, Any]:

@@ -241,14 +241,8 @@ def _field_changes(old: dict[str, Any], h: dict[str, Any]) -> tuple[dict[str, An
             if old["location"] != h["location"]:
                 before[key], after[key] = old["location"], h["location_id"]
             continue
-        new_value = h[key]
-        old_value = old[key]
-        if key == "last_review" and new_value is not None:
-            new_value_cmp: Any = new_value.isoformat()
-        else:
-            new_value_cmp = new_value
-        if old_value != new_value_cmp:
-            before[key], after[key] = old_value, new_value
+        if old[key] != h[key]:
+            before[key], after[key] = old[key], h[key]
     return before, after
 
 

@@ -15,18 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.errors import InvalidValue, NotFound, coded
+from readiness.errors import InvalidValue, coded
 from readiness.store import checklist as checklist_store
 from readiness.store.core import Store
 from readiness.store.lines import find_line
 
-PHASES = tuple(vocab.codes("phase"))
+PHASES = tuple(vocab.codes("phase"))  # in order: the checklist lists its points phase by phase
+ADDED_PREFIX = "CL-X-"  # points a line adds to the default checklist: CL-X-01, CL-X-02 …
 CLEARED = ("verified", "not-applicable")  # what lets a phase move on
 STORE_FIELDS = ("row_id", "code")  # the store's own: never shown, never in --json
 
@@ -40,6 +42,18 @@ def default_catalogue() -> list[dict[str, Any]]:
                 or item["evidence"] not in vocab.codes("evidence_kind"):
             raise InvalidValue("checklist.catalogue_invalid", id=item.get("id"))
     return items
+
+
+def next_code(codes: Iterable[str]) -> str:
+    """The ID for a point a line adds: one above the highest CL-X- number in `codes`."""
+    numbers = [int(c[len(ADDED_PREFIX):]) for c in codes
+               if c.startswith(ADDED_PREFIX) and c[len(ADDED_PREFIX):].isdigit()]
+    return f"{ADDED_PREFIX}{max(numbers, default=0) + 1:02d}"
+
+
+def load_items(session: Any, line_id: int) -> list[dict[str, Any]]:
+    """The line's points phase by phase (in `PHASES` order), by ID within a phase."""
+    return checklist_store.load_items(session, line_id, phase_order=PHASES)
 
 
 def seed_default(session: Any, line_id: int) -> int:
@@ -103,7 +117,7 @@ def list_items(store: Store, line: str | None, *, phase: str | None = None,
     status = coded("checklist_status", "--status", status)
     with store.read() as session:
         found = find_line(session, line)
-        items = checklist_store.load_items(session, found.id)
+        items = load_items(session, found.id)
     result = []
     for item in items:
         if item["dropped"] and not include_dropped:
@@ -160,8 +174,9 @@ def add_item(store: Store, line: str | None, data: dict[str, Any], *,
         raise InvalidValue("checklist.add_incomplete")
     with store.write(user, "checklist add") as session:
         found = find_line(session, line)
-        code = data.get("id") or checklist_store.next_code(session, found.id)
-        if code in checklist_store.codes(session, found.id):
+        existing = checklist_store.codes(session, found.id)
+        code = data.get("id") or next_code(existing)
+        if code in existing:
             raise InvalidValue("checklist.exists", id=code)
         checklist_store.insert_items(session, found.id, [{
             "code": code, "phase": phase, "aspect": aspect, "text": data["text"],
@@ -189,7 +204,7 @@ def phase_status(store: Store, line: str | None) -> dict[str, Any]:
     """The line's phase, the next one, and the blocking items that stand between them."""
     with store.read() as session:
         found = find_line(session, line)
-        items = checklist_store.load_items(session, found.id)
+        items = load_items(session, found.id)
         overrides = checklist_store.phase_changes(session, found.id)
     current = found.phase
     index = PHASES.index(current)
@@ -219,10 +234,3 @@ def advance_phase(store: Store, line: str | None, *, override: bool = False,
                                      reason=reason if override else None,
                                      open_items=[i["id"] for i in status["blocking_open"]])
     return phase_status(store, line)
-
-
-def require(items: list[dict[str, Any]], code: str) -> dict[str, Any]:
-    found = next((i for i in items if i["id"] == code), None)
-    if found is None:
-        raise NotFound("checklist.not_found", id=code)
-    return found

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from readiness.checklist import PHASES, seed_default
+from readiness.checklist import PHASES, load_items, seed_default
 from readiness.store import checklist as checklist_store
 from readiness.store.core import WriteSession
-from readiness.store.schema import PhaseChange
 
 OWNER_UNITS = {"company": "C", "hq": "HQ", "safety-department": "HQ", "passenger-centre": "CT-KY",
                "crew-centre": "CT-CW", "dispatch-centre": "CT-DD", "rolling-stock-centre": "CT-CL",
@@ -25,7 +24,7 @@ def build(session: WriteSession, line_id: int, data: dict[str, Any], as_of: dt.d
     safety_officer = next(p["staff_id"] for p in data["people"] if p["unit"] == "HQ"
                           and p["staff_id"] != heads["HQ"])
     current = PHASES.index("pre-opening-assessment")
-    for n, item in enumerate(checklist_store.load_items(session, line_id)):
+    for n, item in enumerate(load_items(session, line_id)):
         order = PHASES.index(item["phase"])
         unit = OWNER_UNITS.get(item["owner_kind"] or "", "HQ")
         owner = heads[unit]
@@ -48,8 +47,7 @@ def build(session: WriteSession, line_id: int, data: dict[str, Any], as_of: dt.d
                ("handover", "commissioning", True,
                 "三权移交后须立即开展演练；防汛物资清点签认延后一周补办"),
                ("commissioning", "pre-opening-assessment", False, None)]
-    session.insert_rows(PhaseChange, [
-        {"line_id": line_id, "from_phase": a, "to_phase": b,
-         "at": dt.datetime.combine(PHASE_DATES[b], dt.time(9, 0)), "username": "运营总部",
-         "override": o, "reason": r} for a, b, o, r in history], key_field="to_phase")
-    return len(checklist_store.load_items(session, line_id))
+    checklist_store.record_phase_changes(session, line_id, [
+        {"from_phase": a, "to_phase": b, "at": dt.datetime.combine(PHASE_DATES[b], dt.time(9, 0)),
+         "username": "运营总部", "override": o, "reason": r} for a, b, o, r in history])
+    return len(checklist_store.codes(session, line_id))

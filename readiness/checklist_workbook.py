@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hazards.register import RefData, resolve_person, resolve_unit
-from readiness.checklist import status_errors
+from readiness.checklist import load_items, status_errors
 from readiness.errors import Problem
 from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
                                  future_dates)
@@ -37,7 +37,7 @@ UPDATABLE = ("owner_unit", "owner", "due", "status", "evidence_ref", "verifier",
 def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
     sheet = sheets["checklist"]
     if "items" not in ctx.state:
-        ctx.state["items"] = {i["id"]: i for i in checklist_store.load_items(ctx.session, ctx.line.id)}
+        ctx.state["items"] = {i["id"]: i for i in load_items(ctx.session, ctx.line.id)}
         ctx.state["ref"] = RefData.load(ctx.session, ctx.line)
     problems: list[Problem] = future_dates(sheet, ("verified_on",), ctx.as_of)
     for row in sheet.rows:

@@ -24,7 +24,6 @@ from readiness.errors import ReadinessError
 from readiness.pdca import sample as pdca_sample
 from readiness.store.core import Store, WriteSession
 from readiness.store.lines import add_line
-from readiness.store.schema import Location, OrgUnit, Person, ResponsibilityLetter
 
 # The day the sample line is "seen": its reviews, acceptances and (later) trial run are dated
 # relative to it, so the demo is the same whenever it is built.
@@ -85,21 +84,23 @@ def _line_fields(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_locations(session: WriteSession, line_id: int, locations: list[dict[str, Any]]) -> int:
-    rows = [{"line_id": line_id, "code": loc["code"], "name": loc["zh"], "kind": loc["kind"],
-             "seq": loc["order"], "note": loc.get("note")} for loc in locations]
-    return len(session.insert_rows(Location, rows))
+    from readiness.store.lines import insert_locations
+
+    return insert_locations(session, line_id, [
+        {"code": loc["code"], "name": loc["zh"], "kind": loc["kind"], "seq": loc["order"],
+         "note": loc.get("note")} for loc in locations])
 
 
 def _add_organisation(session: WriteSession, units: list[dict[str, Any]],
                       people: list[dict[str, Any]]) -> dict[str, int]:
-    session.insert_rows(OrgUnit, [
-        {"code": u["code"], "name": u["zh"], "level": u["level"], "parent_code": u["parent"] or None,
-         "head_staff_id": u["head"], "posts": u["posts"]} for u in units], key_field="code")
-    session.insert_rows(Person, [
-        {"staff_id": p["staff_id"], "name": p["zh"], "unit_code": p["unit"], "post": p["post"],
-         **_education(i)} for i, p in enumerate(people)], key_field="staff_id")
+    from readiness.store.org import insert_organisation
+
     letters = _letters(units, people)
-    session.insert_rows(ResponsibilityLetter, letters, key_field="signer")
+    insert_organisation(session, [
+        {"code": u["code"], "name": u["zh"], "level": u["level"], "parent_code": u["parent"] or None,
+         "head_staff_id": u["head"], "posts": u["posts"]} for u in units], [
+        {"staff_id": p["staff_id"], "name": p["zh"], "unit_code": p["unit"], "post": p["post"],
+         **_education(i)} for i, p in enumerate(people)], letters)
     return {"units": len(units), "people": len(people), "letters": len(letters)}
 
 

@@ -494,11 +494,6 @@ class CellError(Exception):
         self.key, self.params = key, params
 
 
-def parse_value(raw: Any, kind: str) -> Any:
-    """Turn a cell into a typed value of `kind`, or raise CellError saying why it cannot."""
-    return parser_for(kind)(raw)
-
-
 def parser_for(kind: str) -> Callable[[Any], Any]:
     """The parser for one column kind; blank cells (None, "", spaces) parse to None or []."""
     if kind == "text":

@@ -10,7 +10,7 @@ from typing import Any
 from readiness import vocab
 from readiness.errors import InvalidValue, Problem
 from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
-from readiness.store import tables
+from readiness.store.lines import upsert_locations
 
 @dataclass(frozen=True)
 class LocationIndex:
@@ -99,7 +99,7 @@ def write(session: Any, ctx: ImportContext, sheets: dict[str, SheetData]) -> dic
     rows = [{"code": r.values["code"], "name": r.values["name"], "kind": r.values["kind"],
              "seq": r.values["seq"], "note": r.values.get("note")}
             for r in sheets["locations"].rows]
-    return session.upsert_rows(tables.locations, {"line_id": ctx.line.id}, "code", rows)  # type: ignore[no-any-return]
+    return upsert_locations(session, ctx.line.id, rows)
 
 
 LINE_TEMPLATE = TemplateKind(

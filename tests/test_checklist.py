@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from readiness import vocab
-from readiness.checklist import default_catalogue, status_errors
+from readiness.checklist import PHASES, default_catalogue, next_code, status_errors
 from workbooks import make_workbook
 
 TOPICS = {"integration-tests", "three-rights-handover", "rules-issued", "safety-staff",
@@ -139,3 +139,13 @@ def test_checklist_workbook(run, org_db, tmp_path) -> None:
         "安全要点!4, 阶段 (B): the new checklist item CL-NEW needs this",
         "安全要点!4, 方面 (C): the new checklist item CL-NEW needs this",
         "安全要点!4, 内容 (D): the new checklist item CL-NEW needs this"]
+
+
+def test_the_checklist_owns_its_order_and_numbering() -> None:
+    """Phase order and the numbering of added points are the checklist's rules, not the
+    store's: the store is given the order, the checklist numbers the points a line adds."""
+    assert PHASES == ("site-follow-up", "acceptance", "handover", "commissioning",
+                      "pre-opening-assessment", "opening")
+    assert next_code([]) == "CL-X-01"
+    assert next_code(["CL-SF-01", "CL-X-01", "CL-X-09", "CL-X-note"]) == "CL-X-10"
+    assert next_code(["CL-X-99"]) == "CL-X-100"

@@ -19,6 +19,7 @@ from hazards.checks import CheckContext, check_register
 from readiness import vocab
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile
+from readiness.checklist import load_items as load_checklist
 from readiness.errors import InvalidValue, NotFound, coded
 from readiness.i18n import t
 from readiness.org.graph import Org, check_org
@@ -29,9 +30,9 @@ from readiness.store import drills as drill_store
 from readiness.store import org as org_store
 from readiness.store import pdca as pdca_store
 from readiness.store.audit import canonical
-from readiness.store.core import Store, row_values
+from readiness.store.core import Store
 from readiness.store.hazards import load_register
-from readiness.store.lines import find_line
+from readiness.store.lines import find_line, line_by_id, line_dict
 from readiness.store.trial import load_days
 
 AREAS = tuple(vocab.codes("assessment_area"))
@@ -66,9 +67,9 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
     majors = [h for h in register if h["level"] == "major"]
     items = pdca_store.load_items(session, line.id)
     days = load_days(session, line.id)
-    checklist = checklist_store.load_items(session, line.id)
+    checklist = load_checklist(session, line.id)
     changes = checklist_store.phase_changes(session, line.id)
-    line_data = row_values(line)
+    line_data = line_dict(line)
     ctx = CheckContext(as_of=as_of, units=org.units, people=org.people,
                        scenarios={s["id"] for s in catalogue} or None)
     inputs = Inputs(line=line_data, as_of=as_of, days=days, hazards=register,
@@ -179,7 +180,7 @@ def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
         # what the report of this snapshot shows, from the rows just assessed
         report = report_content.pack(report_content.build(read or {}, data, found, as_of))
         with store.write(user, f"assess --as-of {as_of}") as session:
-            data["snapshot"] = snapshot_store.save(session, found.id, data, report)
+            data["snapshot"] = snapshot_store.save(session, found.id, as_of, data, report)
     return data
 
 
@@ -198,10 +199,7 @@ def assess_network(store: Store, **options: Any) -> list[dict[str, Any]]:
 
 def current_hash(store: Store, line_id: int, as_of: dt.date) -> str:
     with store.read() as session:
-        from readiness.store.schema import Line
-
-        found = session.get(Line, line_id)
-        return gather(session, found, as_of)[1]
+        return gather(session, line_by_id(session, line_id), as_of)[1]
 
 
 def history(store: Store, line: str | None, diff: tuple[int, int] | None = None) -> dict[str, Any]:
@@ -209,11 +207,11 @@ def history(store: Store, line: str | None, diff: tuple[int, int] | None = None)
     with store.read() as session:
         found = find_line(session, line)
         snapshots = snapshot_store.load(session, found.id)
-    hashes: dict[str, str] = {}
+    hashes: dict[dt.date, str] = {}
     for s in snapshots:
         key = s["as_of"]
         if key not in hashes:
-            hashes[key] = current_hash(store, found.id, dt.date.fromisoformat(key))
+            hashes[key] = current_hash(store, found.id, key)
         s["stale"] = hashes[key] != s["inputs_hash"]
         for signoff in s["signoffs"]:
             signoff["stale"] = s["stale"]
@@ -274,7 +272,7 @@ def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
                                verdict=("verdict", snapshot["verdict"]),
                                decision=("signoff_decision", code))
         earlier = snapshot_store.record_signoff(session, snapshot_id, person, code, reason, note)
-    stale = current_hash(store, snapshot["line_id"], dt.date.fromisoformat(snapshot["as_of"])) \
+    stale = current_hash(store, snapshot["line_id"], snapshot["as_of"]) \
         != snapshot["inputs_hash"]
     return {"snapshot": snapshot_id, "staff_id": person["staff_id"], "role": person.get("post") or "",
             "name": person["name"], "decision": code, "override_reason": reason, "note": note,

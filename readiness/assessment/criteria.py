@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from readiness.assessment.trial import add_months, indicators, latest_window
+from readiness.dates import as_date
 
 EVIDENCE_CAP = 500  # IDs kept per criterion in a snapshot; the total is always recorded
 
@@ -51,16 +52,11 @@ def result(ok: bool | None, key: str, evidence: list[str] | None = None,
             "message_key": key, "params": params, "conditions": conditions or []}
 
 
-def _d(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 # --- trial run -----------------------------------------------------------------------------------------
 
 def trial_duration(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
-    days = sorted(_d(d["day"]) for d in i.days if _d(d["day"]) <= i.as_of)  # type: ignore[operator]
+    days = sorted(day for day in (as_date(d["day"]) for d in i.days)
+                  if day <= i.as_of)  # type: ignore[operator]
     if not days:
         return result(False, "criterion.trial-duration.none", months=c["months"])
     first, last = days[0], days[-1]

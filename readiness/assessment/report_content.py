@@ -216,7 +216,7 @@ def _drills(catalogue: list[dict[str, Any]], runs: list[dict[str, Any]],
     months: dict[str, list[dict[str, Any]]] = {}
     for p in plan:
         if p["scenario"] != "OP-TIMETABLE":
-            months.setdefault(p["date"][:7], []).append(p)
+            months.setdefault(p["date"].isoformat()[:7], []).append(p)
     timetable = [p["date"] for p in plan if p["scenario"] == "OP-TIMETABLE"]
     return {"coverage": coverage, "outcomes": {k: dict(v) for k, v in outcomes.items()},
             "calendar": months, "timetable_days": [timetable[0], timetable[-1], len(timetable)]

@@ -13,6 +13,8 @@ import calendar
 import datetime as dt
 from typing import Any
 
+from readiness.dates import as_date
+
 COUNTS = ("trains_planned", "trains_run", "trains_on_time", "train_km", "delays_5min",
           "withdrawals", "vehicle_failures", "signalling_failures", "power_failures",
           "psd_operations", "psd_failures", "gap_detector_faults", "fao_dropouts",
@@ -26,20 +28,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 def latest_window(days: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
     """The most recent run of consecutive opening-timetable days up to `as_of`."""
-    ordered = sorted((d for d in days if _date(d["day"]) <= as_of), key=lambda d: _date(d["day"]))
+    ordered = sorted((d for d in days if as_date(d["day"]) <= as_of),  # type: ignore[operator]
+                     key=lambda d: as_date(d["day"]))
     window: list[dict[str, Any]] = []
     for day in reversed(ordered):
         if not day["opening_timetable"]:
             if window:
                 break
             continue
-        if window and (_date(window[-1]["day"]) - _date(day["day"])).days != 1:
+        if window and (as_date(window[-1]["day"]) - as_date(day["day"])).days != 1:
             break
         window.append(day)
     return list(reversed(window))
@@ -74,7 +73,7 @@ def indicators(window: list[dict[str, Any]]) -> dict[str, float | None]:
 def daily(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each day's own indicators, for the report's daily charts."""
     return [{"day": str(d["day"]), "opening_timetable": bool(d["opening_timetable"]),
-             **indicators([d])} for d in sorted(days, key=lambda d: _date(d["day"]))]
+             **indicators([d])} for d in sorted(days, key=lambda d: as_date(d["day"]))]
 
 
 def day_errors(row: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

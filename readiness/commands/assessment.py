@@ -10,6 +10,7 @@ import click
 from readiness.commands.options import (L, as_of_option, command, emit_json, force_option, group,
                                         json_option, line_option, open_store, output_option,
                                         refuse_existing, settings, show_table)
+from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
 
@@ -103,13 +104,14 @@ def assess_history(line: str | None, diff: tuple[int, int] | None, as_json: bool
     show_table([L("快照", "Snapshot"), L("评估日", "As of"), L("时间", "Taken"),
                 L("标准", "Profile"), L("结论", "Verdict"), L("阻断", "Blocking"),
                 L("条件", "Conditions"), L("签认", "Sign-offs")],
-               [[s["id"], s["as_of"], s["taken_at"], s["profile"], vocab.label("verdict", s["verdict"]),
+               [[s["id"], iso(s["as_of"]), iso(s["taken_at"]), s["profile"],
+                 vocab.label("verdict", s["verdict"]),
                  s["blocking"], s["conditions"], len(s["signoffs"]) or "-"]
                 for s in data["snapshots"]])
     for s in data["snapshots"]:
         for x in s["signoffs"]:
             click.echo(f"  #{s['id']} {_signer(x)}: "
-                       f"{vocab.label('signoff_decision', x['decision'])}  {x['at']}"
+                       f"{vocab.label('signoff_decision', x['decision'])}  {iso(x['at'])}"
                        + (f"  {L('（已过时）', '(stale)')}" if x["stale"] else "")
                        + (f"  [{t('assess.override_shown', reason=x['override_reason'])}]"
                           if x["override_reason"] else "")

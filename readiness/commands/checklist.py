@@ -8,6 +8,7 @@ import click
 
 from readiness.commands.options import (L, emit_json, group, json_option, line_option, open_store,
                                         parse_date, settings, short, show_table)
+from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
 
@@ -186,7 +187,7 @@ def _print_phase(data: dict[str, Any], as_json: bool) -> None:
     for change in data["overrides"]:
         click.echo(t("phase.override_shown", from_phase=vocab.label("phase", change["from_phase"]),
                      to_phase=vocab.label("phase", change["to_phase"]), user=change["username"],
-                     at=change["at"], reason=change["reason"]))
+                     at=iso(change["at"]), reason=change["reason"]))
 
 
 @phase.command("advance")

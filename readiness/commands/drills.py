@@ -8,6 +8,7 @@ import click
 
 from readiness.commands.options import (L, emit_json, group, json_option, line_option, open_store,
                                         output_option, parse_date, settings, show_table)
+from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
 
@@ -177,7 +178,7 @@ def _print_run_marks(run: dict[str, Any], prefix: str = "") -> None:
     """The lines a run carries beyond its table row: void, outside the window, conflicts."""
     if run["void"]:
         click.echo(prefix + t("drill.void_note", reason=run["void_reason"], by=run["voided_by"],
-                              at=(run["voided_at"] or "")[:10]))
+                              at=(iso(run["voided_at"]) or "")[:10]))
     if run["outside_window"]:
         click.echo(prefix + t("drill.outside_note"))
     for task in run["tasks"]:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from readiness.dates import as_date
 from readiness.findings import Finding
 from readiness.vocab import codes
 
@@ -79,17 +80,13 @@ class Org:
         found = [x for x in self.by_signer.get(signer, ()) if x["countersigner"] == countersigner]
         if not found:
             return "missing", None
-        valid = [x for x in found if _date(x["signed_on"]) <= as_of <= _date(x["valid_until"])]
+        valid = [x for x in found if as_date(x["signed_on"]) <= as_of <= as_date(x["valid_until"])]
         if valid:
-            return "valid", max(valid, key=lambda x: _date(x["valid_until"]))
-        future = [x for x in found if _date(x["signed_on"]) > as_of]
+            return "valid", max(valid, key=lambda x: as_date(x["valid_until"]))
+        future = [x for x in found if as_date(x["signed_on"]) > as_of]
         if future:
-            return "not-yet-valid", min(future, key=lambda x: _date(x["signed_on"]))
-        return "expired", max(found, key=lambda x: _date(x["valid_until"]))
-
-
-def _date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            return "not-yet-valid", min(future, key=lambda x: as_date(x["signed_on"]))
+        return "expired", max(found, key=lambda x: as_date(x["valid_until"]))
 
 
 # --- structure -------------------------------------------------------------------------------------

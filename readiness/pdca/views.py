@@ -11,19 +11,16 @@ import math
 from collections import Counter
 from typing import Any
 
+from readiness.dates import as_date
+
 RECENT_DAYS = 28  # the window the closure rate and the forecast are measured over
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 def enrich(item: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     """Add `overdue`, `days_open` and `days_in_phase` as of a date."""
-    opened, since, due = _date(item["opened_on"]), _date(item["phase_since"]), _date(item["due"])
-    end = _date(item.get("closed_on")) or as_of
+    opened, since = as_date(item["opened_on"]), as_date(item["phase_since"])
+    due = as_date(item["due"])
+    end = as_date(item.get("closed_on")) or as_of
     open_now = item["phase"] != "CLOSED"
     return {**item, "overdue": bool(open_now and due is not None and due < as_of),
             "days_overdue": (as_of - due).days if open_now and due and due < as_of else 0,
@@ -51,7 +48,7 @@ def closure_rate(items: list[dict[str, Any]], as_of: dt.date, weeks: int = 12
     starts = [monday - dt.timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     closed = Counter()
     for i in items:
-        day = _date(i.get("closed_on"))
+        day = as_date(i.get("closed_on"))
         if day and day <= as_of:
             closed[day - dt.timedelta(days=day.weekday())] += 1
     return [{"week": f"{s.isocalendar()[0]}-W{s.isocalendar()[1]:02d}", "from": s.isoformat(),
@@ -62,8 +59,8 @@ def burndown(items: list[dict[str, Any]], as_of: dt.date, opening: dt.date | Non
              recent_days: int = RECENT_DAYS) -> dict[str, Any]:
     """Open blocking items per day, and when they reach zero at the recent closure rate."""
     blocking = [i for i in items if i["class"] == "blocking"]
-    opened = Counter(_date(i["opened_on"]) for i in blocking)
-    closed = Counter(_date(i["closed_on"]) for i in blocking if i.get("closed_on"))
+    opened = Counter(as_date(i["opened_on"]) for i in blocking)
+    closed = Counter(as_date(i["closed_on"]) for i in blocking if i.get("closed_on"))
     series: list[dict[str, Any]] = []
     start = min(opened, default=as_of)
     level, day = 0, start

@@ -14,6 +14,7 @@ from readiness import vocab
 from readiness.assessment import report_content
 from readiness.assessment.assess import assess, current_hash, localised
 from readiness.assessment.assess import gather as assess_gather
+from readiness.dates import iso
 from readiness.errors import NotFound
 from readiness.pdca.views import title
 from readiness.store import assessment as snapshot_store
@@ -44,7 +45,7 @@ def gather(store: Store, line: str | None = None, snapshot_id: int | None = None
     """The report of a snapshot in `lang`: the content frozen with it; its sign-offs and whether
     its inputs have changed since, as they stand now."""
     snapshot = snapshot_for(store, line, snapshot_id, user, lang)
-    as_of = dt.date.fromisoformat(snapshot["as_of"])
+    as_of = snapshot["as_of"]
     with store.read() as session:
         found = find_line(session, line)
         signoffs = next((s["signoffs"] for s in snapshot_store.load(session, found.id)
@@ -53,12 +54,15 @@ def gather(store: Store, line: str | None = None, snapshot_id: int | None = None
         if packed is None:  # taken before snapshots kept their report: read the store as it is now
             read: dict[str, Any] = {}
             assess_gather(session, found, as_of, keep=read)
-    content = report_content.unpack(packed) if packed is not None else \
-        report_content.build(read, snapshot["result"], found, as_of)
+    # an older snapshot's content goes through the same JSON form as a packed one
+    content = report_content.unpack(packed if packed is not None else
+                                    report_content.pack(report_content.build(
+                                        read, snapshot["result"], found, as_of)))
     stale = current_hash(store, found.id, as_of) != snapshot["inputs_hash"]
     generated = dt.datetime.now().replace(microsecond=0).isoformat(" ")
     data = view(content, snapshot, lang)
-    data.update(generated=generated, stale=stale, signoffs=[{**s, "stale": stale} for s in signoffs],
+    data.update(generated=generated, stale=stale,
+                signoffs=[{**s, "at": iso(s["at"]), "stale": stale} for s in signoffs],
                 predates=None if packed is not None else generated)
     return data
 
@@ -67,7 +71,7 @@ def view(content: dict[str, Any], snapshot: dict[str, Any], lang: str) -> dict[s
     """What the renderers read, in `lang`, from a snapshot and its report content."""
     zh = lang == "zh"
     result = localised({k: v for k, v in snapshot["result"].items() if k != "report"}, lang)
-    as_of = dt.date.fromisoformat(snapshot["as_of"])
+    as_of = snapshot["as_of"]
     org = report_content.FrozenOrg(content["org"])
     names = {code: p["name"] for code, p in org.people.items()}
     names.update({code: u["name"] for code, u in org.units.items()})
@@ -100,8 +104,8 @@ def view(content: dict[str, Any], snapshot: dict[str, Any], lang: str) -> dict[s
                  "phase": line["phase"], "profile": snapshot["profile"],
                  "fully_automatic": line["fully_automatic"],
                  "city": line["city_zh" if zh else "city_en"]},
-        "snapshot": {k: snapshot[k] for k in ("id", "as_of", "taken_at", "inputs_hash", "verdict",
-                                              "profile")},
+        "snapshot": {k: iso(snapshot[k]) for k in ("id", "as_of", "taken_at", "inputs_hash",
+                                                   "verdict", "profile")},
         "result": result,
         "trial": {**content["trial"], "window": result.get("window") or [],
                   "criteria": criteria, "indicators": result.get("indicators", {})},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -14,13 +15,11 @@ from readiness.store.schema import AssessmentSnapshot, SignOff
 SNAP, SIGN = AssessmentSnapshot.__table__, SignOff.__table__
 
 
-def save(session: WriteSession, line_id: int, data: dict[str, Any],
+def save(session: WriteSession, line_id: int, as_of: dt.date, data: dict[str, Any],
          report: str | None = None) -> int:
-    """A snapshot: the result, and (`report`) the packed content its report shows."""
-    import datetime as dt
-
+    """A snapshot as of a date: the result, and (`report`) the packed content its report shows."""
     (snapshot_id,) = session.insert_rows(AssessmentSnapshot, [{
-        "line_id": line_id, "taken_at": session.now, "as_of": dt.date.fromisoformat(data["as_of"]),
+        "line_id": line_id, "taken_at": session.now, "as_of": as_of,
         "profile": data["profile"], "verdict": data["verdict"],
         "inputs_hash": data["inputs_hash"],
         "result": {**jsonable(data), **({"report": report} if report else {})}}],
@@ -29,8 +28,8 @@ def save(session: WriteSession, line_id: int, data: dict[str, Any],
 
 
 def _snapshot(r: Any) -> dict[str, Any]:
-    return {"id": r["id"], "line_id": r["line_id"], "taken_at": r["taken_at"].isoformat(),
-            "as_of": r["as_of"].isoformat(), "profile": r["profile"], "verdict": r["verdict"],
+    return {"id": r["id"], "line_id": r["line_id"], "taken_at": r["taken_at"],
+            "as_of": r["as_of"], "profile": r["profile"], "verdict": r["verdict"],
             "inputs_hash": r["inputs_hash"], "result": r["result"]}
 
 
@@ -44,7 +43,7 @@ def get(session: Session, snapshot_id: int) -> dict[str, Any]:
 def _signoff(r: Any) -> dict[str, Any]:
     return {"staff_id": r["staff_id"], "role": r["role"], "name": r["name"],
             "decision": r["decision"], "override_reason": r["override_reason"], "note": r["note"],
-            "at": r["at"].isoformat()}
+            "at": r["at"]}
 
 
 def load(session: Session, line_id: int) -> list[dict[str, Any]]:

@@ -89,9 +89,14 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def column_values(obj: Any) -> dict[str, Any]:
+    """The column values of a mapped object as plain data (dates as dates)."""
+    return {c.key: getattr(obj, c.key) for c in inspect(obj).mapper.column_attrs}
+
+
 def row_values(obj: Any) -> dict[str, Any]:
-    """The column values of a mapped object as JSON-ready plain data."""
-    return {c.key: jsonable(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs}
+    """The column values of a mapped object as JSON-ready plain data (for the audit trail)."""
+    return jsonable(column_values(obj))  # type: ignore[no-any-return]
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

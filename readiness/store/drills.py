@@ -10,7 +10,6 @@ from sqlalchemy import delete, select
 
 from readiness.errors import InvalidValue, NotFound
 from readiness.store import tables
-from readiness.store.core import jsonable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -107,7 +106,7 @@ def load_runs(session: Session, line_id: int) -> list[dict[str, Any]]:
     for r in session.execute(select(RUN).where(RUN.c.line_id == line_id)
                              .order_by(RUN.c.run_on, RUN.c.code)).mappings():
         runs.append({"id": r["code"], "scenario": scenarios.get(r["scenario_id"]),
-                     "date": jsonable(r["run_on"]), "location": locations.get(r["location_id"]),
+                     "date": r["run_on"], "location": locations.get(r["location_id"]),
                      "form": r["form"], "commander": r["commander"],
                      "evaluators": list(r["evaluators"] or []), "units": list(r["units"] or []),
                      "notes": r["notes"], "tasks": ratings.get(r["id"], []), **_marks(r)})
@@ -122,7 +121,7 @@ def _marks(r: Any) -> dict[str, Any]:
         marks["outside_window"] = True
     if r["voided_at"] is not None:
         marks.update(void=True, void_reason=r["void_reason"], voided_by=r["voided_by"],
-                     voided_at=jsonable(r["voided_at"]))
+                     voided_at=r["voided_at"])
     return marks
 
 
@@ -190,7 +189,7 @@ def void_run(session: WriteSession, line_id: int, code: str, reason: str) -> dic
                            at=row["voided_at"].date().isoformat(), reason=row["void_reason"])
     after = {"voided_at": session.now, "voided_by": session.user, "void_reason": reason}
     session.update_rows(RUN, [(row["id"], code, {k: row[k] for k in after}, after)])
-    return {"id": code, **jsonable(after)}
+    return {"id": code, **after}
 
 
 # --- plan --------------------------------------------------------------------------------------------
@@ -218,7 +217,7 @@ def org_unit_codes(session: Session | Connection) -> set[str]:
 def load_plan(session: Session, line_id: int) -> list[dict[str, Any]]:
     locations = dict(session.execute(select(LOC.c.id, LOC.c.code).where(LOC.c.line_id == line_id)).all())
     scenarios = dict(session.execute(select(SC.c.id, SC.c.code).where(SC.c.line_id == line_id)).all())
-    return [{"scenario": scenarios.get(r["scenario_id"]), "date": r["planned_on"].isoformat(),
+    return [{"scenario": scenarios.get(r["scenario_id"]), "date": r["planned_on"],
              "location": locations.get(r["location_id"])}
             for r in session.execute(select(PLAN).where(PLAN.c.line_id == line_id)
                                      .order_by(PLAN.c.planned_on, PLAN.c.id)).mappings()]

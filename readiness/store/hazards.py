@@ -6,7 +6,6 @@ loads in seconds. Evaluations are only ever added; the hazard shows its latest o
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,6 @@ from sqlalchemy import delete, func, select, update
 
 from readiness.errors import NotFound
 from readiness.store import tables
-from readiness.store.core import jsonable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -102,9 +100,9 @@ def hazard_dict(row: Any, line_name: str, location: Any, evaluation: dict[str, A
         "level_given": ev.get("level_given"),
         "residual_factors": ev.get("residual_factors") or {},
         "residual_score": ev.get("residual_score"), "residual_level": ev.get("residual_level"),
-        "evaluated_on": jsonable(ev.get("evaluated_on")), "evaluations": evaluation_count,
+        "evaluated_on": ev.get("evaluated_on"), "evaluations": evaluation_count,
         "controls": controls, "owner_unit": row["owner_unit"], "owner": row["owner"],
-        "review_days": row["review_days"], "last_review": jsonable(row["last_review"]),
+        "review_days": row["review_days"], "last_review": row["last_review"],
         "linked_drills": list(row["linked_drills"] or []), "status": row["status"],
         "needs_reevaluation": bool(row["needs_reevaluation"]),
         "acceptance": _acceptance(active) if active else None,
@@ -114,8 +112,8 @@ def hazard_dict(row: Any, line_name: str, location: Any, evaluation: dict[str, A
 
 def _acceptance(a: dict[str, Any]) -> dict[str, Any]:
     return {"accepted_by": a["accepted_by"], "org_level": a["org_level"],
-            "accepted_on": jsonable(a["accepted_on"]), "valid_until": jsonable(a["valid_until"]),
-            "snapshot_hash": a["snapshot_hash"], "voided_at": jsonable(a["voided_at"]),
+            "accepted_on": a["accepted_on"], "valid_until": a["valid_until"],
+            "snapshot_hash": a["snapshot_hash"], "voided_at": a["voided_at"],
             "void_reason": a["void_reason"]}
 
 
@@ -128,7 +126,7 @@ def hazard_row_id(session: Session | Connection, line_id: int, code: str) -> int
 
 def evaluation_history(session: Session | Connection, hazard_id: int) -> list[dict[str, Any]]:
     rows = session.execute(select(EV).where(EV.c.hazard_id == hazard_id).order_by(EV.c.id))
-    return [jsonable(dict(r)) for r in rows.mappings()]
+    return [dict(r) for r in rows.mappings()]
 
 
 def same_hazard(session: Session, line_id: int, description: str, location_id: int | None,
@@ -243,6 +241,3 @@ def set_needs_reevaluation(session: WriteSession, line_id: int, codes: list[str]
     session.update_rows(H, [(ids[c], c, {"needs_reevaluation": not value},
                                   {"needs_reevaluation": value}) for c in codes if c in ids])
 
-
-def today() -> dt.date:
-    return dt.date.today()

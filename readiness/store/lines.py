@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, func, select
 
 from readiness.errors import InvalidValue, LineNotFound
 from readiness.store import tables
-from readiness.store.core import jsonable, row_values
+from readiness.store.core import column_values
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -24,8 +23,7 @@ LINE_FIELDS = ("planned_opening", "handover_date", "profile", "phase", "fully_au
 
 
 def line_dict(line: Line | Row[Any], location_count: int | None = None) -> dict[str, Any]:
-    data = ({k: jsonable(v) for k, v in line._mapping.items()} if isinstance(line, Row)
-            else row_values(line))
+    data = dict(line._mapping) if isinstance(line, Row) else column_values(line)
     if location_count is not None:
         data["locations"] = location_count
     return data
@@ -66,6 +64,16 @@ def find_line(session: Session, name: str | None) -> Line:
     return line
 
 
+def line_by_id(session: Session, line_id: int) -> Line:
+    """The line with this row ID as its mapped object."""
+    from readiness.store.schema import Line
+
+    line = session.get(Line, line_id)
+    if line is None:
+        raise LineNotFound("line.none")
+    return line
+
+
 def add_line(session: WriteSession, name: str, **fields: Any) -> dict[str, Any]:
     from readiness.store.schema import Line
 
@@ -95,7 +103,7 @@ def list_locations(session: Session | Connection, line_id: int,
     query = select(LOCATIONS).where(loc.line_id == line_id).order_by(loc.seq, loc.code)
     if kind:
         query = query.where(loc.kind == kind)
-    return [{k: jsonable(v) for k, v in r.items()} for r in session.execute(query).mappings()]
+    return [dict(r) for r in session.execute(query).mappings()]
 
 
 def location_codes(session: Session | Connection, line_id: int) -> dict[str, int]:
@@ -103,5 +111,14 @@ def location_codes(session: Session | Connection, line_id: int) -> dict[str, int
                                 .where(LOCATIONS.c.line_id == line_id)).all())
 
 
-def today() -> dt.date:
-    return dt.date.today()
+def upsert_locations(session: WriteSession, line_id: int,
+                     rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Add new locations and update changed ones, by code (audited); counts of each."""
+    return session.upsert_rows(LOCATIONS, {"line_id": line_id}, "code", rows)
+
+
+def insert_locations(session: WriteSession, line_id: int, rows: list[dict[str, Any]]) -> int:
+    """Add locations to a line (audited); returns how many."""
+    from readiness.store.schema import Location
+
+    return len(session.insert_rows(Location, [{"line_id": line_id, **r} for r in rows]))

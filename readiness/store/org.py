@@ -50,6 +50,17 @@ def letters(session: Session | Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in session.execute(select(RL).order_by(RL.c.id)).mappings()]
 
 
+def insert_organisation(session: WriteSession, units: list[dict[str, Any]],
+                        people: list[dict[str, Any]], letters: list[dict[str, Any]]) -> None:
+    """Add units, people and responsibility letters as they are (rows in the tables' own
+    columns; audited): for a new store, where nothing is there to update."""
+    from readiness.store.schema import OrgUnit, Person, ResponsibilityLetter
+
+    session.insert_rows(OrgUnit, units, key_field="code")
+    session.insert_rows(Person, people, key_field="staff_id")
+    session.insert_rows(ResponsibilityLetter, letters, key_field="signer")
+
+
 def upsert_units(session: WriteSession, rows: list[dict[str, Any]]) -> dict[str, int]:
     return session.upsert_rows(U, {}, "code", [
         {"code": r["code"], "name": r["name"], "level": r["level"],

@@ -86,10 +86,8 @@ def load_item(session: Session, line_id: int, code: str) -> dict[str, Any]:
 
 
 def transitions(session: Session, item_row_id: int) -> list[dict[str, Any]]:
-    from readiness.store.core import jsonable
-
     table = PdcaTransition.__table__
-    return [jsonable({k: v for k, v in dict(r).items() if k not in ("id", "item_id")})
+    return [{k: v for k, v in dict(r).items() if k not in ("id", "item_id")}
             for r in session.execute(select(table).where(table.c.item_id == item_row_id)
                                      .order_by(table.c.id)).mappings()]
 
