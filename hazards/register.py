@@ -66,6 +66,30 @@ class RefData:
 Errors = list[tuple[str, str, dict[str, Any]]]  # (field, message key, params)
 
 
+def parse_factors(text: str | None, option: str = "--score") -> dict[str, Any]:
+    """Factor scores as typed, "L=6,E=6,C=15" → {"L": "6", …} (a full-width comma is fine);
+    for 882E, "S=1,P=C" puts the probability P in the L column. `option` names the field in the
+    error. The values are checked against the method's scales by `resolve_hazard`."""
+    if not text:
+        return {}
+    pairs: dict[str, Any] = {}
+    for part in text.replace("，", ",").split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidValue("option.bad_factors", option=option, value=text)
+        key = key.strip().upper()
+        pairs["L" if key == "P" else key] = value.strip()
+    return pairs
+
+
+def score_values(score: str | None, residual: str | None) -> dict[str, Any]:
+    """The inherent and residual factors of an evaluation, as `resolve_hazard` takes them."""
+    values = dict(parse_factors(score, "--score"))
+    values.update({f"residual_{k}": v
+                   for k, v in parse_factors(residual, "--residual").items()})
+    return values
+
+
 def parse_control_line(text: str) -> dict[str, Any]:
     """"工程控制：设置防护栏" → engineering control; a line without a known type is a procedure."""
     match = CONTROL_PREFIX.match(text)

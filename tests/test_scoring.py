@@ -96,3 +96,14 @@ def test_bad_method_data_is_a_clear_error(name, old, new, reason) -> None:
 def test_shipped_methods_validate() -> None:
     for code in ("LEC", "LS", "882E"):
         assert method(code).code == code
+
+
+def test_factor_scores_as_typed_are_parsed_by_the_library() -> None:
+    from hazards.register import score_values
+    from readiness.errors import InvalidValue
+
+    assert score_values("L=6，E=6, C=15", "S=1,P=C") == {
+        "L": "6", "E": "6", "C": "15", "residual_S": "1", "residual_L": "C"}
+    with pytest.raises(InvalidValue) as err:
+        score_values("L=6,E6", None)
+    assert err.value.message("en") == "--score: 'L=6,E6' should look like L=6,E=6,C=15"

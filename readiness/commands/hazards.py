@@ -13,28 +13,6 @@ from readiness.commands.options import (L, acceptor, as_of_option, emit_json, gr
 from readiness.i18n import t
 
 
-def _factor_pairs(option: str, text: str | None) -> dict[str, Any]:
-    """"L=6,E=6,C=15" → {"L": "6", …}; for 882E "S=1,P=C" puts P in the L column."""
-    if not text:
-        return {}
-    pairs: dict[str, Any] = {}
-    for part in text.replace("，", ",").split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            from readiness.errors import InvalidValue
-
-            raise InvalidValue("option.bad_factors", option=option, value=text)
-        key = key.strip().upper()
-        pairs["L" if key == "P" else key] = value.strip()
-    return pairs
-
-
-def _scores(score: str | None, residual: str | None) -> dict[str, Any]:
-    values = dict(_factor_pairs("--score", score))
-    values.update({f"residual_{k}": v for k, v in _factor_pairs("--residual", residual).items()})
-    return values
-
-
 @group()
 def hazard() -> None:
     """The hazard register: add, list, score, control, accept, check."""
@@ -71,11 +49,12 @@ def hazard() -> None:
 @json_option
 def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any) -> None:
     """Add a hazard with its first evaluation."""
-    from hazards.register import add_hazard
+    from hazards.register import add_hazard, score_values
     from readiness import vocab
 
     allow_duplicate = options.pop("allow_duplicate")
-    values: dict[str, Any] = {"code": code, **_scores(options.pop("score"), options.pop("residual"))}
+    values: dict[str, Any] = {"code": code, **score_values(options.pop("score"),
+                                                            options.pop("residual"))}
     for key, set_name in (("specialty", "specialty"), ("risk_category", "risk_category"),
                           ("factor_category", "factor_category"),
                           ("accident_type", "accident_type"), ("method", "scoring_method"),
@@ -201,9 +180,9 @@ def _print_hazard(h: dict[str, Any]) -> None:
 def hazard_evaluate(hazard_id: str, line: str | None, score: str, residual: str,
                     method: str | None, on: str | None, note: str | None, as_json: bool) -> None:
     """Record a new dated evaluation; earlier evaluations stay in the history."""
-    from hazards.register import evaluate_hazard
+    from hazards.register import evaluate_hazard, score_values
 
-    values = _scores(score, residual)
+    values = score_values(score, residual)
     if method:
         values["method"] = method.upper()
     with open_store() as store:
