@@ -80,7 +80,7 @@ class LocalisedHelp(click.Command):
 
 
 class ReadinessCommand(LocalisedHelp):
-    pass
+    """A command whose help speaks the user's language (all behaviour is in LocalisedHelp)."""
 
 
 class ReadinessGroup(LocalisedHelp, click.Group):

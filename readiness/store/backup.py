@@ -150,9 +150,7 @@ def _backup_sqlite(source: Path, target: Path) -> None:
             dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
-        _fsync(partial)
-        os.replace(partial, target)
-        _fsync_dir(target.parent)
+        _publish(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -171,12 +169,18 @@ def _backup_postgresql(url: URL, target: Path) -> None:
         if proc.returncode != 0:
             raise BackupRefused("backup.pg_failed", tool="pg_dump",
                                 detail=_first_error(proc.stderr))
-        _fsync(partial)
-        os.replace(partial, target)
-        _fsync_dir(target.parent)
+        _publish(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _publish(partial: Path, target: Path) -> None:
+    """Put a finished backup under its name: on disk first, then renamed, so the name never
+    shows a half-written file."""
+    _fsync(partial)
+    os.replace(partial, target)
+    _fsync_dir(target.parent)
 
 
 def _fsync(path: Path) -> None:
