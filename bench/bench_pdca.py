@@ -32,7 +32,7 @@ AS_OF = dt.date(2026, 11, 23)
 
 def populate(db: str, n: int) -> None:
     rnd = random.Random(5)
-    with Store.open(db) as store, store.write("bench") as session:
+    with Store.open(db) as store, store.write(Actor("bench"), "test") as session:
         line = find_line(session, None)
         units = [u for u in ("TM-KY1-01", "TM-KY1-02", "DV-KY1", "CT-GD", "TM-GD1-01", "CT-CW")]
         rows = []
@@ -72,6 +72,7 @@ MEASURE = """
 import json, sys, time, datetime as dt
 from readiness.pdca.items import burndown_report, list_items
 from readiness.store.core import Store
+from readiness.actor import Actor
 as_of = dt.date(2026, 11, 23)
 store = Store.open(sys.argv[1])
 def best(fn):

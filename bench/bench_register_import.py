@@ -38,9 +38,10 @@ IMPORT = """
 import json, resource, sys, time
 from readiness.importing import import_file
 from readiness.store.core import Store
+from readiness.actor import Actor
 store = Store.open(sys.argv[2])
 t = time.perf_counter()
-result = import_file(store, sys.argv[1], user="bench")
+result = import_file(store, sys.argv[1], actor=Actor("bench"))
 print(json.dumps({"seconds": time.perf_counter() - t, "created": result.created,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

@@ -39,6 +39,7 @@ from readiness.store.schema import (
     Base, DrillRun, Location, OrgUnit, PdcaItem, PdcaTransition, Person, PhaseChange,
     ResponsibilityLetter, TaskEvaluation, TrialRunDay,
 )
+from readiness.actor import Actor
 
 AS_OF = dt.date(2026, 11, 23)
 HAZARDS, RUNS, ITEMS, DAYS = 5000, 100, 1000, 120
@@ -212,15 +213,15 @@ def build_network(path: str | Path, lines: int = 20) -> dict[str, Any]:
     data, org = sample_line(), network_org()
     line_data = data["line"]
     with Store.create(path) as store:
-        with store.write("bench", "gen_network org") as session:
+        with store.write(Actor("bench"), "gen_network org") as session:
             session.insert_rows(OrgUnit, list(org["units"].values()))
             session.insert_rows(Person, list(org["people"].values()), key_field="staff_id")
             session.insert_rows(ResponsibilityLetter, org["letters"], key_field="signer")
         for n in range(1, lines + 1):
             line = init_line(store, f"{n}号线", opening=line_data["planned_opening"],
                              handover=line_data["handover_date"], profile=line_data["profile"],
-                             phase=line_data["phase"], user="bench")
-            with store.write("bench", f"gen_network line {n}") as session:
+                             phase=line_data["phase"], actor=Actor("bench"))
+            with store.write(Actor("bench"), f"gen_network line {n}") as session:
                 ids = session.insert_rows(Location, [
                     {"line_id": line["id"], "code": x["code"], "name": x["zh"], "kind": x["kind"],
                      "seq": x["order"], "note": x.get("note")} for x in data["locations"]])

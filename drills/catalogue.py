@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import ReadinessError
 
@@ -107,11 +108,11 @@ def seed_default(session: Any, line_id: int) -> dict[str, int]:
                                                if s["id"] not in existing])
 
 
-def pin(store: Any, line: str | None, scenario: str, value: bool | None,
-        user: str | None = None) -> None:
+def pin(store: Any, line: str | None, scenario: str, value: bool | None, *,
+        actor: Actor) -> None:
     """Pin a scenario as must-do (True), unpin it (False) or let the ranking decide (None)."""
     from readiness.store.drills import set_pin
     from readiness.store.lines import find_line
 
-    with store.write(user, f"drill pin {scenario}") as session:
+    with store.write(actor, f"drill pin {scenario}") as session:
         set_pin(session, find_line(session, line).id, scenario, value)

@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import Any
 
 from drills.catalogue import rank_key
+from readiness.actor import Actor
 
 TIMETABLE = "OP-TIMETABLE"
 DEFAULT_CAP = 3
@@ -178,7 +179,7 @@ def to_ics(planned: list[dict[str, Any]], line: str, stamp: dt.datetime,
 def plan_line(store: Any, line: str | None, start: dt.date | None = None,
               end: dt.date | None = None, *, cap: int | None = None,
               final_weeks: int | None = None, save: bool = False,
-              user: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
+              actor: Actor | None = None, today: dt.date | None = None) -> dict[str, Any]:
     """Plan the line's catalogue between `start` and `end` (default the day before opening);
     with `save`, it becomes the line's plan (shown in the reports).
 
@@ -191,7 +192,9 @@ def plan_line(store: Any, line: str | None, start: dt.date | None = None,
     from readiness.store.lines import find_line, list_locations
 
     today = today or dt.date.today()
-    scope = store.write(user, "drill plan --save") if save else store.read()
+    if save and actor is None:
+        raise ValueError("saving a plan is a write: say who is acting (actor=)")
+    scope = store.write(actor, "drill plan --save") if save else store.read()
     with scope as session:
         found = find_line(session, line)
         settings = found.settings or {}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drills.outcome import assess_run, pdca_items
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import InvalidValue, NotFound
 from readiness.store import drills as drill_store
@@ -107,12 +108,12 @@ def check_run(run: dict[str, Any], scenarios: dict[str, dict[str, Any]],
     return errors
 
 
-def record_run(store: Store, line: str | None, run: dict[str, Any], user: str | None = None,
+def record_run(store: Store, line: str | None, run: dict[str, Any], *, actor: Actor,
                allow_outside: bool = False) -> dict[str, Any]:
     """Record one run (or add to or correct a recorded one: a rating given again by the same
     evaluator replaces theirs) from the command line; returns it with its outcome. A run dated
     before handover or after opening needs `allow_outside`, and is marked so."""
-    with store.write(user, f"drill record {run['id']}") as session:
+    with store.write(actor, f"drill record {run['id']}") as session:
         found = find_line(session, line)
         scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
         locations = LocationIndex.load(session, found)
@@ -132,12 +133,12 @@ def record_run(store: Store, line: str | None, run: dict[str, Any], user: str | 
     return result
 
 
-def void_run(store: Store, line: str | None, run_id: str, reason: str,
-             user: str | None = None) -> dict[str, Any]:
+def void_run(store: Store, line: str | None, run_id: str, reason: str, *,
+             actor: Actor) -> dict[str, Any]:
     """Void a mistaken run: it stays on record, marked, and counts for nothing."""
     if not (reason or "").strip():
         raise InvalidValue("drill.void_reason_needed")
-    with store.write(user, f"drill void {run_id}") as session:
+    with store.write(actor, f"drill void {run_id}") as session:
         voided = drill_store.void_run(session, find_line(session, line).id, run_id, reason.strip())
     return voided
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hazards.checks import CheckContext, check_register, next_review, snapshot_hash
 from hazards.scoring import method as scoring_method
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import InvalidValue, NotFound, coded
 from readiness.findings import Finding
@@ -429,12 +430,12 @@ def _fail_on(errors: Errors) -> None:
 
 
 def add_hazard(store: Store, line: str | None, values: dict[str, Any], *,
-               user: str | None = None, as_of: dt.date | None = None,
+               actor: Actor, as_of: dt.date | None = None,
                allow_duplicate: bool = False) -> dict[str, Any]:
     """Add one hazard (its ID given or assigned H-NNNN) with its first evaluation. A hazard
     with the same description, location and specialty as one already on the line is refused,
     naming that one, unless `allow_duplicate`."""
-    with store.write(user, "hazard add") as session:
+    with store.write(actor, "hazard add") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
         h, errors = resolve_hazard(values, ref)
@@ -454,11 +455,11 @@ def add_hazard(store: Store, line: str | None, values: dict[str, Any], *,
 
 
 def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str, Any], *,
-                    user: str | None = None, as_of: dt.date | None = None,
+                    actor: Actor, as_of: dt.date | None = None,
                     note: str | None = None) -> dict[str, Any]:
     """Record a new dated evaluation (inherent and residual); earlier ones stay in the history."""
     as_of = as_of or dt.date.today()
-    with store.write(user, f"hazard evaluate {code}") as session:
+    with store.write(actor, f"hazard evaluate {code}") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
         current = next((h for h in hazard_store.load_register(session, found.id)
@@ -490,13 +491,13 @@ def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str,
 
 
 def add_control(store: Store, line: str | None, code: str, control: dict[str, Any], *,
-                user: str | None = None) -> dict[str, Any]:
+                actor: Actor) -> dict[str, Any]:
     """Add a control measure to a hazard (audited); a changed control set voids an acceptance."""
     control_type = coded("control_type", "--type", control.get("type"))
     aspect = coded("control_aspect", "--aspect", control.get("aspect"))
     if not control_type or not control.get("description"):
         raise InvalidValue("hazard.control_incomplete")
-    with store.write(user, f"hazard control add {code}") as session:
+    with store.write(actor, f"hazard control add {code}") as session:
         found = find_line(session, line)
         current = next((h for h in hazard_store.load_register(session, found.id)
                         if h["id"] == code), None)
@@ -515,7 +516,7 @@ def add_control(store: Store, line: str | None, code: str, control: dict[str, An
 
 def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str,
                   org_level: str | None = None, accepted_on: dt.date | None = None,
-                  valid_until: dt.date | None = None, user: str | None = None) -> dict[str, Any]:
+                  valid_until: dt.date | None = None, actor: Actor) -> dict[str, Any]:
     """Record acceptance of the hazard's residual risk, with a snapshot of what was accepted.
 
     `accepted_by` must be one person of the organisation (staff ID, or a name unique among
@@ -526,7 +527,7 @@ def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str
 
     accepted_on = accepted_on or dt.date.today()
     given = coded("org_level", "--level", org_level)
-    with store.write(user, f"hazard accept {code}") as session:
+    with store.write(actor, f"hazard accept {code}") as session:
         found = find_line(session, line)
         current = next(iter(hazard_store.load_register(session, found.id, [code])), None)
         if current is None:

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import InvalidValue, coded
 from readiness.store import checklist as checklist_store
@@ -136,7 +137,7 @@ def show_item(store: Store, line: str | None, code: str) -> dict[str, Any]:
 
 
 def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any], *,
-             user: str | None = None) -> dict[str, Any]:
+             actor: Actor) -> dict[str, Any]:
     """Change owner, due date, status, evidence or note; the status rules must hold after."""
     changes = {k: v for k, v in changes.items() if v is not None}
     if "evidence_path" in changes:
@@ -147,7 +148,7 @@ def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any],
             raise InvalidValue("option.bad_code", option="--status", value=changes["status"],
                                allowed=vocab.OneOf("checklist_status"))
         changes["status"] = status
-    with store.write(user, f"checklist set {code}") as session:
+    with store.write(actor, f"checklist set {code}") as session:
         found = find_line(session, line)
         item = checklist_store.load_item(session, found.id, code)
         _raise_first(status_errors({**item, **changes}))
@@ -156,23 +157,23 @@ def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any],
 
 
 def verify_item(store: Store, line: str | None, code: str, verifier: str,
-                on: dt.date | None = None, user: str | None = None,
+                on: dt.date | None = None, *, actor: Actor,
                 today: dt.date | None = None) -> dict[str, Any]:
     today = today or dt.date.today()
     if on is not None and on > today:  # a verification is something that has happened
         raise InvalidValue("option.in_future", option="--on", value=on.isoformat(),
                            today=today.isoformat())
     return set_item(store, line, code, {"status": "verified", "verifier": verifier,
-                                        "verified_on": on or dt.date.today()}, user=user)
+                                        "verified_on": on or dt.date.today()}, actor=actor)
 
 
 def add_item(store: Store, line: str | None, data: dict[str, Any], *,
-             user: str | None = None) -> dict[str, Any]:
+             actor: Actor) -> dict[str, Any]:
     phase = vocab.parse("phase", data.get("phase") or "")
     aspect = vocab.parse("checklist_aspect", data.get("aspect") or "")
     if phase is None or aspect is None or not data.get("text"):
         raise InvalidValue("checklist.add_incomplete")
-    with store.write(user, "checklist add") as session:
+    with store.write(actor, "checklist add") as session:
         found = find_line(session, line)
         existing = checklist_store.codes(session, found.id)
         code = data.get("id") or next_code(existing)
@@ -188,10 +189,10 @@ def add_item(store: Store, line: str | None, data: dict[str, Any], *,
 
 
 def drop_item(store: Store, line: str | None, code: str, reason: str, *,
-              user: str | None = None) -> dict[str, Any]:
+              actor: Actor) -> dict[str, Any]:
     if not reason or not reason.strip():
         raise InvalidValue("checklist.drop_needs_reason", id=code)
-    with store.write(user, f"checklist drop {code}") as session:
+    with store.write(actor, f"checklist drop {code}") as session:
         found = find_line(session, line)
         item = checklist_store.load_item(session, found.id, code)
         checklist_store.update_item(session, item, {"dropped": True, "drop_reason": reason})
@@ -217,7 +218,7 @@ def phase_status(store: Store, line: str | None) -> dict[str, Any]:
 
 
 def advance_phase(store: Store, line: str | None, *, override: bool = False,
-                  reason: str | None = None, user: str | None = None) -> dict[str, Any]:
+                  reason: str | None = None, actor: Actor) -> dict[str, Any]:
     status = phase_status(store, line)
     if status["next"] is None:
         raise InvalidValue("phase.last", phase=("phase", status["phase"]))
@@ -227,7 +228,7 @@ def advance_phase(store: Store, line: str | None, *, override: bool = False,
                            ids=", ".join(i["id"] for i in status["blocking_open"][:8]))
     if override and not (reason and reason.strip()):
         raise InvalidValue("phase.override_needs_reason")
-    with store.write(user, "phase advance" + (" --override" if override else "")) as session:
+    with store.write(actor, "phase advance" + (" --override" if override else "")) as session:
         found = find_line(session, line)
         checklist_store.change_phase(session, found, status["next"],
                                      override=bool(override and status["blocking_open"]),

@@ -17,6 +17,7 @@ from typing import Any
 
 from drills import sample as drill_sample
 from hazards import sample as hazard_sample
+from readiness.actor import Actor
 from readiness import checklist_sample
 from readiness.assessment import sample as trial_sample
 from readiness.assessment.assess import assess
@@ -39,7 +40,7 @@ def sample_line() -> dict[str, Any]:
 
 
 def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
-               user: str | None = None, lang: str = "zh") -> dict[str, Any]:
+               actor: Actor, lang: str = "zh") -> dict[str, Any]:
     out = Path(out_dir)
     target = out / "demo.db"
     if target.exists() and not force:
@@ -49,7 +50,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
     _remove_sqlite(partial)
     data = sample_line()
     with Store.create(partial) as store:
-        with store.write(user or "demo", "demo") as session:
+        with store.write(actor, "demo") as session:
             line = add_line(session, data["line"]["name"], **_line_fields(data["line"]))
             counts = {"locations": _add_locations(session, line["id"], data["locations"])}
             counts.update(_add_organisation(session, data["units"], data["people"]))
@@ -60,7 +61,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             counts["checklist"] = checklist_sample.build(session, line["id"], data, DEMO_AS_OF)
             counts["trial_days"] = trial_sample.build(session, line["id"],
                                                       data["line"]["trial_run_start"], DEMO_AS_OF)
-        verdict = assess(store, None, as_of=DEMO_AS_OF, user=user or "demo")
+        verdict = assess(store, None, as_of=DEMO_AS_OF, actor=actor)
     _remove_sqlite(target)
     os.replace(partial, target)
     from readiness.report import write_report
@@ -69,7 +70,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
     with Store.open(target) as store:
         for name in ("report.html", "report.xlsx"):
             reports.append(str(write_report(store, None, out / name, snapshot=verdict["snapshot"],
-                                            lang=lang, user=user or "demo")))
+                                            lang=lang, actor=actor)))
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": reports,
             "verdict": verdict["verdict"], "snapshot": verdict["snapshot"]}
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from readiness.actor import Actor
 from readiness import vocab, xlsx_limits
 from readiness.errors import ImportRejected, InvalidValue, Problem, ReadinessError
 from readiness.template_kinds import KINDS  # the registry; each kind is imported only when used
@@ -120,7 +121,7 @@ class ImportContext:
 
     session: Any
     line: Any  # store Line or None
-    user: str | None
+    user: str
     as_of: dt.date
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -645,8 +646,8 @@ def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
 
 
 def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: str | None = None,
-                user: str | None = None, dry_run: bool = False, skip_invalid: bool = False,
-                as_of: dt.date | None = None, command: str | None = None,
+                actor: Actor, dry_run: bool = False, skip_invalid: bool = False,
+                as_of: dt.date | None = None,
                 progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Validate every row of a template workbook and write it in one transaction.
 
@@ -697,10 +698,10 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
                 data.rows = [r for r in data.rows if r.number not in bad]
         result = ImportResult(spec.kind, str(path), written=False, dry_run=dry_run)
         session_scope = (store.read() if dry_run else
-                         store.write(user, command or f"import {path.name}"))
+                         store.write(actor, f"import {path.name}"))
         with session_scope as session:
             ctx = ImportContext(session, find_line(session, line) if spec.needs_line else None,
-                                user, as_of or dt.date.today())
+                                actor.user, as_of or dt.date.today())
             counts = {"created": 0, "updated": 0, "unchanged": 0}
             keys_seen: dict[Any, int] = {}
             mark = len(problems)  # cell problems of a chunk arrive while the chunk is read

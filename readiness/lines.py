@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import InvalidValue, coded
 from readiness.store.core import Store
@@ -33,7 +34,7 @@ def check_dates(opening: dt.date | None, handover: dt.date | None, option: str) 
 def init_line(store: Store, name: str, *, opening: dt.date | None = None,
               handover: dt.date | None = None, profile: str | None = None,
               phase: str | None = None, method: str | None = None,
-              band_table: str | None = None, user: str | None = None) -> dict[str, Any]:
+              band_table: str | None = None, actor: Actor) -> dict[str, Any]:
     """Add a line to the store (created at the newest schema if new)."""
     check_dates(opening, handover, "--opening-date")
     profile = coded("criteria_profile", "--profile", profile) or "mot-2023"
@@ -43,7 +44,7 @@ def init_line(store: Store, name: str, *, opening: dt.date | None = None,
     from drills.catalogue import seed_default
     from readiness import checklist
 
-    with store.write(user, f"init --line {name}") as session:
+    with store.write(actor, f"init --line {name}") as session:
         line = line_store.add_line(session, name, **fields)
         seed_default(session, line["id"])  # the default drill catalogue; the line may edit it
         checklist.seed_default(session, line["id"])  # and the opening safety points
@@ -68,10 +69,10 @@ def show_line(store: Store, line: str | None) -> dict[str, Any]:
 def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
              handover: dt.date | None = None, profile: str | None = None,
              method: str | None = None, band_table: str | None = None,
-             user: str | None = None) -> dict[str, Any]:
+             actor: Actor) -> dict[str, Any]:
     changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover,
                                **_scoring(method, band_table)}
-    with store.write(user, "line set") as session:
+    with store.write(actor, "line set") as session:
         current = line_store.find_line(session, line)
         # the option the user gave names the problem; the other date is the line's
         check_dates(opening or current.planned_opening, handover or current.handover_date,

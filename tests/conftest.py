@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 import cli
 from pgserver import PostgresServer, PostgresUnavailable
+from readiness.actor import Actor
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +94,7 @@ def seed_line(db: str, locations=(("S01", "龙湖公园站", "station", 1),
     from readiness.store.lines import find_line
     from readiness.store.schema import Location, OrgUnit, Person
 
-    with Store.open(db) as store, store.write("seed", "seed") as session:
+    with Store.open(db) as store, store.write(Actor("seed"), "seed") as session:
         line = find_line(session, None)
         session.insert_rows(Location, [{"line_id": line.id, "code": c, "name": n, "kind": k,
                                         "seq": s} for c, n, k, s in locations])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from workbooks import make_workbook
+from readiness.actor import Actor
 
 HEAD = ["日期", "按开通运行图", "计划开行列次", "实际开行列次", "正点列次", "运营里程(列公里)",
         "5分钟以上延误次数", "站台门动作次数", "站台门故障"]
@@ -195,7 +196,7 @@ def test_old_signoffs_without_a_staff_id_stay_readable(run, org_db) -> None:
     from readiness.store.schema import SignOff
 
     snap = not_ready_snapshot(run, org_db)
-    with Store.open(org_db) as store, store.write("old", "old signoff") as session:
+    with Store.open(org_db) as store, store.write(Actor("old"), "old signoff") as session:
         session.insert_rows(SignOff, [{"snapshot_id": snap, "staff_id": None, "role": "总经理",
                                        "name": "王建国", "decision": "approve",
                                        "override_reason": None, "note": None,

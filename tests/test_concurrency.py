@@ -44,6 +44,7 @@ import cli
 from drills.runs import record_run
 from readiness.pdca.items import open_item, step
 from readiness.store.core import Store
+from readiness.actor import Actor
 
 user = f"worker{worker}"
 result = {"worker": worker, "hazards": [], "runs": [], "pdca": {}, "errors": [], "seconds": None}
@@ -78,20 +79,20 @@ def drill(code):
            "units": ["CT-KY"], "notes": f"by {user}",
            "tasks": [{"task": t, "rating": "P", "minutes": None} for t in tasks]}
     with Store.open(url) as store:
-        return record_run(store, None, run, user=user)
+        return record_run(store, None, run, actor=Actor(user))
 
 
 def pdca(title):
     with Store.open(url) as store:
         item = open_item(store, None, {"title": title, "class": "due-dated",
-                                       "source": "inspection", "kind": "other"}, user=user)
+                                       "source": "inspection", "kind": "other"}, actor=Actor(user))
         code = item["id"]
         result["pdca"][title] = code
         step(store, None, code, "plan", {"root_cause": "原因", "action": "措施",
                                          "owner_unit": "TM-KY1-01", "owner": "900031",
-                                         "due": dt.date(2026, 12, 1)}, user=user)
+                                         "due": dt.date(2026, 12, 1)}, actor=Actor(user))
         step(store, None, code, "do", {"done_note": "已整改", "evidence": f"记录 {title}"},
-             user=user)
+             actor=Actor(user))
         return code
 
 

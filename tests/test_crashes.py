@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import wait_until
+from readiness.actor import Actor
 
 KILLS = 6
 DELAY = (0.2, 3.0)  # seconds after the process starts
@@ -70,7 +71,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample line as a SQLite file (built once; each test works on a copy)."""
     from readiness.demo import build_demo
 
-    summary = build_demo(tmp_path_factory.mktemp("demo"), user="demo", lang="en")
+    summary = build_demo(tmp_path_factory.mktemp("demo"), actor=Actor("demo"), lang="en")
     return Path(summary["db"])
 
 
@@ -81,7 +82,7 @@ def _build_demo_into(url: str) -> None:
 
     data = demo.sample_line()
     with Store.create(url) as store:
-        with store.write("demo", "demo") as session:
+        with store.write(Actor("demo"), "demo") as session:
             line = demo.add_line(session, data["line"]["name"], **demo._line_fields(data["line"]))
             demo._add_locations(session, line["id"], data["locations"])
             demo._add_organisation(session, data["units"], data["people"])
@@ -91,7 +92,7 @@ def _build_demo_into(url: str) -> None:
             demo.checklist_sample.build(session, line["id"], data, demo.DEMO_AS_OF)
             demo.trial_sample.build(session, line["id"], data["line"]["trial_run_start"],
                                     demo.DEMO_AS_OF)
-        demo.assess(store, None, as_of=demo.DEMO_AS_OF, user="demo")
+        demo.assess(store, None, as_of=demo.DEMO_AS_OF, actor=Actor("demo"))
 
 
 @dataclass

@@ -9,6 +9,7 @@ import sqlite3
 
 from conftest import checkpoint, table_counts
 from workbooks import make_workbook
+from readiness.actor import Actor
 
 RUN_HEAD = ["演练编号", "科目编号", "日期", "地点", "形式", "总指挥", "评估人", "参演单位"]
 TASK_HEAD = ["演练编号", "关键任务", "评级", "用时(分钟)", "评估人"]
@@ -269,7 +270,7 @@ def test_the_sample_line_has_two_evaluators_on_several_tasks_and_assesses_as_bef
         run, tmp_path) -> None:
     from readiness.demo import build_demo
 
-    summary = build_demo(tmp_path / "demo", user="demo", lang="en")
+    summary = build_demo(tmp_path / "demo", actor=Actor("demo"), lang="en")
     assert summary["verdict"] == "ready_with_conditions"
     runs = json.loads(run("drill", "runs", "--json", db=summary["db"]).output)
     tasks = [t for r in runs for t in r["tasks"]]
@@ -298,22 +299,22 @@ def test_ratings_per_evaluator_and_voiding_on_both_stores(store_url) -> None:
 
     with Store.create(store_url) as store:
         init_line(store, "L9", opening=dt.date(2026, 12, 28), handover=dt.date(2026, 9, 1),
-                  user="alice")
+                  actor=Actor("alice"))
         base = {"id": "R-1", "scenario": PSD, "date": dt.date(2026, 10, 1), "location": None,
                 "form": "live", "commander": None, "evaluators": [], "units": [], "notes": None}
         task = f"{PSD}-T1"
         record_run(store, None, {**base, "tasks": [
             {"task": task, "rating": "P", "minutes": None, "evaluator": None},
-            {"task": task, "rating": "S", "minutes": 2.0, "evaluator": "陈静"}]}, user="alice")
+            {"task": task, "rating": "S", "minutes": 2.0, "evaluator": "陈静"}]}, actor=Actor("alice"))
         # the unnamed evaluator's rating is replaced, not doubled; 陈静's stays
         result = record_run(store, None, {**base, "tasks": [
-            {"task": task, "rating": "U", "minutes": None, "evaluator": None}]}, user="alice")
+            {"task": task, "rating": "U", "minutes": None, "evaluator": None}]}, actor=Actor("alice"))
         assert [(r["evaluator"], r["rating"]) for r in result["tasks"][0]["ratings"]] == [
             (None, "U"), ("陈静", "S")]
         assert result["tasks"][0]["rating"] == "U" and result["outcome"] == "fail"
-        void_run(store, None, "R-1", "录入错误", user="bob")
+        void_run(store, None, "R-1", "录入错误", actor=Actor("bob"))
         with pytest.raises(InvalidValue):
-            void_run(store, None, "R-1", "again", user="bob")
+            void_run(store, None, "R-1", "again", actor=Actor("bob"))
         (voided,) = run_outcomes(store, None)
         assert (voided["void"], voided["voided_by"], voided["outcome"]) == (True, "bob", "voided")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from readiness.actor import Actor
 from workbooks import make_workbook
 
 H = ["编号", "位置", "专业", "风险类别", "危险源描述", "评价方法", "L", "E", "C", "残余L", "残余E",
@@ -142,7 +143,7 @@ def test_lines_library_checks_the_dates(line_db) -> None:
     from readiness.store.core import Store
 
     with Store.open(line_db) as store, pytest.raises(InvalidValue) as err:
-        set_line(store, None, opening=dt.date(2026, 8, 1))
+        set_line(store, None, opening=dt.date(2026, 8, 1), actor=Actor("tester"))
     assert err.value.key == "line.opening_not_after_handover"
 
 
@@ -195,7 +196,7 @@ def test_import_takes_today_as_a_parameter(org_db, tmp_path) -> None:
 
     book = make_workbook(tmp_path / "h.xlsx", {"危险源台帐": [H, row(review="2026-10-01")]})
     with Store.open(org_db) as store, pytest.raises(ImportRejected) as err:
-        import_file(store, book, as_of=dt.date(2026, 9, 30))
+        import_file(store, book, as_of=dt.date(2026, 9, 30), actor=Actor("tester"))
     assert [(p.key, p.params["today"]) for p in err.value.problems] == [
         ("cell.in_future", "2026-09-30")]
 

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from workbooks import make_workbook
+from readiness.actor import Actor
 
 UNITS = [["编号", "名称", "层级", "上级", "负责人", "岗位设置"],
          ["C", "运营公司", "公司", None, "1", "总经理"],
@@ -127,7 +128,7 @@ def seed_line_locations_only(db: str) -> None:
     from readiness.store.lines import find_line
     from readiness.store.schema import Location
 
-    with Store.open(db) as store, store.write("seed") as session:
+    with Store.open(db) as store, store.write(Actor("seed"), "test") as session:
         line = find_line(session, None)
         session.insert_rows(Location, [{"line_id": line.id, "code": "S01", "name": "龙湖公园站",
                                         "kind": "station", "seq": 1}])

@@ -22,12 +22,13 @@ from readiness.store import tables as t
 from readiness.store.core import Store
 from readiness.store.lines import add_line
 from readiness.store.schema import AssessmentSnapshot
+from readiness.actor import Actor
 
 
 def build_sample(store: Store) -> None:
     """The demo line, written into any store (the demo itself only writes SQLite files)."""
     data = sample_line()
-    with store.write("demo", "demo") as session:
+    with store.write(Actor("demo"), "demo") as session:
         line = add_line(session, data["line"]["name"], **_line_fields(data["line"]))
         _add_locations(session, line["id"], data["locations"])
         _add_organisation(session, data["units"], data["people"])
@@ -41,7 +42,7 @@ def build_sample(store: Store) -> None:
 def change_everything(store: Store) -> None:
     """Add a hazard, rescore one, record a drill run, close a problem, let a letter lapse, and
     rename a unit and a place the report names."""
-    with store.write("tester", "test") as s:
+    with store.write(Actor("tester"), "test") as s:
         hz = s.execute(select(t.hazards).order_by(t.hazards.c.id)).mappings().all()
         first, second = dict(hz[0]), dict(hz[1])
         evaluation = dict(s.execute(select(t.hazard_evaluations).where(
@@ -90,14 +91,14 @@ def cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_a_report_shows_its_snapshot_as_assessed(store_url: str, tmp_path: Path) -> None:
     with Store.create(store_url) as store:
         build_sample(store)
-        snapshot = assess(store, None, as_of=DEMO_AS_OF, user="tester")["snapshot"]
+        snapshot = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))["snapshot"]
         before = {}
         for lang in ("zh", "en"):
             for suffix in ("html", "xlsx"):
                 before[lang, suffix] = write_report(store, None, tmp_path / f"a-{lang}.{suffix}",
                                                     snapshot=snapshot, lang=lang)
         change_everything(store)
-        fresh = assess(store, None, as_of=DEMO_AS_OF, user="tester")
+        fresh = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))
         assert fresh["snapshot"] != snapshot
         after = {}
         for lang in ("zh", "en"):
@@ -124,12 +125,12 @@ def test_a_snapshot_without_stored_content_says_so(tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
     with Store.create(db) as store:
         build_sample(store)
-        snapshot = assess(store, None, as_of=DEMO_AS_OF, user="tester")["snapshot"]
-        with store.write("tester", "test") as s:  # as such a snapshot was stored
+        snapshot = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))["snapshot"]
+        with store.write(Actor("tester"), "test") as s:  # as such a snapshot was stored
             row = s.get(AssessmentSnapshot, snapshot)
             row.result = {k: v for k, v in row.result.items() if k != "report"}
         html = write_report(store, None, tmp_path / "old.html", snapshot=snapshot, lang="en")
-        frozen = assess(store, None, as_of=DEMO_AS_OF, user="tester")["snapshot"]
+        frozen = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))["snapshot"]
         current = write_report(store, None, tmp_path / "new.html", snapshot=frozen, lang="en")
     assert "the snapshot predates stored report content" in html.read_text("utf-8")
     assert "predates" not in current.read_text("utf-8")

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 import clients
+from readiness.actor import Actor
 from readiness.demo import build_demo
 from readiness.org.accountability import load_org
 from readiness.report import write_report
@@ -34,7 +35,7 @@ def need(client: str | None) -> None:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    build_demo(out)
+    build_demo(out, actor=Actor("demo"))
     return out
 
 

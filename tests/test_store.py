@@ -13,13 +13,14 @@ from readiness.lines import init_line, set_line
 from readiness.store.audit import broken_links, list_records
 from readiness.store.core import Store, head_revision, resolve_url
 from readiness.store.schema import Line, Location
+from readiness.actor import Actor
 
 
 def test_create_then_open_is_current(store_url: str) -> None:
     with Store.create(store_url) as store:
         assert store.schema_state() == ("current", head_revision(), head_revision())
     with Store.open(store_url) as store:
-        init_line(store, "L9", user="alice")
+        init_line(store, "L9", actor=Actor("alice"))
     with Store.open(store_url) as store:  # and again: nothing re-created, the line is there
         with store.read() as s:
             assert [ln.name for ln in s.scalars(sa.select(Line))] == ["L9"]
@@ -92,8 +93,8 @@ def test_store_at_first_migration_upgrades_with_nothing_lost(store_url: str) -> 
 
 def test_every_write_is_audited_with_before_and_after(store_url: str) -> None:
     with Store.create(store_url) as store:
-        init_line(store, "L9", user="alice")
-        set_line(store, "L9", profile="mot-2019", user="bob")
+        init_line(store, "L9", actor=Actor("alice"))
+        set_line(store, "L9", profile="mot-2019", actor=Actor("bob"))
         with store.read() as s:
             records = sorted(list_records(s, limit=None), key=lambda r: r["id"])
             lines = sorted(list_records(s, entity="lines", limit=None), key=lambda r: r["id"])
@@ -109,8 +110,8 @@ def test_every_write_is_audited_with_before_and_after(store_url: str) -> None:
 
 def test_audit_chain_detects_an_edited_record(store_url: str) -> None:
     with Store.create(store_url) as store:
-        init_line(store, "L9", user="alice")
-        set_line(store, "L9", profile="mot-2019", user="bob")
+        init_line(store, "L9", actor=Actor("alice"))
+        set_line(store, "L9", profile="mot-2019", actor=Actor("bob"))
         with store.engine.begin() as conn:  # tamper behind the toolkit's back
             conn.execute(sa.text("UPDATE audit_log SET username = 'mallory' WHERE id = "
                                  "(SELECT min(id) FROM audit_log)"))
@@ -122,7 +123,7 @@ def test_audit_chain_detects_an_edited_record(store_url: str) -> None:
 def test_a_failed_write_leaves_nothing(store_url: str) -> None:
     with Store.create(store_url) as store:
         with pytest.raises(RuntimeError):
-            with store.write("alice") as session:
+            with store.write(Actor("alice"), "test") as session:
                 session.add(Line(name="half", created_at=session.now))
                 session.flush()
                 raise RuntimeError("crash half-way")
@@ -150,7 +151,7 @@ def test_a_busy_store_is_waited_for_then_a_clear_error(tmp_path: Path, monkeypat
 
     db = tmp_path / "busy.db"
     with Store.create(db) as store:
-        init_line(store, "L9", user="a")
+        init_line(store, "L9", actor=Actor("a"))
     holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     threading.Timer(1.5, lambda: holder.execute("COMMIT")).start()
@@ -164,12 +165,12 @@ def test_a_busy_store_is_waited_for_then_a_clear_error(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(core, "time", SimpleNamespace(sleep=pause))
     with Store.open(db) as store:
-        set_line(store, "L9", profile="mot-2019", user="b")  # waits, retries, lands
+        set_line(store, "L9", profile="mot-2019", actor=Actor("b"))  # waits, retries, lands
     assert pauses, "the write landed without waiting for the writer that held the lock"
     pauses.clear()
     holder.execute("BEGIN IMMEDIATE")  # now hold it for good
     with Store.open(db) as store, pytest.raises(core.StoreBusy) as err:
-        set_line(store, "L9", profile="mot-2023", user="c")
+        set_line(store, "L9", profile="mot-2023", actor=Actor("c"))
     assert pauses == list(core.WRITE_RETRY_PAUSES)  # every retry, then the clear error
     holder.execute("ROLLBACK")
     holder.close()

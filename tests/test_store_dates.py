@@ -23,6 +23,7 @@ from readiness.store.core import Store
 from readiness.store.hazards import evaluation_history, hazard_row_id, load_register
 from readiness.store.lines import find_line, line_dict, list_lines
 from readiness.store.trial import load_days
+from readiness.actor import Actor
 
 # computed on the demo line by the toolkit before the store returned dates (commit 488ab63)
 DEMO_INPUTS_HASH = "87ce58367feabc68ea83e47a0053afaba7297c94119f9b5d71e5a87eea9963c7"
@@ -31,7 +32,7 @@ DEMO_INPUTS_HASH = "87ce58367feabc68ea83e47a0053afaba7297c94119f9b5d71e5a87eea99
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    build_demo(out, user="demo")
+    build_demo(out, actor=Actor("demo"))
     return out / "demo.db"
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from drills.catalogue import line_catalogue
 from drills.coverage import coverage_of
 from hazards.checks import CheckContext, check_register
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile
@@ -159,7 +160,7 @@ def _brief(c: dict[str, Any]) -> dict[str, Any]:
 
 
 def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
-           profile: str | None = None, user: str | None = None,
+           profile: str | None = None, actor: Actor,
            lang: str | None = None, save: bool = True,
            shared: dict[str, Any] | None = None) -> dict[str, Any]:
     """Assess the line as of a date; stored as a snapshot (with `save`), returned as plain data.
@@ -179,7 +180,7 @@ def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
 
         # what the report of this snapshot shows, from the rows just assessed
         report = report_content.pack(report_content.build(read or {}, data, found, as_of))
-        with store.write(user, f"assess --as-of {as_of}") as session:
+        with store.write(actor, f"assess --as-of {as_of}") as session:
             data["snapshot"] = snapshot_store.save(session, found.id, as_of, data, report)
     return data
 
@@ -253,7 +254,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
              override_reason: str | None = None, note: str | None = None,
-             user: str | None = None) -> dict[str, Any]:
+             actor: Actor) -> dict[str, Any]:
     """Record one person's decision on a snapshot. `by` is a staff ID or a name unique among
     people; the role recorded is their post. Approving a not-ready snapshot needs an override
     reason. Signing the same snapshot again updates that person's decision (audited)."""
@@ -261,7 +262,7 @@ def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
 
     code = coded("signoff_decision", "--decision", decision, required=True)
     reason = (override_reason or "").strip() or None
-    with store.write(user, f"signoff {snapshot_id}") as session:
+    with store.write(actor, f"signoff {snapshot_id}") as session:
         snapshot = snapshot_store.get(session, snapshot_id)
         person = find_person(session, by, "--by")
         overriding = code == "approve" and snapshot["verdict"] == "not_ready"
@@ -280,13 +281,13 @@ def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
             "previous": earlier["decision"] if earlier else None}
 
 
-def add_profile(store: Store, line: str | None, text: str, user: str | None = None) -> str:
+def add_profile(store: Store, line: str | None, text: str, *, actor: Actor) -> str:
     """Register a line's own profile (TOML text extending a shipped one)."""
     from readiness.assessment.profiles import parse_profile
     from readiness.store.lines import update_line
 
     data = parse_profile(text)
-    with store.write(user, f"profile add {data['id']}") as session:
+    with store.write(actor, f"profile add {data['id']}") as session:
         found = find_line(session, line)
         settings = dict(found.settings or {})
         profiles = dict(settings.get("profiles", {}))

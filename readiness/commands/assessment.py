@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from readiness.commands.options import (L, as_of_option, command, emit_json, force_option, group,
-                                        json_option, line_option, open_store, output_option,
-                                        refuse_existing, settings, show_table)
+from readiness.commands.options import (acting, as_of_option, command, emit_json, force_option,
+                                        group, json_option, L, line_option, open_store,
+                                        output_option, refuse_existing, show_table)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
@@ -32,7 +32,7 @@ def assess(ctx: click.Context, line: str | None, as_of: dt.date | None, profile:
     from readiness.assessment.assess import assess as run_assessment, assess_network
 
     options = {"as_of": as_of, "profile": profile,
-               "user": settings().user, "lang": get_lang(), "save": not dry_run}
+               "actor": acting(), "lang": get_lang(), "save": not dry_run}
     if all_lines:
         if line:
             raise click.UsageError(L("--all-lines 与 --line 不能同时使用",
@@ -170,7 +170,7 @@ def signoff(snapshot: int, by: str, decision: str, override_reason: str | None,
 
     with open_store() as store:
         data = sign_off(store, snapshot, by=by, decision=decision,
-                        override_reason=override_reason, note=note, user=settings().user)
+                        override_reason=override_reason, note=note, actor=acting())
     if as_json:
         return emit_json(data)
     params = {"name": data["name"], "staff_id": data["staff_id"], "role": data["role"] or "-",
@@ -200,7 +200,8 @@ def profile_add(file: str, line: str | None) -> None:
     from readiness.assessment.assess import add_profile
 
     with open_store() as store:
-        name = add_profile(store, line, Path(file).read_text(encoding="utf-8"), settings().user)
+        name = add_profile(store, line, Path(file).read_text(encoding="utf-8"),
+                           actor=acting())
     click.echo(t("profile.added", name=name))
 
 
@@ -221,7 +222,7 @@ def report(output: str, line: str | None, snapshot: int | None, template_dir: st
     refuse_existing(output, force)
     with open_store() as store:
         path = write_report(store, line, output, snapshot=snapshot, lang=get_lang(),
-                            template_dir=template_dir, user=settings().user)
+                            template_dir=template_dir, actor=acting())
     click.echo(t("report.written", path=path))
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from readiness.commands.options import (L, emit_json, group, json_option, line_option, open_store,
-                                        parse_date, settings, short, show_table)
+from readiness.commands.options import (acting, emit_json, group, json_option, L, line_option,
+                                        open_store, parse_date, short, show_table)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
@@ -98,7 +98,7 @@ def checklist_set(item_id: str, line: str | None, due: str | None, as_json: bool
 
     changes["due"] = parse_date("--due", due)
     with open_store() as store:
-        item = set_item(store, line, item_id, changes, user=settings().user)
+        item = set_item(store, line, item_id, changes, actor=acting())
     if as_json:
         return emit_json(item)
     _print_checklist_item(item)
@@ -117,7 +117,7 @@ def checklist_verify(item_id: str, line: str | None, verifier: str, on: str | No
 
     with open_store() as store:
         item = verify_item(store, line, item_id, verifier, parse_date("--on", on),
-                           user=settings().user)
+                           actor=acting())
     if as_json:
         return emit_json(item)
     _print_checklist_item(item)
@@ -139,7 +139,7 @@ def checklist_add(line: str | None, item_id: str | None, phase: str, aspect: str
     with open_store() as store:
         item = add_item(store, line, {"id": item_id, "phase": phase, "aspect": aspect,
                                       "text": text, "blocking": not not_blocking},
-                        user=settings().user)
+                        actor=acting())
     if as_json:
         return emit_json(item)
     _print_checklist_item(item)
@@ -154,7 +154,7 @@ def checklist_drop(item_id: str, line: str | None, reason: str) -> None:
     from readiness.checklist import drop_item
 
     with open_store() as store:
-        drop_item(store, line, item_id, reason, user=settings().user)
+        drop_item(store, line, item_id, reason, actor=acting())
     click.echo(t("checklist.dropped", id=item_id))
 
 
@@ -200,7 +200,7 @@ def phase_advance(line: str | None, override: bool, reason: str | None, as_json:
     from readiness.checklist import advance_phase
 
     with open_store() as store:
-        data = advance_phase(store, line, override=override, reason=reason, user=settings().user)
+        data = advance_phase(store, line, override=override, reason=reason, actor=acting())
     _print_phase(data, as_json)
 
 

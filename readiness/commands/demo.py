@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from readiness.commands.options import (command, force_option, settings)
+from readiness.commands.options import command, force_option, settings
 from readiness.i18n import get_lang, t
 
 
@@ -14,9 +14,12 @@ from readiness.i18n import get_lang, t
 @force_option("Replace an existing demo.db in that folder.")
 def demo(out_dir: str, force: bool) -> None:
     """Build a realistic sample line in DIR/demo.db, assess it and write its reports."""
+    from readiness.actor import Actor
     from readiness.demo import build_demo
 
-    summary = build_demo(out_dir, force=force, user=settings().user, lang=get_lang())
+    # the sample is written by the tool itself, unless someone says who they are
+    summary = build_demo(out_dir, force=force, actor=Actor(settings().user or "demo", "demo"),
+                         lang=get_lang())
     from readiness import vocab
 
     click.echo(t("demo.written", line=summary["line"], db=summary["db"]))

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from readiness.commands.options import (L, emit_json, group, json_option, line_option, open_store,
-                                        output_option, parse_date, settings, show_table)
+from readiness.commands.options import (acting, emit_json, group, json_option, L, line_option,
+                                        open_store, output_option, parse_date, show_table)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
@@ -57,7 +57,7 @@ def drill_pin(scenario: str, line: str | None, unpin: bool, clear: bool) -> None
     from drills.catalogue import pin
 
     with open_store() as store:
-        pin(store, line, scenario, None if clear else not unpin, user=settings().user)
+        pin(store, line, scenario, None if clear else not unpin, actor=acting())
     click.echo(t("drill.pinned", id=scenario))
 
 
@@ -80,7 +80,7 @@ def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | 
 
     with open_store() as store:
         result = plan_line(store, line, parse_date("--from", start), parse_date("--to", end),
-                           cap=cap, final_weeks=final_weeks, save=save, user=settings().user)
+                           cap=cap, final_weeks=final_weeks, save=save, actor=acting())
     if output:
         _write_plan_file(result, output)
     if as_json:
@@ -158,7 +158,7 @@ def drill_record(run_id: str, line: str | None, scenario: str, on: str, location
            "evaluators": list(evaluators), "units": list(units), "notes": notes,
            "tasks": [parse_task(x) for x in tasks]}
     with open_store() as store:
-        result = record_run(store, line, run, user=settings().user, allow_outside=allow_outside)
+        result = record_run(store, line, run, actor=acting(), allow_outside=allow_outside)
     if as_json:
         return emit_json(result)
     click.echo(t("drill.recorded", id=run_id, outcome=vocab.label("drill_outcome",
@@ -246,7 +246,7 @@ def drill_void(run_id: str, line: str | None, reason: str, as_json: bool) -> Non
     from drills.runs import void_run
 
     with open_store() as store:
-        result = void_run(store, line, run_id, reason, user=settings().user)
+        result = void_run(store, line, run_id, reason, actor=acting())
     if as_json:
         return emit_json(result)
     click.echo(t("drill.voided", id=run_id, reason=result["void_reason"]))

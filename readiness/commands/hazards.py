@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from readiness.commands.options import (L, acceptor, as_of_option, emit_json, group, json_option,
-                                        line_option, open_store, parse_date, settings, short,
+from readiness.commands.options import (acceptor, acting, as_of_option, emit_json, group,
+                                        json_option, L, line_option, open_store, parse_date, short,
                                         show_table)
 from readiness.i18n import t
 
@@ -70,7 +70,7 @@ def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any
             values[key] = parsed
     values.update(options)
     with open_store() as store:
-        h = add_hazard(store, line, values, user=settings().user,
+        h = add_hazard(store, line, values, actor=acting(),
                        allow_duplicate=allow_duplicate)
     if as_json:
         return emit_json(h)
@@ -186,7 +186,7 @@ def hazard_evaluate(hazard_id: str, line: str | None, score: str, residual: str,
     if method:
         values["method"] = method.upper()
     with open_store() as store:
-        h = evaluate_hazard(store, line, hazard_id, values, user=settings().user,
+        h = evaluate_hazard(store, line, hazard_id, values, actor=acting(),
                             as_of=parse_date("--date", on), note=note)
     if as_json:
         return emit_json(h)
@@ -217,7 +217,7 @@ def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_j
 
     with open_store() as store:
         h = add_control(store, line, hazard_id, {"type": control_type, **control},
-                        user=settings().user)
+                        actor=acting())
     if as_json:
         return emit_json(h)
     _print_hazard(h)
@@ -242,7 +242,7 @@ def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level:
     with open_store() as store:
         h = accept_hazard(store, line, hazard_id, accepted_by=accepted_by, org_level=org_level,
                           accepted_on=parse_date("--on", accepted_on),
-                          valid_until=parse_date("--until", valid_until), user=settings().user)
+                          valid_until=parse_date("--until", valid_until), actor=acting())
     if as_json:
         return emit_json(h)
     acc = h["acceptance"]

@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from readiness.commands.options import (L, command, emit_json, force_option, group, json_option,
-                                        line_option, open_store, output_option, refuse_existing,
-                                        settings)
+from readiness.commands.options import (acting, command, emit_json, force_option, group,
+                                        json_option, L, line_option, open_store, output_option,
+                                        refuse_existing)
 from readiness.i18n import get_lang, t
 from readiness.template_kinds import REGISTRY, Kind
 
@@ -119,9 +119,8 @@ def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_i
     progress = _Progress() if sys.stderr.isatty() and not as_json else None
     try:
         with open_store() as store:
-            result = import_file(store, file, kind=kind, line=line, user=settings().user,
-                                 dry_run=dry_run, skip_invalid=skip_invalid,
-                                 command=settings().command, progress=progress)
+            result = import_file(store, file, kind=kind, line=line, actor=acting(),
+                                 dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
     finally:
         if progress is not None:
             progress.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from readiness.commands.options import (L, command, emit_json, force_option, group, json_option,
+from readiness.commands.options import (acting, L, command, emit_json, force_option, group, json_option,
                                         line_option, open_store, parse_date, settings, show_table)
 from readiness.i18n import t
 
@@ -29,7 +29,7 @@ def init(name: str, opening_date: str | None, handover_date: str | None, profile
     handover = parse_date("--handover-date", handover_date)
     with Store.create(settings().db) as store:
         line = init_line(store, name, opening=opening, handover=handover, profile=profile,
-                         method=method, band_table=band_table, user=settings().user)
+                         method=method, band_table=band_table, actor=acting())
         where = store.display_url()
     if as_json:
         emit_json(line)
@@ -172,7 +172,7 @@ def line_set(line: str | None, opening_date: str | None, handover_date: str | No
     with open_store() as store:
         data = set_line(store, line, opening=parse_date("--opening-date", opening_date),
                         handover=parse_date("--handover-date", handover_date), profile=profile,
-                        method=method, band_table=band_table, user=settings().user)
+                        method=method, band_table=band_table, actor=acting())
     if as_json:
         return emit_json(data)
     click.echo(t("line.updated", name=data["name"]))

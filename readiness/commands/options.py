@@ -12,12 +12,15 @@ import datetime as dt
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from readiness import cli_text
 from readiness.i18n import get_lang
+
+if TYPE_CHECKING:
+    from readiness.actor import Actor
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -160,6 +163,26 @@ def as_of_option(help: str) -> Decorator:  # noqa: A002 - click's own name for i
                         help=help)
 
 
+class _FirstNameInHelp(click.Option):
+    """An option whose help shows only its first name: the later ones are old spellings that
+    keep working (scripts and habits) but are no longer taught."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        import copy
+
+        shown = copy.copy(self)
+        shown.opts, shown.secondary_opts = self.opts[:1], []
+        return click.Option.get_help_record(shown, ctx)
+
+
+def on_option(help: str, required: bool = False) -> Decorator:  # noqa: A002
+    """`--on YYYY-MM-DD`: the day something happened (a drill run, an evaluation, a verification,
+    an acceptance, a PDCA step). One name for one meaning: `--as-of` is the day a listing, check or
+    assessment is made as of. `--date`, the old spelling, is still accepted."""
+    return click.option("--on", "--date", "on", cls=_FirstNameInHelp, metavar="YYYY-MM-DD",
+                        required=required, callback=_as_date("--on"), help=help)
+
+
 def output_option(help: str = "The workbook to write.", default: str | None = None,  # noqa: A002
                   required: bool = False) -> Decorator:
     """`-o/--output FILE`: where a command writes its file (pair it with `force_option`)."""
@@ -183,6 +206,15 @@ def emit_json(data: Any) -> None:
 
 def settings() -> Settings:
     return click.get_current_context().find_object(Settings)  # type: ignore[return-value]
+
+
+def acting() -> Actor:
+    """Who is acting at the command line (`--user`, READINESS_USER or the login name), and the
+    command as they typed it: what every write records."""
+    from readiness.actor import Actor
+
+    s = settings()
+    return Actor.of_os_user(s.user, s.command)
 
 
 def open_store() -> Any:

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from readiness.commands.options import (L, as_of_option, emit_json, group, json_option,
-                                        line_option, open_store, parse_date, settings, short,
-                                        show_table)
+from readiness.commands.options import (acting, as_of_option, emit_json, group, json_option, L,
+                                        line_option, open_store, parse_date, short, show_table)
 from readiness.i18n import get_lang, t
 
 
@@ -44,7 +43,7 @@ def _item_command(step_name: str, help_text: str, options: list[Any]):
         if "verified_on" in data:
             data["verified_on"] = parse_date("--on", data["verified_on"])
         with open_store() as store:
-            item = step(store, line, item_id, step_name, data, user=settings().user,
+            item = step(store, line, item_id, step_name, data, actor=acting(),
                         on=parse_date("--date", on))
         if as_json:
             return emit_json(item)
@@ -100,7 +99,7 @@ def pdca_open(line: str | None, item_class: str, due: str | None, on: str | None
 
     data.update({"class": item_class, "due": parse_date("--due", due)})
     with open_store() as store:
-        item = open_item(store, line, data, user=settings().user, on=parse_date("--date", on))
+        item = open_item(store, line, data, actor=acting(), on=parse_date("--date", on))
     if as_json:
         return emit_json(item)
     _print_item(item)

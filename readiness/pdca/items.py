@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from readiness.actor import Actor
 from readiness.errors import InvalidValue, coded
 from readiness.pdca.loop import advance
 from readiness.pdca.views import burndown, closure_rate, counts, enrich
@@ -15,7 +16,7 @@ from readiness.store.lines import find_line
 
 
 def open_item(store: Store, line: str | None, data: dict[str, Any], *,
-              user: str | None = None, on: dt.date | None = None) -> dict[str, Any]:
+              actor: Actor, on: dt.date | None = None) -> dict[str, Any]:
     """Open a new item at PLAN, cycle 1."""
     item = {"title": data["title"], "description": data.get("description"),
             "source": coded("pdca_source", "--source", data.get("source") or "other"),
@@ -24,14 +25,14 @@ def open_item(store: Store, line: str | None, data: dict[str, Any], *,
             "item_class": coded("pdca_class", "--class", data.get("class"), required=True),
             "hazards": list(data.get("hazards") or []), "owner_unit": data.get("owner_unit"),
             "owner": data.get("owner"), "due": data.get("due"), "opened_on": on, "code": data.get("id")}
-    with store.write(user, "pdca open") as session:
+    with store.write(actor, "pdca open") as session:
         found = find_line(session, line)
         (code,) = pdca_store.open_items(session, found.id, [item], on)
     return show_item(store, line, code)
 
 
 def step(store: Store, line: str | None, code: str, step_name: str, data: dict[str, Any], *,
-         user: str | None = None, on: dt.date | None = None,
+         actor: Actor, on: dt.date | None = None,
          today: dt.date | None = None) -> dict[str, Any]:
     """Complete the item's current phase (plan, do, check or act) and move it on. A check's
     verification date may not be after `today`."""
@@ -43,7 +44,7 @@ def step(store: Store, line: str | None, code: str, step_name: str, data: dict[s
         if data["verified_on"] > today:
             raise InvalidValue("option.in_future", option="--on",
                                value=data["verified_on"].isoformat(), today=today.isoformat())
-    with store.write(user, f"pdca {step_name} {code}") as session:
+    with store.write(actor, f"pdca {step_name} {code}") as session:
         found = find_line(session, line)
         item = pdca_store.load_item(session, found.id, code)
         apply_step(session, found.id, item, step_name, data, on)

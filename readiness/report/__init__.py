@@ -5,18 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from readiness.actor import Actor
+
 
 def write_report(store: Any, line: str | None, output: str | Path, *, snapshot: int | None = None,
                  lang: str = "zh", template_dir: str | None = None,
-                 user: str | None = None) -> Path:
-    """Render the latest (or a given) snapshot to .html or .xlsx, written atomically."""
+                 actor: Actor | None = None) -> Path:
+    """Render the latest (or a given) snapshot to .html or .xlsx, written atomically. With no
+    snapshot yet, an `actor` makes the assessment first."""
     from readiness.errors import InvalidValue
     from readiness.report.data import gather
 
     suffix = Path(output).suffix.lower()
     if suffix not in (".html", ".htm", ".xlsx"):
         raise InvalidValue("report.bad_suffix", path=str(output))
-    data = gather(store, line, snapshot, user=user, lang=lang)
+    data = gather(store, line, snapshot, actor=actor, lang=lang)
     if suffix == ".xlsx":
         from readiness.report.workbook import write_workbook
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from readiness.actor import Actor
 from readiness import vocab
 from readiness.assessment import report_content
 from readiness.assessment.assess import assess, current_hash, localised
@@ -23,8 +24,9 @@ from readiness.store.lines import find_line
 
 
 def snapshot_for(store: Store, line: str | None, snapshot_id: int | None,
-                 user: str | None, lang: str) -> dict[str, Any]:
-    """The given snapshot, else the line's latest, else a new assessment."""
+                 *, actor: Actor | None, lang: str) -> dict[str, Any]:
+    """The given snapshot, else the line's latest, else a new assessment (a write, so only
+    with an `actor`)."""
     with store.read() as session:
         found = find_line(session, line)
         if snapshot_id is not None:
@@ -35,16 +37,18 @@ def snapshot_for(store: Store, line: str | None, snapshot_id: int | None,
         existing = snapshot_store.load(session, found.id)
     if existing:
         return existing[0]
-    made = assess(store, found.name, user=user, lang=lang)
+    if actor is None:
+        raise NotFound("report.no_snapshot", line=found.name)
+    made = assess(store, found.name, actor=actor, lang=lang)
     with store.read() as session:
         return snapshot_store.get(session, made["snapshot"])
 
 
 def gather(store: Store, line: str | None = None, snapshot_id: int | None = None, *,
-           user: str | None = None, lang: str = "zh") -> dict[str, Any]:
+           actor: Actor | None = None, lang: str = "zh") -> dict[str, Any]:
     """The report of a snapshot in `lang`: the content frozen with it; its sign-offs and whether
     its inputs have changed since, as they stand now."""
-    snapshot = snapshot_for(store, line, snapshot_id, user, lang)
+    snapshot = snapshot_for(store, line, snapshot_id, actor=actor, lang=lang)
     as_of = snapshot["as_of"]
     with store.read() as session:
         found = find_line(session, line)

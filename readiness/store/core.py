@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import getpass
 import re
 import time
 import os
@@ -32,6 +31,7 @@ from readiness.errors import StoreBusy, StoreMissing, StoreVersionError
 from readiness.store.tables import RawJSON
 
 if TYPE_CHECKING:
+    from readiness.actor import Actor
     from alembic.config import Config
     from sqlalchemy.orm import Session
 
@@ -62,17 +62,6 @@ def resolve_url(db: str | os.PathLike[str]) -> str:
     if "://" in text:
         return text
     return "sqlite:///" + str(Path(text).expanduser().resolve())
-
-
-def current_user(explicit: str | None = None) -> str:
-    if explicit:
-        return explicit
-    if os.environ.get("READINESS_USER"):
-        return os.environ["READINESS_USER"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "unknown"
 
 
 def utcnow() -> dt.datetime:
@@ -351,15 +340,16 @@ class Store:
             yield conn
 
     @contextmanager
-    def write(self, user: str | None = None, command: str | None = None) -> Iterator[WriteSession]:
-        """One transaction: everything inside lands, with its audit records, or nothing does."""
+    def write(self, actor: Actor, action: str) -> Iterator[WriteSession]:
+        """One transaction: everything inside lands, with its audit records, or nothing does.
+        The records name `actor` and what was asked for (`actor.via`, else `action`)."""
         with fewer_gc_pauses(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             transaction = self._begin_write(conn)
             from readiness.store.write_session import WriteSession
 
-            session = WriteSession(bind=conn, user=current_user(user), command=command)
+            session = WriteSession(bind=conn, user=actor.user, command=actor.command(action))
             try:
                 yield session
                 session.flush()
