@@ -52,6 +52,10 @@ class InvalidValue(ReadinessError):
     """A value given on the command line or to a library function is not acceptable."""
 
 
+class ConflictingOptions(InvalidValue):
+    """Two options given together that exclude each other (a usage error at the command line)."""
+
+
 def coded(set_name: str, option: str, value: str | None, required: bool = False) -> str | None:
     """The code for a value given on the command line (a code or either label), or a clear
     error naming the option and what it accepts."""

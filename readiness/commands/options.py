@@ -167,11 +167,15 @@ class _FirstNameInHelp(click.Option):
     """An option whose help shows only its first name: the later ones are old spellings that
     keep working (scripts and habits) but are no longer taught."""
 
+    @property
+    def shown_opts(self) -> list[str]:
+        return self.opts[:1]
+
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         import copy
 
         shown = copy.copy(self)
-        shown.opts, shown.secondary_opts = self.opts[:1], []
+        shown.opts, shown.secondary_opts = self.shown_opts, []
         return click.Option.get_help_record(shown, ctx)
 
 
@@ -198,10 +202,10 @@ def force_option(help: str = "Replace the file if it exists.") -> Decorator:  # 
 # --- helpers --------------------------------------------------------------------------------------
 
 def emit_json(data: Any) -> None:
-    import orjson  # fast for large listings; imported here so that start-up stays light
+    """Print a result as `--json` (readiness.results says how a result shows its keys)."""
+    from readiness.results import json_bytes
 
-    text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str)
-    click.echo(text.decode("utf-8"))
+    click.echo(json_bytes(data).decode("utf-8"))
 
 
 def settings() -> Settings:
@@ -257,7 +261,8 @@ def short(text: str | None, width: int = 30) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def acceptor(acc: dict[str, Any]) -> str:
-    """Who accepted a residual risk: name and staff ID (an old free-text entry as it is)."""
-    name = acc.get("accepted_by_name")
-    return f"{name} {acc['accepted_by']}" if name else str(acc["accepted_by"])
+def acceptor(acc: Any) -> str:
+    """Who accepted a residual risk (an acceptance with the acceptor's name): name and staff ID
+    (an old free-text entry as it is)."""
+    name = acc.accepted_by_name
+    return f"{name} {acc.accepted_by}" if name else str(acc.accepted_by)
