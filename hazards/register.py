@@ -1,22 +1,25 @@
 """The hazard register's library functions: resolve input, write, list, show, evaluate, accept.
 
-`resolve_hazard` is the one place that turns user input (a workbook row or CLI options) into a
-checked hazard; the importer and the CLI both use it, so both accept and refuse the same things.
+`resolve_hazard` is the one place that turns user input (a workbook row, or the values given to
+`add_hazard`) into a checked hazard; the importer and `add_hazard` both use it, so both accept
+and refuse the same things. Coded values arrive as typed: the workbook reader turns a cell into
+its code, `add_hazard` an argument (refusing a bad one naming its option).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hazards.checks import CheckContext, check_register, next_review, snapshot_hash
+from hazards.results import Hazard, HazardRow, RegisterCheck, full_hazard, register_row
 from hazards.scoring import method as scoring_method
 from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import InvalidValue, NotFound, coded
-from readiness.findings import Finding
 from readiness.store import hazards as hazard_store
 from readiness.store.drills import scenario_codes
 from readiness.store.lines import find_line, line_row
@@ -337,6 +340,17 @@ def _control_row(c: dict[str, Any]) -> dict[str, Any]:
 
 # --- library functions behind the CLI ------------------------------------------------------------
 
+# The coded fields of a new hazard: (field, code set, the option that names it in an error).
+CODED_FIELDS = (("specialty", "specialty", "--specialty"),
+                ("risk_category", "risk_category", "--category"),
+                ("factor_category", "factor_category", "--factor-category"),
+                ("accident_type", "accident_type", "--accident-type"),
+                ("method", "scoring_method", "--method"),
+                ("level_given", "risk_level", "--level"),
+                ("status", "hazard_status", "--status"))
+REQUIRED_CODES = ("specialty", "risk_category")
+
+
 def _check_context(session: Any, line_id: int, as_of: dt.date) -> CheckContext:
     org = org_index(session)
     return CheckContext(as_of=as_of, units=org["units"], people=org["people"],
@@ -347,7 +361,8 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
                  specialty: str | None = None, location: str | None = None,
                  owner: str | None = None, status: str | None = None, overdue: bool = False,
                  factor_category: str | None = None,
-                 as_of: dt.date | None = None) -> list[dict[str, Any]]:
+                 as_of: dt.date | None = None) -> list[HazardRow]:
+    """The line's hazards, filtered; coded filters as typed (a code or either label)."""
     as_of = as_of or dt.date.today()
     wanted = {"level": coded("risk_level", "--level", level),
               "specialty": coded("specialty", "--specialty", specialty),
@@ -375,16 +390,16 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
         if owner and owner not in (h["owner"], h["owner_unit"]):
             continue
         due = next_review(h, ctx)
-        h["next_review"] = due.isoformat() if due else None
-        h["overdue"] = bool(due and due < as_of and h["status"] != "eliminated")
-        if overdue and not h["overdue"]:
+        late = bool(due and due < as_of and h["status"] != "eliminated")
+        if overdue and not late:
             continue
-        result.append(h)
+        result.append(register_row(h, due, late))
     return result
 
 
 def show_hazard(store: Store, line: str | None, code: str,
-                as_of: dt.date | None = None) -> dict[str, Any]:
+                as_of: dt.date | None = None) -> Hazard:
+    """One hazard in full: its dated evaluations, acceptors by name, and its findings."""
     as_of = as_of or dt.date.today()
     with store.read_rows() as session:
         found = line_row(session, line)
@@ -393,29 +408,16 @@ def show_hazard(store: Store, line: str | None, code: str,
         ctx = _check_context(session, found.id, as_of)
         history = hazard_store.evaluation_history(session, row_id)
     h = next(h for h in register if h["id"] == code)
-    due = next_review(h, ctx)
-    h["next_review"] = due.isoformat() if due else None
-    h["history"] = history
-    h["findings"] = [f.as_dict() for f in check_register([h], ctx)]
-    name_acceptors(h, ctx.people)
-    return h
+    return full_hazard(h, next_review(h, ctx), history, check_register([h], ctx), ctx.people)
 
 
-def name_acceptors(h: dict[str, Any], people: dict[str, dict[str, Any]]) -> None:
-    """Add `accepted_by_name` to the hazard's acceptances (None for one recorded before
-    acceptances named a person by staff ID, or for someone no longer in the organisation)."""
-    for acc in [h["acceptance"], *h["voided_acceptances"]]:
-        if acc:
-            person = people.get(acc["accepted_by"])
-            acc["accepted_by_name"] = person["name"] if person else None
-
-
-def check_hazards(store: Store, line: str | None, as_of: dt.date | None = None) -> list[Finding]:
+def check_hazards(store: Store, line: str | None, as_of: dt.date | None = None) -> RegisterCheck:
+    """Every finding about the line's register (as of `as_of`, default today)."""
     with store.read_rows() as session:
         found = line_row(session, line)
         register = hazard_store.load_register(session, found.id)
         ctx = _check_context(session, found.id, as_of or dt.date.today())
-    return check_register(register, ctx)
+    return RegisterCheck(hazards=len(register), findings=check_register(register, ctx))
 
 
 def _fail_on(errors: Errors) -> None:
@@ -429,20 +431,47 @@ def _fail_on(errors: Errors) -> None:
                            reason=InvalidValue(key, **params).message())
 
 
-def add_hazard(store: Store, line: str | None, values: dict[str, Any], *,
-               actor: Actor, as_of: dt.date | None = None,
-               allow_duplicate: bool = False) -> dict[str, Any]:
-    """Add one hazard (its ID given or assigned H-NNNN) with its first evaluation. A hazard
-    with the same description, location and specialty as one already on the line is refused,
-    naming that one, unless `allow_duplicate`."""
+def _required(option: str) -> InvalidValue:
+    return InvalidValue("hazard.bad_field", field=option,
+                        reason=InvalidValue("import.required").message())
+
+
+def add_hazard(store: Store, line: str | None, *, actor: Actor, location: str,
+               specialty: str, risk_category: str, description: str, code: str | None = None,
+               activity: str | None = None, factor_category: str | None = None,
+               accident_type: str | None = None, causes: str | None = None,
+               consequences: str | None = None, method: str | None = None,
+               score: str | None = None, residual: str | None = None,
+               level_given: str | None = None, controls: Sequence[str] = (),
+               owner_unit: str | None = None, owner: str | None = None,
+               review_days: int | None = None, linked_drills: Sequence[str] = (),
+               status: str | None = None, allow_duplicate: bool = False,
+               as_of: dt.date | None = None) -> Hazard:
+    """Add one hazard (its ID given or assigned H-NNNN) with its first evaluation.
+
+    Values are as a user types them: coded fields a code or either label, `score` and
+    `residual` factor texts ("L=6,E=6,C=15"; 882E "S=1,P=C"), `location` an ID or a name
+    unique on the line, `owner_unit`/`owner` an ID or a name, `controls` "type: text" lines.
+    A bad one is refused naming its option. A hazard with the same description, location and
+    specialty as one already on the line is refused, naming that one, unless `allow_duplicate`."""
+    values: dict[str, Any] = {"code": code, **score_values(score, residual)}
+    given = {"specialty": specialty, "risk_category": risk_category,
+             "factor_category": factor_category, "accident_type": accident_type,
+             "method": method, "level_given": level_given, "status": status}
+    for key, set_name, option in CODED_FIELDS:
+        values[key] = coded(set_name, option, given[key], required=key in REQUIRED_CODES)
+    values.update(location=location, description=description, activity=activity, causes=causes,
+                  consequences=consequences, controls=list(controls), owner_unit=owner_unit,
+                  owner=owner, review_days=review_days, linked_drills=list(linked_drills))
     with store.write(actor, "hazard add") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
         h, errors = resolve_hazard(values, ref)
         _fail_on(errors)
-        if not h["description"]:
-            raise InvalidValue("hazard.bad_field", field="--description",
-                               reason=InvalidValue("import.required").message())
+        if not h["location"]:
+            raise _required("--location")
+        if not (h["description"] or "").strip():
+            raise _required("--description")
         if h["code"] and h["code"] in hazard_store.existing_codes(session, found.id):
             raise InvalidValue("hazard.exists", id=h["code"])
         if not allow_duplicate:
@@ -454,11 +483,16 @@ def add_hazard(store: Store, line: str | None, values: dict[str, Any], *,
     return show_hazard(store, line, h["code"], as_of)
 
 
-def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str, Any], *,
-                    actor: Actor, as_of: dt.date | None = None,
-                    note: str | None = None) -> dict[str, Any]:
-    """Record a new dated evaluation (inherent and residual); earlier ones stay in the history."""
-    as_of = as_of or dt.date.today()
+def evaluate_hazard(store: Store, line: str | None, code: str, *, actor: Actor, score: str,
+                    residual: str, method: str | None = None,
+                    evaluated_on: dt.date | None = None, note: str | None = None) -> Hazard:
+    """Record a new dated evaluation (inherent and residual); earlier ones stay in the history.
+
+    `score` and `residual` are factor texts as typed ("L=6,E=6,C=15"), both required;
+    `method` (a code or label) if not the hazard's current one; `evaluated_on` default today."""
+    values = score_values(score, residual)
+    given_method = coded("scoring_method", "--method", method)
+    as_of = evaluated_on or dt.date.today()
     with store.write(actor, f"hazard evaluate {code}") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
@@ -466,7 +500,7 @@ def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str,
                         if h["id"] == code), None)
         if current is None:
             raise NotFound("hazard.not_found", id=code)
-        method_code = values.get("method") or current["method"] or ref.default_method
+        method_code = given_method or current["method"] or ref.default_method
         h: dict[str, Any] = {"method": method_code,
                              "band_table": ref.band_table if method_code == ref.default_method
                              else None}
@@ -476,7 +510,7 @@ def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str,
         _fail_on(errors)
         if not h["factors"] or not h["residual_factors"]:
             raise InvalidValue("hazard.evaluation_incomplete", method=method_code)
-        _score(h, values.get("level_given"), errors)
+        _score(h, None, errors)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         hazard_store.insert_evaluations(session, [{**_evaluation(row_id, h, as_of, session.user),
                                                    "note": note}])
@@ -490,12 +524,15 @@ def evaluate_hazard(store: Store, line: str | None, code: str, values: dict[str,
     return show_hazard(store, line, code, as_of)
 
 
-def add_control(store: Store, line: str | None, code: str, control: dict[str, Any], *,
-                actor: Actor) -> dict[str, Any]:
-    """Add a control measure to a hazard (audited); a changed control set voids an acceptance."""
-    control_type = coded("control_type", "--type", control.get("type"))
-    aspect = coded("control_aspect", "--aspect", control.get("aspect"))
-    if not control_type or not control.get("description"):
+def add_control(store: Store, line: str | None, code: str, *, actor: Actor,
+                control_type: str, description: str, aspect: str | None = None,
+                owner: str | None = None, verification: str | None = None,
+                evidence: str | None = None, verified: bool = False) -> Hazard:
+    """Add a control measure to a hazard (audited); a changed control set voids an acceptance.
+    `control_type` and `aspect` are a code or either label."""
+    control_type = coded("control_type", "--type", control_type)
+    aspect = coded("control_aspect", "--aspect", aspect)
+    if not control_type or not description:
         raise InvalidValue("hazard.control_incomplete")
     with store.write(actor, f"hazard control add {code}") as session:
         found = find_line(session, line)
@@ -505,9 +542,8 @@ def add_control(store: Store, line: str | None, code: str, control: dict[str, An
             raise NotFound("hazard.not_found", id=code)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         row = {"hazard_id": row_id, "type": control_type, "aspect": aspect,
-               "description": control["description"], "owner": control.get("owner"),
-               "verification": control.get("verification"), "evidence": control.get("evidence"),
-               "verified": bool(control.get("verified"))}
+               "description": description, "owner": owner, "verification": verification,
+               "evidence": evidence, "verified": bool(verified)}
         hazard_store.insert_controls(session, [_control_row(row)])
         if current["acceptance"]:
             hazard_store.void_acceptances(session, [(row_id, code, "controls-changed")])
@@ -516,12 +552,12 @@ def add_control(store: Store, line: str | None, code: str, control: dict[str, An
 
 def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str,
                   org_level: str | None = None, accepted_on: dt.date | None = None,
-                  valid_until: dt.date | None = None, actor: Actor) -> dict[str, Any]:
+                  valid_until: dt.date | None = None, actor: Actor) -> Hazard:
     """Record acceptance of the hazard's residual risk, with a snapshot of what was accepted.
 
     `accepted_by` must be one person of the organisation (staff ID, or a name unique among
-    people); the level of the acceptance is their unit's. `org_level`, if given, is only a
-    check that must agree with it."""
+    people); the level of the acceptance is their unit's. `org_level` (a code or label), if
+    given, is only a check that must agree with it."""
     from hazards.checks import material_snapshot
     from readiness.store.org import find_person
 

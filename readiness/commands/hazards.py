@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from readiness.commands.options import (acceptor, acting, as_of_option, emit_json, group,
-                                        json_option, L, line_option, open_store, parse_date, short,
-                                        show_table)
+                                        json_option, L, line_option, on_option, open_store,
+                                        parse_date, short, show_table)
 from readiness.i18n import t
+
+if TYPE_CHECKING:
+    from hazards.results import Hazard
 
 
 @group()
@@ -49,32 +53,11 @@ def hazard() -> None:
 @json_option
 def hazard_add(line: str | None, code: str | None, as_json: bool, **options: Any) -> None:
     """Add a hazard with its first evaluation."""
-    from hazards.register import add_hazard, score_values
-    from readiness import vocab
+    from hazards.register import add_hazard
 
-    allow_duplicate = options.pop("allow_duplicate")
-    values: dict[str, Any] = {"code": code, **score_values(options.pop("score"),
-                                                            options.pop("residual"))}
-    for key, set_name in (("specialty", "specialty"), ("risk_category", "risk_category"),
-                          ("factor_category", "factor_category"),
-                          ("accident_type", "accident_type"), ("method", "scoring_method"),
-                          ("level_given", "risk_level"), ("status", "hazard_status")):
-        raw = options.pop(key)
-        if raw is not None:
-            parsed = vocab.parse(set_name, raw)
-            if parsed is None:
-                from readiness.errors import InvalidValue
-
-                raise InvalidValue("option.bad_code", option="--" + key.replace("_", "-"),
-                                   value=raw, allowed=vocab.OneOf(set_name))
-            values[key] = parsed
-    values.update(options)
     with open_store() as store:
-        h = add_hazard(store, line, values, actor=acting(),
-                       allow_duplicate=allow_duplicate)
-    if as_json:
-        return emit_json(h)
-    _print_hazard(h)
+        h = add_hazard(store, line, actor=acting(), code=code, **options)
+    _emit_hazard(h, as_json)
 
 
 @hazard.command("list")
@@ -102,12 +85,12 @@ def hazard_list(line: str | None, as_of: dt.date | None, as_json: bool, **filter
     show_table([L("编号", "ID"), L("位置", "Location"), L("专业", "Specialty"),
                 L("危险源", "Hazard"), L("固有", "Inherent"), L("残余", "Residual"),
                 L("责任单位", "Owner unit"), L("下次复核", "Next review"), L("状态", "Status")],
-               [[h["id"], h["location_name"], vocab.label("specialty", h["specialty"]),
-                 short(h["description"]), vocab.label("risk_level", h["level"]),
-                 vocab.label("risk_level", h["residual_level"]), h["owner_unit"],
-                 (h["next_review"] or "") + (" !" if h["overdue"] else ""),
-                 vocab.label("hazard_status", h["status"])] for h in rows])
-
+               [[h.id, h.location_name, vocab.label("specialty", h.specialty),
+                 short(h.description), vocab.label("risk_level", h.level),
+                 vocab.label("risk_level", h.residual_level), h.owner_unit,
+                 (h.next_review.isoformat() if h.next_review else "")
+                 + (" !" if h.overdue else ""),
+                 vocab.label("hazard_status", h.status)] for h in rows])
 
 
 @hazard.command("show")
@@ -120,13 +103,19 @@ def hazard_show(hazard_id: str, line: str | None, as_json: bool) -> None:
 
     with open_store() as store:
         h = show_hazard(store, line, hazard_id)
+    _emit_hazard(h, as_json)
+
+
+def _emit_hazard(h: Hazard, as_json: bool) -> None:
+    """A hazard as `--json` (its findings with their message in the user's language) or as
+    text."""
     if as_json:
-        return emit_json(h)
+        return emit_json({**{f.name: getattr(h, f.name) for f in fields(h)},
+                          "findings": [f.as_dict() for f in h.findings]})
     _print_hazard(h)
 
 
-
-def _print_hazard(h: dict[str, Any]) -> None:
+def _print_hazard(h: Hazard) -> None:
     from hazards.scoring import method
     from readiness import vocab
 
@@ -134,38 +123,38 @@ def _print_hazard(h: dict[str, Any]) -> None:
               method_code: str | None = None) -> str:
         if not level:
             return "-"
-        code = method(method_code or h["method"]).risk_code(factors)
+        code = method(method_code or h.method).risk_code(factors)
         shown = f" = {value:g}" if value is not None else ""
         return f"{code}{shown} → {vocab.label('risk_level', level)}"
 
-    click.echo(f"{h['id']}  {h['description']}")
-    click.echo(f"  {L('位置', 'Location')}: {h['location_name']} ({h['location']})   "
-               f"{L('专业', 'Specialty')}: {vocab.label('specialty', h['specialty'])}   "
-               f"{L('类别', 'Category')}: {vocab.label('risk_category', h['risk_category'])}")
-    click.echo(f"  {L('固有风险', 'Inherent')}: {score(h['factors'], h['score'], h['level'])}")
+    click.echo(f"{h.id}  {h.description}")
+    click.echo(f"  {L('位置', 'Location')}: {h.location_name} ({h.location})   "
+               f"{L('专业', 'Specialty')}: {vocab.label('specialty', h.specialty)}   "
+               f"{L('类别', 'Category')}: {vocab.label('risk_category', h.risk_category)}")
+    click.echo(f"  {L('固有风险', 'Inherent')}: {score(h.factors, h.score, h.level)}")
     click.echo(f"  {L('残余风险', 'Residual')}: "
-               f"{score(h['residual_factors'], h['residual_score'], h['residual_level'])}")
-    for c in h["controls"]:
-        mark = "✓" if c["verified"] else " "
-        click.echo(f"  [{mark}] {vocab.label('control_type', c['type'])}: {c['description']}")
-    click.echo(f"  {L('责任', 'Owner')}: {h['owner_unit'] or '-'} / {h['owner'] or '-'}   "
-               f"{L('下次复核', 'Next review')}: {h.get('next_review') or '-'}")
-    acc = h["acceptance"]
+               f"{score(h.residual_factors, h.residual_score, h.residual_level)}")
+    for c in h.controls:
+        mark = "✓" if c.verified else " "
+        click.echo(f"  [{mark}] {vocab.label('control_type', c.type)}: {c.description}")
+    click.echo(f"  {L('责任', 'Owner')}: {h.owner_unit or '-'} / {h.owner or '-'}   "
+               f"{L('下次复核', 'Next review')}: {h.next_review or '-'}")
+    acc = h.acceptance
     if acc:
         click.echo(f"  {L('风险接受', 'Accepted')}: {acceptor(acc)} "
-                   f"({vocab.label('org_level', acc['org_level'])}) {acc['accepted_on']}"
-                   f" → {acc['valid_until'] or '-'}")
-    if h.get("history"):
+                   f"({vocab.label('org_level', acc.org_level)}) {acc.accepted_on}"
+                   f" → {acc.valid_until or '-'}")
+    if h.history:
         click.echo(f"  {L('评价记录', 'Evaluations')}:")
-        for e in h["history"]:
-            click.echo(f"    {e['evaluated_on']}  {vocab.label('scoring_method', e['method'])}  "
-                       f"{L('固有', 'inherent')} {score(e['factors'], e['score'], e['level'], e['method'])}  "
+        for e in h.history:
+            click.echo(f"    {e.evaluated_on}  {vocab.label('scoring_method', e.method)}  "
+                       f"{L('固有', 'inherent')} {score(e.factors, e.score, e.level, e.method)}  "
                        f"{L('残余', 'residual')} "
-                       f"{score(e['residual_factors'], e['residual_score'], e['residual_level'], e['method'])}"
-                       f"  {L('评价人', 'by')} {e['evaluator'] or '-'}"
-                       + (f"  {e['note']}" if e.get("note") else ""))
-    for f in h.get("findings", []):
-        click.echo(f"  ! {f['message']}")
+                       f"{score(e.residual_factors, e.residual_score, e.residual_level, e.method)}"
+                       f"  {L('评价人', 'by')} {e.evaluator or '-'}"
+                       + (f"  {e.note}" if e.note else ""))
+    for f in h.findings:
+        click.echo(f"  ! {f.message()}")
 
 
 @hazard.command("evaluate")
@@ -174,23 +163,19 @@ def _print_hazard(h: dict[str, Any]) -> None:
 @click.option("--score", required=True, help="Inherent factors, e.g. L=6,E=6,C=15.")
 @click.option("--residual", required=True, help="Residual factors, same form.")
 @click.option("--method", help="Scoring method, if not the hazard's current one.")
-@click.option("--date", "on", metavar="YYYY-MM-DD", help="Evaluation date (default today).")
+@on_option("Evaluation date (default today).")
 @click.option("--note", help="A remark kept with the evaluation.")
 @json_option
 def hazard_evaluate(hazard_id: str, line: str | None, score: str, residual: str,
-                    method: str | None, on: str | None, note: str | None, as_json: bool) -> None:
+                    method: str | None, on: dt.date | None, note: str | None,
+                    as_json: bool) -> None:
     """Record a new dated evaluation; earlier evaluations stay in the history."""
-    from hazards.register import evaluate_hazard, score_values
+    from hazards.register import evaluate_hazard
 
-    values = score_values(score, residual)
-    if method:
-        values["method"] = method.upper()
     with open_store() as store:
-        h = evaluate_hazard(store, line, hazard_id, values, actor=acting(),
-                            as_of=parse_date("--date", on), note=note)
-    if as_json:
-        return emit_json(h)
-    _print_hazard(h)
+        h = evaluate_hazard(store, line, hazard_id, actor=acting(), score=score,
+                            residual=residual, method=method, evaluated_on=on, note=note)
+    _emit_hazard(h, as_json)
 
 
 @hazard.group("control")
@@ -216,11 +201,9 @@ def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_j
     from hazards.register import add_control
 
     with open_store() as store:
-        h = add_control(store, line, hazard_id, {"type": control_type, **control},
-                        actor=acting())
-    if as_json:
-        return emit_json(h)
-    _print_hazard(h)
+        h = add_control(store, line, hazard_id, actor=acting(), control_type=control_type,
+                        **control)
+    _emit_hazard(h, as_json)
 
 
 @hazard.command("accept")
@@ -230,24 +213,25 @@ def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_j
               help="Who accepts: a staff ID, or a name no one else in the organisation has.")
 @click.option("--level", "org_level",
               help="Optional check: the level of their unit (company … team); refused if it differs.")
-@click.option("--on", "accepted_on", metavar="YYYY-MM-DD", help="Date accepted (default today).")
+@on_option("Date accepted (default today).")
 @click.option("--until", "valid_until", metavar="YYYY-MM-DD", help="Acceptance valid until.")
 @json_option
 def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level: str | None,
-                  accepted_on: str | None, valid_until: str | None, as_json: bool) -> None:
+                  on: dt.date | None, valid_until: str | None, as_json: bool) -> None:
     """Record acceptance of a hazard's residual risk (voided by any later material change)."""
     from hazards.register import accept_hazard
     from readiness import vocab
 
     with open_store() as store:
         h = accept_hazard(store, line, hazard_id, accepted_by=accepted_by, org_level=org_level,
-                          accepted_on=parse_date("--on", accepted_on),
-                          valid_until=parse_date("--until", valid_until), actor=acting())
+                          accepted_on=on, valid_until=parse_date("--until", valid_until),
+                          actor=acting())
     if as_json:
-        return emit_json(h)
-    acc = h["acceptance"]
-    click.echo(t("hazard.accepted", id=h["id"], who=acc["accepted_by_name"],
-                 staff_id=acc["accepted_by"], level=vocab.label("org_level", acc["org_level"])))
+        return _emit_hazard(h, True)
+    acc = h.acceptance
+    assert acc is not None  # just recorded
+    click.echo(t("hazard.accepted", id=h.id, who=acc.accepted_by_name,
+                 staff_id=acc.accepted_by, level=vocab.label("org_level", acc.org_level)))
 
 
 @hazard.command("check")
@@ -256,17 +240,16 @@ def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level:
 @json_option
 def hazard_check(line: str | None, as_of: dt.date | None, as_json: bool) -> None:
     """Check the register: scores, controls, drills, owners, reviews and acceptance."""
-    from hazards.register import check_hazards, list_hazards
+    from hazards.register import check_hazards
 
     with open_store() as store:
-        findings = check_hazards(store, line, as_of)
-        count = len(list_hazards(store, line))
+        checked = check_hazards(store, line, as_of)
     if as_json:
-        return emit_json([f.as_dict() for f in findings])
-    for f in findings:
+        return emit_json([f.as_dict() for f in checked.findings])
+    for f in checked.findings:
         click.echo(f"{f.code:<42} {f.message()}")
-    key = "hazard.check_summary" if findings else "hazard.check_clean"
-    click.echo(t(key, count=count, findings=len(findings)))
+    key = "hazard.check_summary" if checked.findings else "hazard.check_clean"
+    click.echo(t(key, count=checked.hazards, findings=len(checked.findings)))
 
 
 COMMANDS = [hazard]
