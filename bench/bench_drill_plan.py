@@ -51,8 +51,8 @@ def measure(n: int) -> dict[str, object]:
         result = plan(catalogue, LOCATIONS, START, end, handover=START,
                       opening=end + dt.timedelta(days=1), must_do=chosen, cap=3)
         times.append(time.perf_counter() - t)
-    return {"scenarios": n, "seconds": min(times), "planned": len(result["planned"]),
-            "unplaced": len(result["unplaced"])}
+    return {"scenarios": n, "seconds": min(times), "planned": len(result.planned),
+            "unplaced": len(result.unplaced)}
 
 
 if __name__ == "__main__":

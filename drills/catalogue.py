@@ -9,6 +9,7 @@ is must-do.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import ReadinessError
+from readiness.i18n import get_lang
 
 DEFAULT_MUST_DO = 17
 CATEGORY_ORDER = tuple(vocab.codes("drill_category"))
@@ -92,11 +94,55 @@ def line_catalogue(session: Any, line: Any,
     return sorted(scenarios, key=rank_key)
 
 
-def list_catalogue(store: Any, line: str | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class CatalogueTask:
+    """A critical task of a scenario, named in one language, with its time standard."""
+
+    id: str
+    name: str
+    time_standard_min: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A scenario of the line's catalogue as `drill catalogue` shows it: `name` (and each task's)
+    in the language asked for, both names beside it, and the must-do selection."""
+
+    id: str
+    name: str
+    name_zh: str
+    name_en: str
+    category: str  # drill_category code
+    tier: str  # drill_tier code
+    forms: list[str]  # drill_form codes
+    venue: str  # drill_venue code
+    importance: int
+    likelihood: int
+    must_do: bool
+    must_do_reason: str | None  # "rank", "pinned" or "major-hazard"
+    applicable: bool  # False: a fully-automatic-only scenario on a line that is not
+    report_required: bool
+    unit_kinds: list[str]
+    critical_tasks: list[CatalogueTask]
+
+
+def list_catalogue(store: Any, line: str | None, lang: str | None = None) -> list[Scenario]:
+    """The line's scenarios, ranked, with the must-do selection; names in `lang` (default: the
+    language in use)."""
     from readiness.store.lines import find_line
 
+    zh = (lang or get_lang()) == "zh"
     with store.read() as session:
-        return line_catalogue(session, find_line(session, line))
+        scenarios = line_catalogue(session, find_line(session, line))
+    return [Scenario(
+        id=s["id"], name=s["name_zh"] if zh else s["name_en"], name_zh=s["name_zh"],
+        name_en=s["name_en"], category=s["category"], tier=s["tier"], forms=list(s["forms"]),
+        venue=s["venue"], importance=s["importance"], likelihood=s["likelihood"],
+        must_do=s["must_do"], must_do_reason=s["must_do_reason"], applicable=s["applicable"],
+        report_required=s["report_required"], unit_kinds=list(s["unit_kinds"]),
+        critical_tasks=[CatalogueTask(k["id"], k["name_zh"] if zh else k["name_en"],
+                                      k["time_standard_min"]) for k in s["critical_tasks"]])
+        for s in scenarios]
 
 
 def seed_default(session: Any, line_id: int) -> dict[str, int]:

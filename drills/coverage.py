@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from drills.catalogue import line_catalogue
@@ -15,18 +17,91 @@ from readiness.store.lines import find_line
 PASSED = ("pass", "pass-with-findings")
 
 
-def coverage(store: Store, line: str | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class ScenarioCoverage:
+    """A scenario and its standing: the latest run that counts, its outcome, and whether it
+    passed (with or without findings)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    category: str  # drill_category code
+    tier: str  # drill_tier code
+    must_do: bool
+    latest_run: str | None
+    latest_date: dt.date | None
+    outcome: str | None  # drill_outcome code
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many scenarios (of a category or tier) there are, were drilled, passed."""
+
+    scenarios: int
+    drilled: int
+    passed: int
+
+
+@dataclass(frozen=True, slots=True)
+class TierTally(Tally):
+    """A plan tier's tally, and whether any of its scenarios passed."""
+
+    covered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HazardCoverage:
+    """A major hazard, its linked drills and those that passed."""
+
+    hazard: str  # hazard ID
+    drills: list[str]
+    passed: list[str]
+    covered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageSummary:
+    scenarios: int
+    drilled: int
+    passed: int
+    must_do: int
+    must_do_passed: int
+    major_hazards_covered: int
+    major_hazards: int
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """`drill coverage`: per scenario, category (drill_category code), plan tier (drill_tier
+    code) and major hazard, and the summary."""
+
+    scenarios: list[ScenarioCoverage]
+    categories: dict[str, Tally]
+    tiers: dict[str, TierTally]
+    major_hazards: list[HazardCoverage]
+    summary: CoverageSummary
+
+
+def coverage(store: Store, line: str | None) -> Coverage:
+    """What has been drilled since handover, and how it went."""
     with store.read() as session:
         found = find_line(session, line)
         catalogue = line_catalogue(session, found)
         runs = drill_store.load_runs(session, found.id)
         majors = [h for h in load_register(session, found.id) if h["level"] == "major"]
-    return coverage_of(catalogue, runs, majors, found.handover_date)
+    data = coverage_of(catalogue, runs, majors, found.handover_date)
+    return Coverage(scenarios=[ScenarioCoverage(**x) for x in data["scenarios"]],
+                    categories={k: Tally(**v) for k, v in data["categories"].items()},
+                    tiers={k: TierTally(**v) for k, v in data["tiers"].items()},
+                    major_hazards=[HazardCoverage(**h) for h in data["major_hazards"]],
+                    summary=CoverageSummary(**data["summary"]))
 
 
 def coverage_of(catalogue: list[dict[str, Any]], runs: list[dict[str, Any]],
                 majors: list[dict[str, Any]], handover: Any) -> dict[str, Any]:
-    """Pure: per scenario, category, tier and major hazard, from the catalogue and the runs.
+    """Pure: per scenario, category, tier and major hazard, from the catalogue and the runs (in
+    `Coverage`'s shape, as plain data: the assessment and the report read it so).
 
     A scenario's standing is its latest run that counts: complete (every critical task rated)
     and not void, so an incomplete or voided later run never hides an earlier result."""

@@ -19,15 +19,80 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from drills.catalogue import rank_key
+from readiness.results import OMIT_NONE
 from readiness.actor import Actor
+from readiness.errors import InvalidValue
+from readiness.i18n import get_lang
 
 TIMETABLE = "OP-TIMETABLE"
 DEFAULT_CAP = 3
 DEFAULT_FINAL_WEEKS = 6
 TEST_TRACK_WORDS = ("试车线", "test track")
+PLAN_FILES = (".ics", ".xlsx")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDrill:
+    """One drill on the calendar. The timetable drill has no location: it is the line's daily
+    operation, not a drill of its own place."""
+
+    date: dt.date
+    scenario: str
+    name_zh: str
+    name_en: str
+    category: str  # drill_category code
+    tier: str  # drill_tier code
+    must_do: bool
+    location: str | None  # location ID
+    units: list[str]  # unit codes of the organisation
+    form: str  # drill_form code
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """A scenario the plan could not place, and why (plan_reason code): with the venue that has
+    no location, or with how many days each constraint blocked it."""
+
+    scenario: str
+    reason: str
+    venue: str | None = field(default=None, metadata=OMIT_NONE)
+    days_blocked_by_cap: int | None = field(default=None, metadata=OMIT_NONE)
+    days_blocked_by_units: int | None = field(default=None, metadata=OMIT_NONE)
+    days_blocked_by_locations: int | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsUnits:
+    """A scenario whose participating unit kinds have no unit in the organisation."""
+
+    scenario: str
+    units: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The drills laid out between `first_day` and `last_day`."""
+
+    planned: list[PlannedDrill]
+    unplaced: list[Unplaced]
+    needs_units: list[NeedsUnits]
+    first_day: dt.date
+    last_day: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Plan(Layout):
+    """A line's plan: the layout, the line's name, where it starts from ("option", "handover",
+    "today") and the handover date."""
+
+    line: str
+    start_from: str
+    handover: dt.date | None
 
 
 def candidate_locations(venue: str, locations: list[dict[str, Any]]) -> list[str]:
@@ -51,26 +116,23 @@ def plan(scenarios: list[dict[str, Any]], locations: list[dict[str, Any]], start
          end: dt.date, *, handover: dt.date | None, opening: dt.date | None,
          must_do: dict[str, str], fully_automatic: bool = False, cap: int = DEFAULT_CAP,
          final_weeks: int = DEFAULT_FINAL_WEEKS,
-         org_units: set[str] | None = None) -> dict[str, Any]:
-    """Lay the drills out; returns {"planned": [...], "unplaced": [...], "needs_units": [...],
-    "first_day", "last_day"}.
+         org_units: set[str] | None = None) -> Layout:
+    """Lay the drills out between `start` (not before `handover`) and `end`.
 
     With `org_units` (the organisation's unit codes) a drill names only the units that exist; a
     scenario whose unit kinds have no unit is listed in `needs_units` instead of being given an
     invented one. Units still keep drills apart by kind, so adding the unit later moves nothing."""
     first = max(start, handover) if handover else start
     days = [first + dt.timedelta(days=n) for n in range((end - first).days + 1)]
-    planned: list[dict[str, Any]] = []
-    unplaced: list[dict[str, Any]] = []
+    planned: list[PlannedDrill] = []
+    unplaced: list[Unplaced] = []
     wanted = [s for s in scenarios if fully_automatic or not s.get("fao_only")]
-    needs_units = [{"scenario": s["id"], "units": missing} for s in wanted
+    needs_units = [NeedsUnits(s["id"], missing) for s in wanted
                    if org_units is not None and (missing := [u for u in s.get("unit_kinds") or []
                                                              if u not in org_units])]
     if not days:
         reason = "before-handover" if handover and end < handover else "empty-window"
-        return {"planned": [], "first_day": first.isoformat(), "last_day": end.isoformat(),
-                "unplaced": [{"scenario": s["id"], "reason": reason} for s in wanted],
-                "needs_units": needs_units}
+        return Layout([], [Unplaced(s["id"], reason) for s in wanted], needs_units, first, end)
     timetable = next((s for s in wanted if s["id"] == TIMETABLE), None)
     if timetable is not None:
         final_start = (opening - dt.timedelta(weeks=final_weeks)) if opening else None
@@ -78,7 +140,7 @@ def plan(scenarios: list[dict[str, Any]], locations: list[dict[str, Any]], start
         for day in daily:
             planned.append(_entry(timetable, day, None, must_do, org_units))
         if not daily:
-            unplaced.append({"scenario": TIMETABLE, "reason": "no-final-weeks"})
+            unplaced.append(Unplaced(TIMETABLE, "no-final-weeks"))
     per_day: dict[dt.date, int] = defaultdict(int)
     busy_locations: dict[dt.date, set[str]] = defaultdict(set)
     busy_units: dict[dt.date, set[str]] = defaultdict(set)
@@ -87,8 +149,7 @@ def plan(scenarios: list[dict[str, Any]], locations: list[dict[str, Any]], start
     for index, scenario in enumerate(order):
         places = candidate_locations(scenario["venue"], locations)
         if not places:
-            unplaced.append({"scenario": scenario["id"], "reason": "no-location",
-                             "venue": scenario["venue"]})
+            unplaced.append(Unplaced(scenario["id"], "no-location", venue=scenario["venue"]))
             continue
         units = set(scenario.get("unit_kinds") or [])
         blocked = {"cap": 0, "units": 0, "locations": 0}
@@ -111,25 +172,32 @@ def plan(scenarios: list[dict[str, Any]], locations: list[dict[str, Any]], start
             planned.append(_entry(scenario, day, free, must_do, org_units))
             break
         else:
-            unplaced.append({"scenario": scenario["id"], "reason": max(blocked, key=blocked.get),
-                             **{f"days_blocked_by_{k}": v for k, v in blocked.items()}})
-    planned.sort(key=lambda p: (p["date"], p["scenario"] != TIMETABLE, not p["must_do"],
-                                p["scenario"]))
-    return {"planned": planned, "unplaced": unplaced, "needs_units": needs_units,
-            "first_day": first.isoformat(), "last_day": end.isoformat()}
+            reason = max(blocked, key=lambda k: blocked[k])  # what blocked it most often
+            unplaced.append(Unplaced(scenario["id"], reason, days_blocked_by_cap=blocked["cap"],
+                                     days_blocked_by_units=blocked["units"],
+                                     days_blocked_by_locations=blocked["locations"]))
+    planned.sort(key=lambda p: (p.date, p.scenario != TIMETABLE, not p.must_do, p.scenario))
+    return Layout(planned, unplaced, needs_units, first, end)
+
+
+def check_limits(cap: int | None, final_weeks: int | None) -> None:
+    """`--cap` at least 1 drill a day, `--final-weeks` at least 0 (None: the line's setting)."""
+    for option, value, least in (("--cap", cap, 1), ("--final-weeks", final_weeks, 0)):
+        if value is not None and value < least:
+            raise InvalidValue("option.below_minimum", option=option, value=value, minimum=least)
 
 
 def _entry(scenario: dict[str, Any], day: dt.date, location: str | None,
-           must_do: dict[str, str], org_units: set[str] | None = None) -> dict[str, Any]:
+           must_do: dict[str, str], org_units: set[str] | None = None) -> PlannedDrill:
     units = [u for u in scenario.get("unit_kinds") or [] if org_units is None or u in org_units]
-    return {"date": day.isoformat(), "scenario": scenario["id"], "name_zh": scenario["name_zh"],
-            "name_en": scenario["name_en"], "category": scenario["category"],
-            "tier": scenario["tier"], "must_do": scenario["id"] in must_do,
-            "location": location, "units": units,
-            "form": "live" if "live" in scenario["forms"] else scenario["forms"][0]}
+    return PlannedDrill(date=day, scenario=scenario["id"], name_zh=scenario["name_zh"],
+                        name_en=scenario["name_en"], category=scenario["category"],
+                        tier=scenario["tier"], must_do=scenario["id"] in must_do,
+                        location=location, units=units,
+                        form="live" if "live" in scenario["forms"] else scenario["forms"][0])
 
 
-def to_ics(planned: list[dict[str, Any]], line: str, stamp: dt.datetime,
+def to_ics(planned: list[PlannedDrill], line: str, stamp: dt.datetime,
            lang: str = "zh") -> str:
     """The plan as an iCalendar file (RFC 5545), one all-day event per drill, its summary and
     description in `lang`."""
@@ -156,20 +224,19 @@ def to_ics(planned: list[dict[str, Any]], line: str, stamp: dt.datetime,
              f"PRODID:-//metro-readiness//drill plan//{lang.upper()}", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{escape(line)} {'演练计划' if zh else 'drill plan'}"]
     for n, p in enumerate(planned):
-        day = dt.date.fromisoformat(p["date"])
-        mark = ("【必做】" if zh else "[Must-do] ") if p["must_do"] else ""
-        name = p["name_zh"] if zh else p["name_en"]
-        units = ("、" if zh else ", ").join(p["units"]) or "-"
-        form = vocab.label("drill_form", p["form"], lang)
-        category = vocab.label("drill_category", p["category"], lang)
+        mark = ("【必做】" if zh else "[Must-do] ") if p.must_do else ""
+        name = p.name_zh if zh else p.name_en
+        units = ("、" if zh else ", ").join(p.units) or "-"
+        form = vocab.label("drill_form", p.form, lang)
+        category = vocab.label("drill_category", p.category, lang)
         description = (f"{category}；形式：{form}；参演单位：{units}" if zh
                        else f"{category}; form: {form}; units: {units}")
-        lines += ["BEGIN:VEVENT", f"UID:{p['scenario']}-{p['date']}-{n}@metro-readiness",
+        lines += ["BEGIN:VEVENT", f"UID:{p.scenario}-{p.date.isoformat()}-{n}@metro-readiness",
                   f"DTSTAMP:{stamp.strftime('%Y%m%dT%H%M%SZ')}",
-                  f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-                  f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-                  f"SUMMARY:{escape(mark + name + ' ' + p['scenario'])}",
-                  f"LOCATION:{escape(p['location'] or '')}",
+                  f"DTSTART;VALUE=DATE:{p.date.strftime('%Y%m%d')}",
+                  f"DTEND;VALUE=DATE:{(p.date + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+                  f"SUMMARY:{escape(mark + name + ' ' + p.scenario)}",
+                  f"LOCATION:{escape(p.location or '')}",
                   f"DESCRIPTION:{escape(description)}",
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")
@@ -178,19 +245,24 @@ def to_ics(planned: list[dict[str, Any]], line: str, stamp: dt.datetime,
 
 def plan_line(store: Any, line: str | None, start: dt.date | None = None,
               end: dt.date | None = None, *, cap: int | None = None,
-              final_weeks: int | None = None, save: bool = False,
-              actor: Actor | None = None, today: dt.date | None = None) -> dict[str, Any]:
+              final_weeks: int | None = None, save: bool = False, output: str | None = None,
+              lang: str | None = None, actor: Actor | None = None,
+              today: dt.date | None = None) -> Plan:
     """Plan the line's catalogue between `start` and `end` (default the day before opening);
-    with `save`, it becomes the line's plan (shown in the reports).
+    with `save`, it becomes the line's plan (shown in the reports); with `output`, it is also
+    written to that .xlsx or .ics file (calendar) in `lang` (default: the language in use).
 
     Without `start` the plan begins on the later of today and the handover date: a plan never
     puts a drill in the past unless asked to. `start_from` says which ("option", "handover",
-    "today"). Only units of the organisation are named."""
+    "today"). Only units of the organisation are named. `cap` (drills a day, at least 1) and
+    `final_weeks` (weeks of daily timetable drills, at least 0) default to the line's settings."""
     from drills.catalogue import line_catalogue
-    from readiness.errors import InvalidValue
     from readiness.store.drills import org_unit_codes, replace_plan
     from readiness.store.lines import find_line, list_locations
 
+    check_limits(cap, final_weeks)
+    if output is not None and Path(output).suffix.lower() not in PLAN_FILES:
+        raise InvalidValue("drill.bad_plan_suffix", path=output)  # before anything is saved
     today = today or dt.date.today()
     if save and actor is None:
         raise ValueError("saving a plan is a write: say who is acting (actor=)")
@@ -209,17 +281,36 @@ def plan_line(store: Any, line: str | None, start: dt.date | None = None,
         if end is None:
             raise InvalidValue("drill.plan_window_needed")
         catalogue = line_catalogue(session, found)
-        result = plan(catalogue, list_locations(session, found.id), start, end,
+        layout = plan(catalogue, list_locations(session, found.id), start, end,
                       handover=handover, opening=found.planned_opening,
                       must_do={s["id"]: s["must_do_reason"] for s in catalogue if s["must_do"]},
                       fully_automatic=found.fully_automatic,
-                      cap=cap or int(settings.get("drill_cap_per_day", DEFAULT_CAP)),
-                      final_weeks=final_weeks or int(settings.get("drill_final_weeks",
-                                                                  DEFAULT_FINAL_WEEKS)),
+                      cap=cap if cap is not None else int(settings.get("drill_cap_per_day",
+                                                                       DEFAULT_CAP)),
+                      final_weeks=final_weeks if final_weeks is not None
+                      else int(settings.get("drill_final_weeks", DEFAULT_FINAL_WEEKS)),
                       org_units=org_unit_codes(session))
         if save:
-            replace_plan(session, found.id, result["planned"])
-        result["line"] = found.name
-        result["start_from"] = start_from
-        result["handover"] = handover.isoformat() if handover else None
+            replace_plan(session, found.id, [{"scenario": p.scenario, "date": p.date,
+                                              "location": p.location} for p in layout.planned])
+    result = Plan(**{f.name: getattr(layout, f.name) for f in fields(Layout)}, line=found.name,
+                  start_from=start_from, handover=handover)
+    if output is not None:
+        write_plan_file(result, output, lang or get_lang())
     return result
+
+
+def write_plan_file(result: Plan, output: str, lang: str) -> None:
+    """The plan as a calendar (.ics) or a workbook (.xlsx), in `lang`."""
+    from drills.excel import write_plan_xlsx
+    from readiness.store.core import utcnow
+
+    if Path(output).suffix.lower() == ".ics":
+        Path(output).write_text(to_ics(result.planned, result.line, utcnow(), lang),
+                                encoding="utf-8", newline="")
+    else:
+        # the workbook writer reads the plan in its --json shape (dates as ISO text)
+        write_plan_xlsx({"planned": [{f.name: getattr(p, f.name) for f in fields(p)}
+                                     | {"date": p.date.isoformat()} for p in result.planned],
+                         "unplaced": [{"scenario": u.scenario, "reason": u.reason}
+                                      for u in result.unplaced]}, output, lang)

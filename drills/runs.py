@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from drills.outcome import assess_run, pdca_items
 from readiness.actor import Actor
 from readiness import vocab
-from readiness.errors import InvalidValue, NotFound
+from readiness.errors import InvalidValue, NotFound, coded
 from readiness.store import drills as drill_store
 from readiness.store import pdca as pdca_store
 from readiness.store.core import Store, WriteSession
@@ -108,12 +109,125 @@ def check_run(run: dict[str, Any], scenarios: dict[str, dict[str, Any]],
     return errors
 
 
-def record_run(store: Store, line: str | None, run: dict[str, Any], *, actor: Actor,
-               allow_outside: bool = False) -> dict[str, Any]:
+# --- what the run services return ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """One evaluator's rating of one task (None: an evaluator not named)."""
+
+    evaluator: str | None
+    rating: str  # drill_rating code: P, S, M or U
+    minutes: float | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """A task of a run: every evaluator's rating, the deciding (worst) rating, the longest time,
+    and whether the evaluators are two grades or more apart."""
+
+    task: str
+    ratings: list[Rating]
+    rating: str
+    minutes: float | None
+    conflict: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFinding:
+    """A task rated M or U, or over its time standard: what opens a PDCA item."""
+
+    task: str
+    name_zh: str
+    name_en: str
+    rating: str
+    minutes: float | None
+    standard: float | None  # the time standard, minutes
+    why: str  # "M", "U" or "late"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A recorded run with its outcome (drill_outcome code), as `drill runs` and `drill show`
+    give it: its marks (outside the window, voided: by whom, when, why), what was recorded,
+    each task's ratings, the findings, the critical tasks no evaluator rated and the tasks
+    the evaluators disagree on."""
+
+    outside_window: bool
+    void: bool
+    void_reason: str | None
+    voided_by: str | None
+    voided_at: dt.datetime | None
+    id: str
+    scenario: str
+    date: dt.date
+    location: str | None  # location ID
+    form: str  # drill_form code
+    commander: str | None
+    evaluators: list[str]
+    units: list[str]
+    notes: str | None
+    tasks: list[TaskResult]
+    outcome: str
+    problems: list[TaskFinding]
+    unrated: list[str]
+    complete: bool
+    conflicts: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRun(Run):
+    """A run as `drill record` leaves it, with the number of PDCA items it opened."""
+
+    pdca_opened: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoidedRun:
+    """A run just voided: who voided it, when and why."""
+
+    id: str
+    voided_at: dt.datetime
+    voided_by: str
+    void_reason: str
+
+
+def _run_result(run: dict[str, Any], assessed: dict[str, Any]) -> Run:
+    """A stored run and its assessment (drills.outcome.assess_run) as a Run."""
+    row = {**UNMARKED, **run, **assessed}
+    row["tasks"] = [TaskResult(t["task"], [Rating(r["evaluator"], r["rating"], r["minutes"],
+                                                  r["notes"]) for r in t["ratings"]],
+                               t["rating"], t["minutes"], t["conflict"]) for t in row["tasks"]]
+    row["problems"] = [TaskFinding(**p) for p in row["problems"]]
+    return Run(**{f.name: row[f.name] for f in fields(Run)})
+
+
+# --- the run services -----------------------------------------------------------------------------
+
+# check_run's field → the `drill record` option it came from (others: "--" + field)
+RUN_OPTIONS = {"evaluator": "--task", "minutes": "--task", "date": "--on"}
+
+
+def record_run(store: Store, line: str | None, run_id: str, *, scenario: str, on: dt.date,
+               location: str | None = None, form: str = "live", commander: str | None = None,
+               evaluators: Sequence[str] = (), units: Sequence[str] = (),
+               tasks: Sequence[str] = (), notes: str | None = None, allow_outside: bool = False,
+               actor: Actor) -> RecordedRun:
     """Record one run (or add to or correct a recorded one: a rating given again by the same
-    evaluator replaces theirs) from the command line; returns it with its outcome. A run dated
-    before handover or after opening needs `allow_outside`, and is marked so."""
-    with store.write(actor, f"drill record {run['id']}") as session:
+    evaluator replaces theirs), as typed: `form` a code or label, `location` an ID or a name
+    unique on the line, each of `tasks` "TASK-ID=RATING[/MINUTES][@EVALUATOR]"; returns it with
+    its outcome. A run dated before handover or after opening needs `allow_outside`, and is
+    marked so. Problems are refused naming the option (`--task`, `--on` …)."""
+    if not (run_id or "").strip():
+        raise InvalidValue("hazard.bad_field", field="RUN_ID",
+                           reason=InvalidValue("import.required").message())
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise InvalidValue("option.bad_date", option="--on", value=on)
+    run = {"id": run_id, "scenario": scenario, "date": on, "location": location,
+           "form": coded("drill_form", "--form", form, required=True), "commander": commander,
+           "evaluators": list(evaluators), "units": list(units), "notes": notes,
+           "tasks": [parse_task(text) for text in tasks]}
+    with store.write(actor, f"drill record {run_id}") as session:
         found = find_line(session, line)
         scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
         locations = LocationIndex.load(session, found)
@@ -123,29 +237,38 @@ def record_run(store: Store, line: str | None, run: dict[str, Any], *, actor: Ac
             where, key, params = errors[0]
             if where == "code":  # the run itself, not one of its options
                 raise InvalidValue(key, **params)
-            option = {"evaluator": "--task", "minutes": "--task"}.get(where, "--" + where)
+            option = RUN_OPTIONS.get(where, "--" + where)
             raise InvalidValue("hazard.bad_field", field=option,
                                reason=InvalidValue(key, **params).message())
         outside = outside_window(run["date"], rules) is not None
         counts = write_runs(session, found, [{**run, "outside_window": outside}])
-    result = run_outcomes(store, line, run["id"])[0]
-    result["pdca_opened"] = counts["pdca_opened"]
-    return result
+    result = run_outcome(store, line, run_id)
+    return RecordedRun(**{f.name: getattr(result, f.name) for f in fields(Run)},
+                       pdca_opened=counts["pdca_opened"])
 
 
 def void_run(store: Store, line: str | None, run_id: str, reason: str, *,
-             actor: Actor) -> dict[str, Any]:
+             actor: Actor) -> VoidedRun:
     """Void a mistaken run: it stays on record, marked, and counts for nothing."""
     if not (reason or "").strip():
         raise InvalidValue("drill.void_reason_needed")
     with store.write(actor, f"drill void {run_id}") as session:
         voided = drill_store.void_run(session, find_line(session, line).id, run_id, reason.strip())
-    return voided
+    return VoidedRun(**voided)
 
 
-def run_outcomes(store: Store, line: str | None, run_id: str | None = None) -> list[dict[str, Any]]:
-    """Runs with their outcome, findings, unrated tasks and each task's ratings: the deciding
-    one and every evaluator's (all runs, or one)."""
+def run_outcomes(store: Store, line: str | None) -> list[Run]:
+    """Every run, oldest first, with its outcome, findings, unrated tasks and each task's
+    ratings: the deciding one and every evaluator's."""
+    return _outcomes(store, line, None)
+
+
+def run_outcome(store: Store, line: str | None, run_id: str) -> Run:
+    """One run, as `run_outcomes` gives it; NotFound when the line has no such run."""
+    return _outcomes(store, line, run_id)[0]
+
+
+def _outcomes(store: Store, line: str | None, run_id: str | None) -> list[Run]:
     with store.read() as session:
         found = find_line(session, line)
         scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
@@ -154,11 +277,8 @@ def run_outcomes(store: Store, line: str | None, run_id: str | None = None) -> l
         runs = [r for r in runs if r["id"] == run_id]
         if not runs:
             raise NotFound("drill.run_not_found", id=run_id)
-    result = []
-    for run in runs:
-        assessed = assess_run(run, scenarios[run["scenario"]], found.handover_date)
-        result.append({**UNMARKED, **run, **assessed})
-    return result
+    return [_run_result(run, assess_run(run, scenarios[run["scenario"]], found.handover_date))
+            for run in runs]
 
 
 UNMARKED = {"outside_window": False, "void": False, "void_reason": None, "voided_by": None,

@@ -5,11 +5,13 @@ several tasks two evaluators rated, and on some they disagree (the worst rating 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from drills.catalogue import line_catalogue, seed_default
 from drills.plan import plan
 from drills.runs import write_runs
+from readiness.dates import as_date
 from readiness.store.drills import org_unit_codes, replace_plan
 from readiness.store.lines import find_line, list_locations
 
@@ -32,13 +34,13 @@ def build(session: Any, line_id: int, as_of: dt.date) -> dict[str, int]:
                 line.planned_opening - dt.timedelta(days=1), handover=line.handover_date,
                 opening=line.planned_opening, must_do=must, fully_automatic=line.fully_automatic,
                 org_units=units)
-    replace_plan(session, line_id, laid["planned"])
+    planned = [asdict(p) for p in laid.planned]
+    replace_plan(session, line_id, planned)
     by_id = {s["id"]: s for s in catalogue}
     runs = []
-    done = [p for p in laid["planned"] if p["scenario"] != "OP-TIMETABLE"
-            and dt.date.fromisoformat(p["date"]) <= as_of and p["scenario"] not in NOT_YET_RUN]
-    timetable = [p for p in laid["planned"] if p["scenario"] == "OP-TIMETABLE"
-                 and dt.date.fromisoformat(p["date"]) <= as_of]
+    done = [p for p in planned if p["scenario"] != "OP-TIMETABLE"
+            and p["date"] <= as_of and p["scenario"] not in NOT_YET_RUN]
+    timetable = [p for p in planned if p["scenario"] == "OP-TIMETABLE" and p["date"] <= as_of]
     for n, entry in enumerate([*done, *timetable[-1:]], start=1):
         runs.append(_run(n, entry, by_id[entry["scenario"]]))
     # The failed drill was fixed (its PDCA item closed) and run again a month later: it passed.
@@ -59,7 +61,7 @@ def build(session: Any, line_id: int, as_of: dt.date) -> dict[str, int]:
                      by_id["EM-STATION-FIRE"], rehearsal=True)
     runs.append({**rehearsal, "outside_window": True})
     counts = write_runs(session, line, runs)
-    return {"planned": len(laid["planned"]), "runs": len(runs), "pdca": counts["pdca_opened"]}
+    return {"planned": len(laid.planned), "runs": len(runs), "pdca": counts["pdca_opened"]}
 
 
 def _run(n: int, entry: dict[str, Any], scenario: dict[str, Any],
@@ -86,7 +88,7 @@ def _run(n: int, entry: dict[str, Any], scenario: dict[str, Any],
             tasks.append({"task": task["id"], "rating": "S" if rating in ("M", "U") else rating,
                           "minutes": minutes, "evaluator": EVALUATORS[(n + k + 1) % len(EVALUATORS)],
                           "notes": "处置基本到位" if rating in ("M", "U") else None})
-    return {"id": f"R-{n:04d}", "scenario": scenario["id"], "date": dt.date.fromisoformat(entry["date"]),
+    return {"id": f"R-{n:04d}", "scenario": scenario["id"], "date": as_date(entry["date"]),
             "location": entry.get("location"), "form": entry.get("form", "live"),
             "commander": "运营分公司总经理 邵浩" if scenario["tier"] != "on-site" else "值班站长",
             "evaluators": EVALUATORS[:2], "units": list(entry.get("units") or []),

@@ -160,7 +160,7 @@ def test_a_run_outside_handover_to_opening_is_refused_unless_allowed(run, org_db
                                                                      tmp_path) -> None:
     tasks = psd_tasks(run, org_db)
     early = record(run, org_db, "R-0", f"{tasks[0]}=P", date="2026-08-31")
-    assert early.output == ("Error: --date: the run's date 2026-08-31 is before the line's "
+    assert early.output == ("Error: --on: the run's date 2026-08-31 is before the line's "
                             "handover date 2026-09-01 (to record it on purpose, use drill record "
                             "--allow-outside)\n")
     late = record(run, org_db, "R-0", f"{tasks[0]}=P", date="2026-12-29")
@@ -205,11 +205,11 @@ def test_plan_starts_from_the_later_of_today_and_handover(org_db) -> None:
         mid = plan_line(store, None, today=dt.date(2026, 10, 15))
         before = plan_line(store, None, today=dt.date(2026, 7, 1))
         asked = plan_line(store, None, dt.date(2026, 9, 1), today=dt.date(2026, 10, 15))
-    assert (mid["first_day"], mid["start_from"]) == ("2026-10-15", "today")
-    assert min(p["date"] for p in mid["planned"]) >= "2026-10-15"
-    assert (before["first_day"], before["start_from"]) == ("2026-09-01", "handover")
-    assert (asked["first_day"], asked["start_from"]) == ("2026-09-01", "option")
-    assert min(p["date"] for p in asked["planned"]) == "2026-09-01"
+    assert (mid.first_day, mid.start_from) == (dt.date(2026, 10, 15), "today")
+    assert min(p.date for p in mid.planned) >= dt.date(2026, 10, 15)
+    assert (before.first_day, before.start_from) == (dt.date(2026, 9, 1), "handover")
+    assert (asked.first_day, asked.start_from) == (dt.date(2026, 9, 1), "option")
+    assert min(p.date for p in asked.planned) == dt.date(2026, 9, 1)
 
 
 def test_plan_says_where_it_starts_and_names_only_units_of_the_organisation(run, org_db) -> None:
@@ -300,23 +300,20 @@ def test_ratings_per_evaluator_and_voiding_on_both_stores(store_url) -> None:
     with Store.create(store_url) as store:
         init_line(store, "L9", opening=dt.date(2026, 12, 28), handover=dt.date(2026, 9, 1),
                   actor=Actor("alice"))
-        base = {"id": "R-1", "scenario": PSD, "date": dt.date(2026, 10, 1), "location": None,
-                "form": "live", "commander": None, "evaluators": [], "units": [], "notes": None}
+        base = {"scenario": PSD, "on": dt.date(2026, 10, 1)}
         task = f"{PSD}-T1"
-        record_run(store, None, {**base, "tasks": [
-            {"task": task, "rating": "P", "minutes": None, "evaluator": None},
-            {"task": task, "rating": "S", "minutes": 2.0, "evaluator": "陈静"}]}, actor=Actor("alice"))
+        record_run(store, None, "R-1", **base, tasks=[f"{task}=P", f"{task}=S/2@陈静"],
+                   actor=Actor("alice"))
         # the unnamed evaluator's rating is replaced, not doubled; 陈静's stays
-        result = record_run(store, None, {**base, "tasks": [
-            {"task": task, "rating": "U", "minutes": None, "evaluator": None}]}, actor=Actor("alice"))
-        assert [(r["evaluator"], r["rating"]) for r in result["tasks"][0]["ratings"]] == [
+        result = record_run(store, None, "R-1", **base, tasks=[f"{task}=U"], actor=Actor("alice"))
+        assert [(r.evaluator, r.rating) for r in result.tasks[0].ratings] == [
             (None, "U"), ("陈静", "S")]
-        assert result["tasks"][0]["rating"] == "U" and result["outcome"] == "fail"
+        assert result.tasks[0].rating == "U" and result.outcome == "fail"
         void_run(store, None, "R-1", "录入错误", actor=Actor("bob"))
         with pytest.raises(InvalidValue):
             void_run(store, None, "R-1", "again", actor=Actor("bob"))
         (voided,) = run_outcomes(store, None)
-        assert (voided["void"], voided["voided_by"], voided["outcome"]) == (True, "bob", "voided")
+        assert (voided.void, voided.voided_by, voided.outcome) == (True, "bob", "voided")
 
 
 # --- a store written before ratings were kept per evaluator upgrades without loss ------------------

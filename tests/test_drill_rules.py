@@ -79,32 +79,32 @@ def run_plan(catalogue=None, start=HANDOVER - dt.timedelta(days=20), end=OPENING
 
 def test_nothing_before_the_handover() -> None:
     result = run_plan()
-    assert min(p["date"] for p in result["planned"]) >= HANDOVER.isoformat()
-    assert result["first_day"] == HANDOVER.isoformat()
+    assert min(p.date for p in result.planned) >= HANDOVER
+    assert result.first_day == HANDOVER
     early = run_plan(start=dt.date(2026, 6, 1), end=dt.date(2026, 8, 9))
-    assert early["planned"] == [] and {u["reason"] for u in early["unplaced"]} == {"before-handover"}
+    assert early.planned == [] and {u.reason for u in early.unplaced} == {"before-handover"}
 
 
 def test_must_do_drills_come_first() -> None:
     result = run_plan(cap=1)
-    others = [p for p in result["planned"] if p["scenario"] != "OP-TIMETABLE"]
-    flags = [p["must_do"] for p in others]
+    others = [p for p in result.planned if p.scenario != "OP-TIMETABLE"]
+    flags = [p.must_do for p in others]
     assert flags == sorted(flags, reverse=True)
 
 
 def test_repair_drills_run_on_the_depot_test_track() -> None:
     result = run_plan()
-    repair = [p for p in result["planned"] if p["category"] == "repair"]
-    assert len(repair) == 5 and {p["location"] for p in repair} == {"D01"}
+    repair = [p for p in result.planned if p.category == "repair"]
+    assert len(repair) == 5 and {p.location for p in repair} == {"D01"}
     assert candidate_locations("depot-test-track", LOCATIONS[-3:-1][1:]) == ["D02"]
 
 
 def test_timetable_drills_every_day_of_the_final_weeks() -> None:
     result = run_plan(final_weeks=6)
-    days = [p["date"] for p in result["planned"] if p["scenario"] == "OP-TIMETABLE"]
+    days = [p.date for p in result.planned if p.scenario == "OP-TIMETABLE"]
     first = OPENING - dt.timedelta(weeks=6)
-    assert days == [(first + dt.timedelta(days=n)).isoformat() for n in range(42)]
-    others = [p for p in result["planned"] if p["scenario"] != "OP-TIMETABLE"]
+    assert days == [first + dt.timedelta(days=n) for n in range(42)]
+    others = [p for p in result.planned if p.scenario != "OP-TIMETABLE"]
     assert others  # the other drills are still placed, interleaved
 
 
@@ -113,51 +113,51 @@ def test_no_location_hosts_two_drills_on_one_day() -> None:
                  for i, s in enumerate(default_catalogue())
                  if s["id"] != "OP-TIMETABLE" and not s["fao_only"]]
     result = run_plan(catalogue)
-    days = [p["date"] for p in result["planned"]]
+    days = [p.date for p in result.planned]
     assert len(days) == len(set(days)) == len(catalogue)  # one control centre: one drill a day
 
 
 def test_no_unit_in_two_drills_on_one_day() -> None:
     result = run_plan(cap=10)
-    seen: dict[tuple[str, str], str] = {}
-    for p in result["planned"]:
-        if p["scenario"] == "OP-TIMETABLE":
+    seen: dict[tuple[dt.date, str], str] = {}
+    for p in result.planned:
+        if p.scenario == "OP-TIMETABLE":
             continue
-        for unit in p["units"]:
-            assert (p["date"], unit) not in seen, (p, seen.get((p["date"], unit)))
-            seen[(p["date"], unit)] = p["scenario"]
+        for unit in p.units:
+            assert (p.date, unit) not in seen, (p, seen.get((p.date, unit)))
+            seen[(p.date, unit)] = p.scenario
 
 
 def test_cap_of_drills_per_day() -> None:
     for cap in (1, 2):
         result = run_plan(cap=cap)
-        counts: dict[str, int] = {}
-        for p in result["planned"]:
-            if p["scenario"] != "OP-TIMETABLE":
-                counts[p["date"]] = counts.get(p["date"], 0) + 1
+        counts: dict[dt.date, int] = {}
+        for p in result.planned:
+            if p.scenario != "OP-TIMETABLE":
+                counts[p.date] = counts.get(p.date, 0) + 1
         assert max(counts.values()) <= cap
 
 
 def test_an_infeasible_window_says_which_drills_and_why() -> None:
     result = run_plan(start=HANDOVER, end=HANDOVER + dt.timedelta(days=2), cap=2)
-    assert 0 < len(result["planned"]) <= 6  # three days at two a day, fewer where units clash
-    reasons = {u["reason"] for u in result["unplaced"]}
+    assert 0 < len(result.planned) <= 6  # three days at two a day, fewer where units clash
+    reasons = {u.reason for u in result.unplaced}
     assert "no-final-weeks" in reasons and reasons & {"cap", "units", "locations"}
-    assert all(u["scenario"] for u in result["unplaced"])
+    assert all(u.scenario for u in result.unplaced)
     no_depot = plan(default_catalogue(), LOCATIONS[:7], HANDOVER, OPENING, handover=HANDOVER,
                     opening=OPENING, must_do={})
-    assert {u["scenario"] for u in no_depot["unplaced"] if u["reason"] == "no-location"} == {
+    assert {u.scenario for u in no_depot.unplaced if u.reason == "no-location"} == {
         s["id"] for s in default_catalogue() if s["venue"] in ("depot-test-track", "control-centre")}
 
 
 def test_fao_scenarios_only_on_fully_automatic_lines() -> None:
-    assert "EM-FAO-MODE" not in {p["scenario"] for p in run_plan()["planned"]}
-    assert "EM-FAO-MODE" in {p["scenario"] for p in run_plan(fully_automatic=True)["planned"]}
+    assert "EM-FAO-MODE" not in {p.scenario for p in run_plan().planned}
+    assert "EM-FAO-MODE" in {p.scenario for p in run_plan(fully_automatic=True).planned}
 
 
 def test_ics_is_valid_calendar_text() -> None:
     result = run_plan()
-    text = to_ics(result["planned"][:3], "9号线", dt.datetime(2026, 11, 23, 8, 0))
+    text = to_ics(result.planned[:3], "9号线", dt.datetime(2026, 11, 23, 8, 0))
     lines = text.split("\r\n")
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
     assert text.count("BEGIN:VEVENT") == 3
@@ -251,23 +251,23 @@ def test_only_complete_runs_that_are_not_void_count_for_coverage() -> None:
 
 def test_a_plan_names_only_units_of_the_organisation() -> None:
     result = run_plan(org_units={"CT-KY", "CT-DD"})
-    assert all(set(p["units"]) <= {"CT-KY", "CT-DD"} for p in result["planned"])
-    needs = {n["scenario"]: n["units"] for n in result["needs_units"]}
+    assert all(set(p.units) <= {"CT-KY", "CT-DD"} for p in result.planned)
+    needs = {n.scenario: n.units for n in result.needs_units}
     by_id = {s["id"]: s for s in default_catalogue()}
     assert needs and all(set(by_id[k]["unit_kinds"]) - {"CT-KY", "CT-DD"} == set(v)
                          for k, v in needs.items())
     assert {s for s, k in by_id.items() if set(k["unit_kinds"]) <= {"CT-KY", "CT-DD"}
             and not k["fao_only"]}.isdisjoint(needs)
     # the same days as without the check: adding the missing units later moves no drill
-    assert [(p["date"], p["scenario"]) for p in result["planned"]] == [
-        (p["date"], p["scenario"]) for p in run_plan()["planned"]]
+    assert [(p.date, p.scenario) for p in result.planned] == [
+        (p.date, p.scenario) for p in run_plan().planned]
 
 
 def test_ics_speaks_the_language_asked_for() -> None:
-    planned = run_plan()["planned"][:1]
+    planned = run_plan().planned[:1]
     zh = to_ics(planned, "9号线", dt.datetime(2026, 11, 23, 8, 0), "zh").replace("\r\n ", "")
     en = to_ics(planned, "9号线", dt.datetime(2026, 11, 23, 8, 0), "en").replace("\r\n ", "")
-    assert f"SUMMARY:【必做】{planned[0]['name_zh']}" in zh and "演练计划" in zh
-    assert f"SUMMARY:[Must-do] {planned[0]['name_en']}" in en and "drill plan" in en
+    assert f"SUMMARY:【必做】{planned[0].name_zh}" in zh and "演练计划" in zh
+    assert f"SUMMARY:[Must-do] {planned[0].name_en}" in en and "drill plan" in en
     assert "DESCRIPTION:" in en and not any("\u4e00" <= ch <= "\u9fff"
                                            for ch in en.split("DESCRIPTION:")[1].split("\r\n")[0])

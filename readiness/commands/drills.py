@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
 from readiness.commands.options import (acting, emit_json, group, json_option, L, line_option,
-                                        open_store, output_option, parse_date, show_table)
+                                        on_option, open_store, output_option, parse_date,
+                                        show_table)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
+
+if TYPE_CHECKING:
+    from drills.runs import Run, TaskResult
 
 
 @group()
@@ -26,25 +32,15 @@ def drill_catalogue(line: str | None, as_json: bool) -> None:
     from readiness import vocab
 
     with open_store() as store:
-        scenarios = list_catalogue(store, line)
+        scenarios = list_catalogue(store, line, get_lang())
     if as_json:
-        return emit_json([{
-            "id": s["id"], "name": s["name_zh"] if get_lang() == "zh" else s["name_en"],
-            "name_zh": s["name_zh"], "name_en": s["name_en"], "category": s["category"],
-            "tier": s["tier"], "forms": s["forms"], "venue": s["venue"],
-            "importance": s["importance"], "likelihood": s["likelihood"],
-            "must_do": s["must_do"], "must_do_reason": s["must_do_reason"],
-            "applicable": s["applicable"], "report_required": s["report_required"],
-            "unit_kinds": s["unit_kinds"],
-            "critical_tasks": [{"id": k["id"], "name": k["name_zh"] if get_lang() == "zh"
-                                else k["name_en"], "time_standard_min": k["time_standard_min"]}
-                               for k in s["critical_tasks"]]} for s in scenarios])
+        return emit_json(scenarios)
     show_table([L("编号", "ID"), L("名称", "Name"), L("类别", "Category"), L("层级", "Tier"),
                 L("重要×概率", "I×L"), L("必做", "Must-do")],
-               [[s["id"], s["name_zh"] if get_lang() == "zh" else s["name_en"],
-                 vocab.label("drill_category", s["category"]), vocab.label("drill_tier", s["tier"]),
-                 s["importance"] * s["likelihood"], "✓" if s["must_do"] else ""]
-                for s in scenarios if s["applicable"]])
+               [[s.id, s.name, vocab.label("drill_category", s.category),
+                 vocab.label("drill_tier", s.tier), s.importance * s.likelihood,
+                 "✓" if s.must_do else ""]
+                for s in scenarios if s.applicable])
 
 
 @drill.command("pin")
@@ -80,53 +76,34 @@ def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | 
 
     with open_store() as store:
         result = plan_line(store, line, parse_date("--from", start), parse_date("--to", end),
-                           cap=cap, final_weeks=final_weeks, save=save, actor=acting())
-    if output:
-        _write_plan_file(result, output)
+                           cap=cap, final_weeks=final_weeks, save=save, output=output,
+                           lang=get_lang(), actor=acting())
     if as_json:
         return emit_json(result)
     start_key = {"option": "drill.plan_from_option", "handover": "drill.plan_from_handover",
-                 "today": "drill.plan_from_today" if result["handover"]
-                 else "drill.plan_from_today_only"}[result["start_from"]]
-    click.echo(t(start_key, start=result["first_day"], handover=result["handover"]))
+                 "today": "drill.plan_from_today" if result.handover
+                 else "drill.plan_from_today_only"}[result.start_from]
+    click.echo(t(start_key, start=iso(result.first_day), handover=iso(result.handover)))
     show_table([L("日期", "Date"), L("科目", "Scenario"), L("名称", "Name"), L("地点", "Location"),
                 L("必做", "Must-do")],
-               [[p["date"], p["scenario"], p["name_zh"] if get_lang() == "zh" else p["name_en"],
-                 p["location"] or "", "✓" if p["must_do"] else ""]
-                for p in result["planned"] if p["scenario"] != "OP-TIMETABLE"])
-    daily = sum(1 for p in result["planned"] if p["scenario"] == "OP-TIMETABLE")
-    click.echo(t("drill.plan_summary", planned=len(result["planned"]) - daily, daily=daily,
-                 unplaced=len(result["unplaced"])))
-    for u in result["unplaced"]:
-        click.echo(t("drill.unplaced", id=u["scenario"],
-                     reason=vocab.label("plan_reason", u["reason"])), err=True)
-    for n in result["needs_units"]:
-        click.echo(t("drill.needs_unit", id=n["scenario"], units=" / ".join(n["units"])), err=True)
-
-
-def _write_plan_file(result: dict[str, Any], output: str) -> None:
-    from pathlib import Path
-
-    from drills.excel import write_plan_xlsx
-    from drills.plan import to_ics
-    from readiness.errors import InvalidValue
-    from readiness.store.core import utcnow
-
-    suffix = Path(output).suffix.lower()
-    if suffix == ".ics":
-        Path(output).write_text(to_ics(result["planned"], result["line"], utcnow(), get_lang()),
-                                encoding="utf-8", newline="")
-    elif suffix == ".xlsx":
-        write_plan_xlsx(result, output, get_lang())
-    else:
-        raise InvalidValue("drill.bad_plan_suffix", path=output)
+               [[iso(p.date), p.scenario, p.name_zh if get_lang() == "zh" else p.name_en,
+                 p.location or "", "✓" if p.must_do else ""]
+                for p in result.planned if p.scenario != "OP-TIMETABLE"])
+    daily = sum(1 for p in result.planned if p.scenario == "OP-TIMETABLE")
+    click.echo(t("drill.plan_summary", planned=len(result.planned) - daily, daily=daily,
+                 unplaced=len(result.unplaced)))
+    for u in result.unplaced:
+        click.echo(t("drill.unplaced", id=u.scenario,
+                     reason=vocab.label("plan_reason", u.reason)), err=True)
+    for n in result.needs_units:
+        click.echo(t("drill.needs_unit", id=n.scenario, units=" / ".join(n.units)), err=True)
 
 
 @drill.command("record")
 @click.argument("run_id")
 @line_option
 @click.option("--scenario", required=True, help="The drill scenario ID, e.g. EM-STATION-FIRE.")
-@click.option("--date", "on", required=True, metavar="YYYY-MM-DD", help="The day the drill was run.")
+@on_option("The day the drill was run.", required=True)
 @click.option("--location", help="Location ID, or a name unique on the line.")
 @click.option("--form", default="live", show_default=True, help="live or tabletop.")
 @click.option("--commander", help="The drill commander.")
@@ -139,52 +116,44 @@ def _write_plan_file(result: dict[str, Any], output: str) -> None:
               help="Record a run dated before handover or after opening on purpose (marked so).")
 @click.option("--note", "notes", help="A remark kept with the run.")
 @json_option
-def drill_record(run_id: str, line: str | None, scenario: str, on: str, location: str | None,
+def drill_record(run_id: str, line: str | None, scenario: str, on: dt.date, location: str | None,
                  form: str, commander: str | None, evaluators: tuple[str, ...],
                  units: tuple[str, ...], tasks: tuple[str, ...], allow_outside: bool,
                  notes: str | None, as_json: bool) -> None:
     """Record how a drill run went, task by task (M, U and missed times become PDCA items)."""
-    from drills.runs import parse_task, record_run
+    from drills.runs import record_run
     from readiness import vocab
 
-    form_code = vocab.parse("drill_form", form)
-    if form_code is None:
-        from readiness.errors import InvalidValue
-
-        raise InvalidValue("option.bad_code", option="--form", value=form,
-                           allowed=vocab.OneOf("drill_form"))
-    run = {"id": run_id, "scenario": scenario, "date": parse_date("--date", on),
-           "location": location, "form": form_code, "commander": commander,
-           "evaluators": list(evaluators), "units": list(units), "notes": notes,
-           "tasks": [parse_task(x) for x in tasks]}
     with open_store() as store:
-        result = record_run(store, line, run, actor=acting(), allow_outside=allow_outside)
+        result = record_run(store, line, run_id, scenario=scenario, on=on, location=location,
+                            form=form, commander=commander, evaluators=evaluators, units=units,
+                            tasks=tasks, notes=notes, allow_outside=allow_outside,
+                            actor=acting())
     if as_json:
         return emit_json(result)
     click.echo(t("drill.recorded", id=run_id, outcome=vocab.label("drill_outcome",
-                                                                   result["outcome"]),
-                 opened=result["pdca_opened"]))
+                                                                   result.outcome),
+                 opened=result.pdca_opened))
     _print_run_marks(result)
 
 
-def _ratings_text(task: dict[str, Any]) -> str:
+def _ratings_text(task: TaskResult) -> str:
     """"陈静 S, 刘洋 U/4" — each evaluator's rating (and minutes) of one task."""
-    return ", ".join(f"{r['evaluator'] or '-'} {r['rating']}"
-                     + (f"/{r['minutes']:g}" if r["minutes"] is not None else "")
-                     for r in task["ratings"])
+    return ", ".join(f"{r.evaluator or '-'} {r.rating}"
+                     + (f"/{r.minutes:g}" if r.minutes is not None else "")
+                     for r in task.ratings)
 
 
-def _print_run_marks(run: dict[str, Any], prefix: str = "") -> None:
+def _print_run_marks(run: Run, prefix: str = "") -> None:
     """The lines a run carries beyond its table row: void, outside the window, conflicts."""
-    if run["void"]:
-        click.echo(prefix + t("drill.void_note", reason=run["void_reason"], by=run["voided_by"],
-                              at=(iso(run["voided_at"]) or "")[:10]))
-    if run["outside_window"]:
+    if run.void:
+        click.echo(prefix + t("drill.void_note", reason=run.void_reason, by=run.voided_by,
+                              at=(iso(run.voided_at) or "")[:10]))
+    if run.outside_window:
         click.echo(prefix + t("drill.outside_note"))
-    for task in run["tasks"]:
-        if task["conflict"]:
-            click.echo(prefix + t("drill.conflict", task=task["task"],
-                                  ratings=_ratings_text(task)))
+    for task in run.tasks:
+        if task.conflict:
+            click.echo(prefix + t("drill.conflict", task=task.task, ratings=_ratings_text(task)))
 
 
 @drill.command("runs")
@@ -202,11 +171,11 @@ def drill_runs(line: str | None, as_json: bool) -> None:
     show_table([L("演练编号", "Run"), L("科目", "Scenario"), L("日期", "Date"),
                 L("地点", "Location"), L("结果", "Outcome"), L("问题", "Findings"),
                 L("评级分歧", "Conflicts")],
-               [[r["id"], r["scenario"], r["date"], r["location"] or "",
-                 vocab.label("drill_outcome", r["outcome"]), len(r["problems"]),
-                 len(r["conflicts"]) or ""] for r in runs])
+               [[r.id, r.scenario, iso(r.date), r.location or "",
+                 vocab.label("drill_outcome", r.outcome), len(r.problems),
+                 len(r.conflicts) or ""] for r in runs])
     for r in runs:
-        _print_run_marks(r, prefix=f"{r['id']}  ")
+        _print_run_marks(r, prefix=f"{r.id}  ")
 
 
 @drill.command("show")
@@ -215,25 +184,25 @@ def drill_runs(line: str | None, as_json: bool) -> None:
 @json_option
 def drill_show(run_id: str, line: str | None, as_json: bool) -> None:
     """One run: its outcome and every evaluator's rating of each task."""
-    from drills.runs import run_outcomes
+    from drills.runs import run_outcome
     from readiness import vocab
 
     with open_store() as store:
-        run = run_outcomes(store, line, run_id)[0]
+        run = run_outcome(store, line, run_id)
     if as_json:
         return emit_json(run)
-    click.echo(f"{run['id']}  {run['scenario']}  {run['date']}  {run['location'] or '-'}  "
-               f"{vocab.label('drill_form', run['form'])}  "
-               f"{vocab.label('drill_outcome', run['outcome'])}")
-    click.echo(f"  {L('总指挥', 'Commander')}: {run['commander'] or '-'}   "
-               f"{L('评估人', 'Evaluators')}: {', '.join(run['evaluators']) or '-'}   "
-               f"{L('参演单位', 'Units')}: {', '.join(run['units']) or '-'}")
+    click.echo(f"{run.id}  {run.scenario}  {iso(run.date)}  {run.location or '-'}  "
+               f"{vocab.label('drill_form', run.form)}  "
+               f"{vocab.label('drill_outcome', run.outcome)}")
+    click.echo(f"  {L('总指挥', 'Commander')}: {run.commander or '-'}   "
+               f"{L('评估人', 'Evaluators')}: {', '.join(run.evaluators) or '-'}   "
+               f"{L('参演单位', 'Units')}: {', '.join(run.units) or '-'}")
     _print_run_marks(run, prefix="  ")
     show_table([L("关键任务", "Task"), L("评级", "Rating"), L("用时", "Minutes"),
                 L("各评估人", "By evaluator"), L("分歧", "Conflict")],
-               [[k["task"], k["rating"], "" if k["minutes"] is None else f"{k['minutes']:g}",
-                 _ratings_text(k), "!" if k["conflict"] else ""] for k in run["tasks"]]
-               + [[task_id, "-", "", "", ""] for task_id in run["unrated"]])
+               [[k.task, k.rating, "" if k.minutes is None else f"{k.minutes:g}",
+                 _ratings_text(k), "!" if k.conflict else ""] for k in run.tasks]
+               + [[task_id, "-", "", "", ""] for task_id in run.unrated])
 
 
 @drill.command("void")
@@ -249,7 +218,7 @@ def drill_void(run_id: str, line: str | None, reason: str, as_json: bool) -> Non
         result = void_run(store, line, run_id, reason, actor=acting())
     if as_json:
         return emit_json(result)
-    click.echo(t("drill.voided", id=run_id, reason=result["void_reason"]))
+    click.echo(t("drill.voided", id=run_id, reason=result.void_reason))
 
 
 @drill.command("coverage")
@@ -266,11 +235,11 @@ def drill_coverage(line: str | None, as_json: bool) -> None:
         return emit_json(data)
     show_table([L("科目", "Scenario"), L("名称", "Name"), L("必做", "Must-do"),
                 L("最近一次", "Latest run"), L("结果", "Outcome")],
-               [[s["id"], s["name_zh"] if get_lang() == "zh" else s["name_en"],
-                 "✓" if s["must_do"] else "", s["latest_date"] or "-",
-                 vocab.label("drill_outcome", s["outcome"]) if s["outcome"] else "-"]
-                for s in data["scenarios"]])
-    click.echo(t("drill.coverage_summary", **data["summary"]))
+               [[s.id, s.name_zh if get_lang() == "zh" else s.name_en,
+                 "✓" if s.must_do else "", iso(s.latest_date) or "-",
+                 vocab.label("drill_outcome", s.outcome) if s.outcome else "-"]
+                for s in data.scenarios])
+    click.echo(t("drill.coverage_summary", **asdict(data.summary)))
 
 
 COMMANDS = [drill]
