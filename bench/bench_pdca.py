@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from readiness.actor import Actor
 from readiness.demo import build_demo
 from readiness.store.core import Store
 from readiness.store.lines import find_line
@@ -32,7 +33,7 @@ AS_OF = dt.date(2026, 11, 23)
 
 def populate(db: str, n: int) -> None:
     rnd = random.Random(5)
-    with Store.open(db) as store, store.write(Actor("bench"), "test") as session:
+    with Store.open(db) as store, store.write(Actor("bench"), "bench populate") as session:
         line = find_line(session, None)
         units = [u for u in ("TM-KY1-01", "TM-KY1-02", "DV-KY1", "CT-GD", "TM-GD1-01", "CT-CW")]
         rows = []
@@ -84,13 +85,13 @@ list_s, items = best(lambda: list_items(store, None, as_of=as_of))
 subtree_s, _ = best(lambda: list_items(store, None, as_of=as_of, owner_unit="CT-KY"))
 burn_s, report = best(lambda: burndown_report(store, None, as_of))
 print(json.dumps({"list_s": list_s, "subtree_s": subtree_s, "burn_s": burn_s,
-                  "listed": len(items), "open_blocking": report["burndown"]["open_blocking"]}))
+                  "listed": len(items), "open_blocking": report.burndown.open_blocking}))
 """
 
 
 def main(n: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        build_demo(tmp)
+        build_demo(tmp, actor=Actor("bench"))
         db = str(Path(tmp) / "demo.db")
         populate(db, n)
         # Measured in a fresh process, as a user's command meets the store.

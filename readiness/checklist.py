@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import tomllib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,59 @@ PHASES = tuple(vocab.codes("phase"))  # in order: the checklist lists its points
 ADDED_PREFIX = "CL-X-"  # points a line adds to the default checklist: CL-X-01, CL-X-02 …
 CLEARED = ("verified", "not-applicable")  # what lets a phase move on
 STORE_FIELDS = ("row_id", "code")  # the store's own: never shown, never in --json
+
+
+@dataclass(slots=True, frozen=True)
+class ChecklistItem:
+    """A safety point with its owner, status, evidence and verification."""
+
+    id: str
+    phase: str
+    aspect: str
+    text: str
+    text_en: str | None
+    topic: str | None
+    owner_kind: str | None
+    evidence_kind: str | None
+    blocking: bool
+    source: str | None
+    owner_unit: str | None
+    owner: str | None
+    due: dt.date | None
+    status: str
+    na_reason: str | None
+    evidence_ref: str | None
+    evidence_file: str | None
+    evidence_sha256: str | None
+    verifier: str | None
+    verified_on: dt.date | None
+    note: str | None
+    dropped: bool
+    drop_reason: str | None
+
+
+@dataclass(slots=True, frozen=True)
+class PhaseChange:
+    """The line moved from one phase to the next: by whom, when, and whether overriding."""
+
+    from_phase: str
+    to_phase: str
+    at: dt.datetime
+    username: str
+    override: bool
+    reason: str | None  # an override's reason, with the points still open [CL-…]
+
+
+@dataclass(slots=True, frozen=True)
+class PhaseStatus:
+    """The line's phase, the next one, and what stands between them (`readiness phase`)."""
+
+    line: str
+    phase: str
+    next: str | None  # None: the last phase
+    blocking_open: list[ChecklistItem]
+    history: list[PhaseChange]
+    overrides: list[PhaseChange]
 
 
 @lru_cache(maxsize=1)
@@ -104,14 +158,14 @@ def _raise_first(errors: list[tuple[str, str, dict[str, Any]]]) -> None:
         raise InvalidValue(key, **params)
 
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+def public(item: dict[str, Any]) -> ChecklistItem:
     """A safety point as callers see it: without the store's own fields (row id, code column)."""
-    return {k: v for k, v in item.items() if k not in STORE_FIELDS}
+    return ChecklistItem(**{k: v for k, v in item.items() if k not in STORE_FIELDS})
 
 
 def list_items(store: Store, line: str | None, *, phase: str | None = None,
                status: str | None = None, open_only: bool = False,
-               include_dropped: bool = False) -> list[dict[str, Any]]:
+               include_dropped: bool = False) -> list[ChecklistItem]:
     """The line's safety points, filtered; a phase or status is a code or either label, and an
     unknown one is refused naming its option (never read as "no filter")."""
     phase = coded("phase", "--phase", phase)
@@ -131,23 +185,30 @@ def list_items(store: Store, line: str | None, *, phase: str | None = None,
     return result
 
 
-def show_item(store: Store, line: str | None, code: str) -> dict[str, Any]:
+def show_item(store: Store, line: str | None, code: str) -> ChecklistItem:
     with store.read() as session:
         return public(checklist_store.load_item(session, find_line(session, line).id, code))
 
 
-def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any], *,
-             actor: Actor) -> dict[str, Any]:
-    """Change owner, due date, status, evidence or note; the status rules must hold after."""
+def set_item(store: Store, line: str | None, code: str, *, status: str | None = None,
+             owner_unit: str | None = None, owner: str | None = None, due: dt.date | None = None,
+             evidence_ref: str | None = None, evidence_path: str | None = None,
+             na_reason: str | None = None, note: str | None = None,
+             actor: Actor) -> ChecklistItem:
+    """Change owner, due date, status (a code or either label), evidence (a reference, or a
+    file whose name and SHA-256 are recorded) or note; what is None stays as it is. The status
+    rules must hold after."""
+    changes = {"status": coded("checklist_status", "--status", status),
+               "owner_unit": owner_unit, "owner": owner, "due": due,
+               "evidence_ref": evidence_ref, "na_reason": na_reason, "note": note}
+    if evidence_path is not None:
+        changes.update(file_evidence(evidence_path))
+    return _change(store, line, code, changes, actor)
+
+
+def _change(store: Store, line: str | None, code: str, changes: dict[str, Any],
+            actor: Actor) -> ChecklistItem:
     changes = {k: v for k, v in changes.items() if v is not None}
-    if "evidence_path" in changes:
-        changes.update(file_evidence(changes.pop("evidence_path")))
-    if "status" in changes:
-        status = vocab.parse("checklist_status", changes["status"])
-        if status is None:
-            raise InvalidValue("option.bad_code", option="--status", value=changes["status"],
-                               allowed=vocab.OneOf("checklist_status"))
-        changes["status"] = status
     with store.write(actor, f"checklist set {code}") as session:
         found = find_line(session, line)
         item = checklist_store.load_item(session, found.id, code)
@@ -158,38 +219,40 @@ def set_item(store: Store, line: str | None, code: str, changes: dict[str, Any],
 
 def verify_item(store: Store, line: str | None, code: str, verifier: str,
                 on: dt.date | None = None, *, actor: Actor,
-                today: dt.date | None = None) -> dict[str, Any]:
+                today: dt.date | None = None) -> ChecklistItem:
+    """Verify a point on `on` (default today, never after it): it needs evidence, and a
+    verifier other than its owner."""
     today = today or dt.date.today()
     if on is not None and on > today:  # a verification is something that has happened
         raise InvalidValue("option.in_future", option="--on", value=on.isoformat(),
                            today=today.isoformat())
-    return set_item(store, line, code, {"status": "verified", "verifier": verifier,
-                                        "verified_on": on or dt.date.today()}, actor=actor)
+    return _change(store, line, code, {"status": "verified", "verifier": verifier,
+                                       "verified_on": on or today}, actor)
 
 
-def add_item(store: Store, line: str | None, data: dict[str, Any], *,
-             actor: Actor) -> dict[str, Any]:
-    phase = vocab.parse("phase", data.get("phase") or "")
-    aspect = vocab.parse("checklist_aspect", data.get("aspect") or "")
-    if phase is None or aspect is None or not data.get("text"):
+def add_item(store: Store, line: str | None, *, phase: str, aspect: str, text: str,
+             item_id: str | None = None, blocking: bool = True, actor: Actor) -> ChecklistItem:
+    """Add the line's own point: its phase and aspect are codes or either label; its ID is
+    `item_id` or the next CL-X-NN."""
+    phase_code = vocab.parse("phase", phase or "")
+    aspect_code = vocab.parse("checklist_aspect", aspect or "")
+    if phase_code is None or aspect_code is None or not (text or "").strip():
         raise InvalidValue("checklist.add_incomplete")
     with store.write(actor, "checklist add") as session:
         found = find_line(session, line)
         existing = checklist_store.codes(session, found.id)
-        code = data.get("id") or next_code(existing)
+        code = item_id or next_code(existing)
         if code in existing:
             raise InvalidValue("checklist.exists", id=code)
         checklist_store.insert_items(session, found.id, [{
-            "code": code, "phase": phase, "aspect": aspect, "text": data["text"],
-            "text_en": data.get("text_en"), "owner_kind": data.get("owner_kind"),
-            "evidence_kind": data.get("evidence_kind") or "document",
-            "blocking": bool(data.get("blocking", True)), "source": data.get("source") or "line",
-            "status": "open"}])
+            "code": code, "phase": phase_code, "aspect": aspect_code, "text": text,
+            "text_en": None, "owner_kind": None, "evidence_kind": "document",
+            "blocking": bool(blocking), "source": "line", "status": "open"}])
     return show_item(store, line, code)
 
 
 def drop_item(store: Store, line: str | None, code: str, reason: str, *,
-              actor: Actor) -> dict[str, Any]:
+              actor: Actor) -> ChecklistItem:
     if not reason or not reason.strip():
         raise InvalidValue("checklist.drop_needs_reason", id=code)
     with store.write(actor, f"checklist drop {code}") as session:
@@ -201,37 +264,39 @@ def drop_item(store: Store, line: str | None, code: str, reason: str, *,
 
 # --- phases --------------------------------------------------------------------------------------
 
-def phase_status(store: Store, line: str | None) -> dict[str, Any]:
+def phase_status(store: Store, line: str | None) -> PhaseStatus:
     """The line's phase, the next one, and the blocking items that stand between them."""
     with store.read() as session:
         found = find_line(session, line)
         items = load_items(session, found.id)
-        overrides = checklist_store.phase_changes(session, found.id)
+        changes = [PhaseChange(**c) for c in checklist_store.phase_changes(session, found.id)]
     current = found.phase
     index = PHASES.index(current)
     waiting = [i for i in items if i["phase"] == current and i["blocking"] and not i["dropped"]
                and i["status"] not in CLEARED]
-    return {"line": found.name, "phase": current,
-            "next": PHASES[index + 1] if index + 1 < len(PHASES) else None,
-            "blocking_open": [public(i) for i in waiting], "history": overrides,
-            "overrides": [c for c in overrides if c["override"]]}
+    return PhaseStatus(line=found.name, phase=current,
+                       next=PHASES[index + 1] if index + 1 < len(PHASES) else None,
+                       blocking_open=[public(i) for i in waiting], history=changes,
+                       overrides=[c for c in changes if c.override])
 
 
 def advance_phase(store: Store, line: str | None, *, override: bool = False,
-                  reason: str | None = None, actor: Actor) -> dict[str, Any]:
+                  reason: str | None = None, actor: Actor) -> PhaseStatus:
+    """Move the line to its next phase once every blocking point of this one is verified (or
+    not applicable); with `override`, although some are not, for a reason that is recorded."""
     status = phase_status(store, line)
-    if status["next"] is None:
-        raise InvalidValue("phase.last", phase=("phase", status["phase"]))
-    if status["blocking_open"] and not override:
-        raise InvalidValue("phase.blocked", phase=("phase", status["phase"]),
-                           count=len(status["blocking_open"]),
-                           ids=", ".join(i["id"] for i in status["blocking_open"][:8]))
+    if status.next is None:
+        raise InvalidValue("phase.last", phase=("phase", status.phase))
+    if status.blocking_open and not override:
+        raise InvalidValue("phase.blocked", phase=("phase", status.phase),
+                           count=len(status.blocking_open),
+                           ids=", ".join(i.id for i in status.blocking_open[:8]))
     if override and not (reason and reason.strip()):
         raise InvalidValue("phase.override_needs_reason")
     with store.write(actor, "phase advance" + (" --override" if override else "")) as session:
         found = find_line(session, line)
-        checklist_store.change_phase(session, found, status["next"],
-                                     override=bool(override and status["blocking_open"]),
+        checklist_store.change_phase(session, found, status.next,
+                                     override=bool(override and status.blocking_open),
                                      reason=reason if override else None,
-                                     open_items=[i["id"] for i in status["blocking_open"]])
+                                     open_items=[i.id for i in status.blocking_open])
     return phase_status(store, line)

@@ -74,19 +74,17 @@ def cli_hazard(code):
 
 
 def drill(code):
-    run = {"id": code, "scenario": "EM-PSD-FAILURE", "date": dt.date(2026, 10, 1),
-           "location": "S01", "form": "live", "commander": None, "evaluators": [],
-           "units": ["CT-KY"], "notes": f"by {user}",
-           "tasks": [{"task": t, "rating": "P", "minutes": None} for t in tasks]}
     with Store.open(url) as store:
-        return record_run(store, None, run, actor=Actor(user))
+        return record_run(store, None, code, scenario="EM-PSD-FAILURE", on=dt.date(2026, 10, 1),
+                          location="S01", units=["CT-KY"], notes=f"by {user}",
+                          tasks=[f"{t}=P" for t in tasks], actor=Actor(user))
 
 
 def pdca(title):
     with Store.open(url) as store:
         item = open_item(store, None, {"title": title, "class": "due-dated",
                                        "source": "inspection", "kind": "other"}, actor=Actor(user))
-        code = item["id"]
+        code = item.id
         result["pdca"][title] = code
         step(store, None, code, "plan", {"root_cause": "原因", "action": "措施",
                                          "owner_unit": "TM-KY1-01", "owner": "900031",

@@ -29,7 +29,7 @@ def test_full_loop_with_transitions_and_hazard_reevaluation(run, org_db) -> None
     hazard = j(run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
                    "equipment", "--description", "站台门夹人", "--score", "L=3,E=6,C=7",
                    "--residual", "L=1,E=6,C=7", "--json", db=org_db))["id"]
-    item = open_item(run, org_db, "--hazard", hazard, "--date", "2026-11-01")
+    item = open_item(run, org_db, "--hazard", hazard, "--on", "2026-11-01")
     assert KEYS <= set(item) and (item["phase"], item["cycle"]) == ("PLAN", 1)
     code = item["id"]
     j(run("pdca", "plan", code, "--cause", "探测灵敏度设置过高", "--action", "厂家调整参数",

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from readiness.commands.options import (acting, emit_json, group, json_option, L, line_option,
-                                        open_store, parse_date, short, show_table)
+                                        on_option, open_store, parse_date, short, show_table)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from readiness.checklist import ChecklistItem, PhaseStatus
 
 
 @group()
@@ -17,24 +22,27 @@ def checklist() -> None:
     """Opening safety points, phase by phase, with evidence."""
 
 
-def _print_checklist_item(item: dict[str, Any]) -> None:
+def _text(item: ChecklistItem) -> str:
+    return item.text if get_lang() == "zh" or not item.text_en else item.text_en
+
+
+def _print_checklist_item(item: ChecklistItem) -> None:
     from readiness import vocab
 
-    text = item["text"] if get_lang() == "zh" or not item["text_en"] else item["text_en"]
-    click.echo(f"{item['id']}  {text}")
-    click.echo(f"  {vocab.label('phase', item['phase'])} · "
-               f"{vocab.label('checklist_aspect', item['aspect'])} · "
-               f"{L('阻断开通', 'blocking') if item['blocking'] else L('不阻断', 'not blocking')}")
-    click.echo(f"  {L('状态', 'Status')}: {vocab.label('checklist_status', item['status'])}   "
-               f"{L('责任', 'Owner')}: {item['owner_unit'] or '-'} / {item['owner'] or '-'}   "
-               f"{L('计划完成', 'Due')}: {item['due'] or '-'}")
-    evidence = item["evidence_ref"] or ""
-    if item["evidence_file"]:
-        evidence += f" {item['evidence_file']} sha256:{item['evidence_sha256'][:16]}…"
+    click.echo(f"{item.id}  {_text(item)}")
+    click.echo(f"  {vocab.label('phase', item.phase)} · "
+               f"{vocab.label('checklist_aspect', item.aspect)} · "
+               f"{L('阻断开通', 'blocking') if item.blocking else L('不阻断', 'not blocking')}")
+    click.echo(f"  {L('状态', 'Status')}: {vocab.label('checklist_status', item.status)}   "
+               f"{L('责任', 'Owner')}: {item.owner_unit or '-'} / {item.owner or '-'}   "
+               f"{L('计划完成', 'Due')}: {iso(item.due) or '-'}")
+    evidence = item.evidence_ref or ""
+    if item.evidence_file:
+        evidence += f" {item.evidence_file} sha256:{(item.evidence_sha256 or '')[:16]}…"
     if evidence:
         click.echo(f"  {L('证据', 'Evidence')}: {evidence.strip()}")
-    if item["verifier"]:
-        click.echo(f"  {L('验证', 'Verified')}: {item['verifier']} {item['verified_on']}")
+    if item.verifier:
+        click.echo(f"  {L('验证', 'Verified')}: {item.verifier} {iso(item.verified_on)}")
 
 
 @checklist.command("list")
@@ -57,10 +65,9 @@ def checklist_list(line: str | None, phase: str | None, status: str | None, open
         return emit_json(items)
     show_table([L("编号", "ID"), L("阶段", "Phase"), L("内容", "Item"), L("阻断", "Blocks"),
                 L("状态", "Status"), L("责任单位", "Owner unit")],
-               [[i["id"], vocab.label("phase", i["phase"]),
-                 short(i["text"] if get_lang() == "zh" or not i["text_en"] else i["text_en"], 36),
-                 "✓" if i["blocking"] else "", vocab.label("checklist_status", i["status"]),
-                 i["owner_unit"] or "-"] for i in items])
+               [[i.id, vocab.label("phase", i.phase), short(_text(i), 36),
+                 "✓" if i.blocking else "", vocab.label("checklist_status", i.status),
+                 i.owner_unit or "-"] for i in items])
 
 
 @checklist.command("show")
@@ -96,9 +103,9 @@ def checklist_set(item_id: str, line: str | None, due: str | None, as_json: bool
     """Change a safety point's owner, due date, status, evidence or note."""
     from readiness.checklist import set_item
 
-    changes["due"] = parse_date("--due", due)
     with open_store() as store:
-        item = set_item(store, line, item_id, changes, actor=acting())
+        item = set_item(store, line, item_id, due=parse_date("--due", due), **changes,
+                        actor=acting())
     if as_json:
         return emit_json(item)
     _print_checklist_item(item)
@@ -108,16 +115,15 @@ def checklist_set(item_id: str, line: str | None, due: str | None, as_json: bool
 @click.argument("item_id")
 @line_option
 @click.option("--verifier", required=True, help="Staff ID of the verifier: not the owner.")
-@click.option("--on", metavar="YYYY-MM-DD", help="Date verified (default today).")
+@on_option("Date verified (default today).")
 @json_option
-def checklist_verify(item_id: str, line: str | None, verifier: str, on: str | None,
+def checklist_verify(item_id: str, line: str | None, verifier: str, on: dt.date | None,
                      as_json: bool) -> None:
     """Verify a safety point (it needs evidence, and a verifier other than its owner)."""
     from readiness.checklist import verify_item
 
     with open_store() as store:
-        item = verify_item(store, line, item_id, verifier, parse_date("--on", on),
-                           actor=acting())
+        item = verify_item(store, line, item_id, verifier, on, actor=acting())
     if as_json:
         return emit_json(item)
     _print_checklist_item(item)
@@ -137,9 +143,8 @@ def checklist_add(line: str | None, item_id: str | None, phase: str, aspect: str
     from readiness.checklist import add_item
 
     with open_store() as store:
-        item = add_item(store, line, {"id": item_id, "phase": phase, "aspect": aspect,
-                                      "text": text, "blocking": not not_blocking},
-                        actor=acting())
+        item = add_item(store, line, phase=phase, aspect=aspect, text=text, item_id=item_id,
+                        blocking=not not_blocking, actor=acting())
     if as_json:
         return emit_json(item)
     _print_checklist_item(item)
@@ -169,25 +174,24 @@ def phase(ctx: click.Context, line: str | None, as_json: bool) -> None:
     from readiness.checklist import phase_status
 
     with open_store() as store:
-        data = phase_status(store, line)
-    _print_phase(data, as_json)
+        status = phase_status(store, line)
+    _print_phase(status, as_json)
 
 
-def _print_phase(data: dict[str, Any], as_json: bool) -> None:
+def _print_phase(status: PhaseStatus, as_json: bool) -> None:
     from readiness import vocab
 
     if as_json:
-        return emit_json(data)
-    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', data['phase'])}"
-               f"  →  {vocab.label('phase', data['next']) if data['next'] else '-'}")
-    for item in data["blocking_open"]:
-        text = item["text"] if get_lang() == "zh" or not item["text_en"] else item["text_en"]
-        click.echo(f"  ✗ {item['id']} {short(text, 50)} "
-                   f"({vocab.label('checklist_status', item['status'])})")
-    for change in data["overrides"]:
-        click.echo(t("phase.override_shown", from_phase=vocab.label("phase", change["from_phase"]),
-                     to_phase=vocab.label("phase", change["to_phase"]), user=change["username"],
-                     at=iso(change["at"]), reason=change["reason"]))
+        return emit_json(status)
+    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', status.phase)}"
+               f"  →  {vocab.label('phase', status.next) if status.next else '-'}")
+    for item in status.blocking_open:
+        click.echo(f"  ✗ {item.id} {short(_text(item), 50)} "
+                   f"({vocab.label('checklist_status', item.status)})")
+    for change in status.overrides:
+        click.echo(t("phase.override_shown", from_phase=vocab.label("phase", change.from_phase),
+                     to_phase=vocab.label("phase", change.to_phase), user=change.username,
+                     at=iso(change.at), reason=change.reason))
 
 
 @phase.command("advance")
@@ -200,8 +204,8 @@ def phase_advance(line: str | None, override: bool, reason: str | None, as_json:
     from readiness.checklist import advance_phase
 
     with open_store() as store:
-        data = advance_phase(store, line, override=override, reason=reason, actor=acting())
-    _print_phase(data, as_json)
+        status = advance_phase(store, line, override=override, reason=reason, actor=acting())
+    _print_phase(status, as_json)
 
 
 COMMANDS = [checklist, phase]

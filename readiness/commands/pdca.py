@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from readiness.commands.options import (acting, as_of_option, emit_json, group, json_option, L,
-                                        line_option, open_store, parse_date, short, show_table)
+                                        line_option, on_option, open_store, parse_date, short,
+                                        show_table)
+from readiness.dates import iso
 from readiness.i18n import get_lang, t
+
+if TYPE_CHECKING:
+    from readiness.pdca.items import PdcaItem
 
 
 @group()
@@ -17,63 +22,59 @@ def pdca() -> None:
     """Problems driven round Plan–Do–Check–Act until they stay fixed."""
 
 
-def _print_item(item: dict[str, Any]) -> None:
+def _print_item(item: PdcaItem) -> None:
     from readiness import vocab
     from readiness.pdca.views import title
 
-    click.echo(f"{item['id']}  {title(item, get_lang())}")
-    click.echo(f"  {vocab.label('pdca_class', item['class'])} · {vocab.label('pdca_kind', item['kind'])}"
-               f" · {vocab.label('pdca_source', item['source'])} {item['source_ref'] or ''}")
-    click.echo(f"  {L('阶段', 'Phase')}: {vocab.label('pdca_phase', item['phase'])} "
-               f"({L('第', 'cycle ')}{item['cycle']}{L('轮', '')})   "
-               f"{L('责任', 'Owner')}: {item['owner_unit'] or '-'} / {item['owner'] or '-'}   "
-               f"{L('计划完成', 'Due')}: {item['due'] or '-'}{' !' if item['overdue'] else ''}")
-    for tr in item.get("transitions", []):
-        click.echo(f"  {tr['on_date']} {tr['username']}: {tr['from_phase'] or '-'} → {tr['to_phase']}")
+    click.echo(f"{item.id}  {title(item, get_lang())}")
+    click.echo(f"  {vocab.label('pdca_class', item.class_)} · {vocab.label('pdca_kind', item.kind)}"
+               f" · {vocab.label('pdca_source', item.source)} {item.source_ref or ''}")
+    click.echo(f"  {L('阶段', 'Phase')}: {vocab.label('pdca_phase', item.phase)} "
+               f"({L('第', 'cycle ')}{item.cycle}{L('轮', '')})   "
+               f"{L('责任', 'Owner')}: {item.owner_unit or '-'} / {item.owner or '-'}   "
+               f"{L('计划完成', 'Due')}: {iso(item.due) or '-'}{' !' if item.overdue else ''}")
+    for tr in item.transitions or []:
+        click.echo(f"  {iso(tr.on_date)} {tr.username}: {tr.from_phase or '-'} → {tr.to_phase}")
 
 
-def _item_command(step_name: str, help_text: str, options: list[Any]):
-    def command(item_id: str, line: str | None, on: str | None, as_json: bool,
+def _item_command(step_name: str, help_text: str, on_help: str, options: list[Any]):
+    def command(item_id: str, line: str | None, on: dt.date | None, as_json: bool,
                 **data: Any) -> None:
         from readiness.pdca.items import step
 
-        data = {k: v for k, v in data.items() if v is not None}
         if "due" in data:
             data["due"] = parse_date("--due", data["due"])
-        if "verified_on" in data:
-            data["verified_on"] = parse_date("--on", data["verified_on"])
         with open_store() as store:
-            item = step(store, line, item_id, step_name, data, actor=acting(),
-                        on=parse_date("--date", on))
+            item = step(store, line, item_id, step_name, data, actor=acting(), on=on)
         if as_json:
             return emit_json(item)
         _print_item(item)
 
     command.__doc__ = help_text
-    for option in reversed([click.argument("item_id"), line_option,
-                            click.option("--date", "on", metavar="YYYY-MM-DD",
-                                         help="When it happened (default today)."),
+    for option in reversed([click.argument("item_id"), line_option, on_option(on_help),
                             *options, json_option]):
         command = option(command)
     return pdca.command(step_name)(command)
 
 
-_item_command("plan", "PLAN → DO: the root cause, the action, who owns it and by when.", [
+HAPPENED = "When it happened (default today)."
+_item_command("plan", "PLAN → DO: the root cause, the action, who owns it and by when.", HAPPENED, [
     click.option("--cause", "root_cause", help="The root cause."),
     click.option("--action", help="The corrective action."),
     click.option("--owner-unit", help="Owner unit ID or name."),
     click.option("--owner", help="Owner staff ID or name."),
     click.option("--due", metavar="YYYY-MM-DD", help="Due date.")])
-_item_command("do", "DO → CHECK: what was done, with evidence.", [
+_item_command("do", "DO → CHECK: what was done, with evidence.", HAPPENED, [
     click.option("--done", "done_note", help="What was done."),
     click.option("--evidence", help="Evidence that it was done: document, record, photo …")])
-_item_command("check", "CHECK → ACT (effective) or a new cycle at PLAN (ineffective).", [
-    click.option("--verifier", help="Staff ID of the verifier: not the owner."),
-    click.option("--verdict", help="effective or ineffective"),
-    click.option("--on", "verified_on", metavar="YYYY-MM-DD", help="Date verified.")])
-_item_command("act", "ACT → CLOSED: the regulation, procedure, training or hazard entry changed.", [
-    click.option("--standardisation",
-                 help="The regulation, procedure, training or hazard entry changed.")])
+_item_command("check", "CHECK → ACT (effective) or a new cycle at PLAN (ineffective).",
+              "The day of the check, which is the day verified (default today).", [
+                  click.option("--verifier", help="Staff ID of the verifier: not the owner."),
+                  click.option("--verdict", help="effective or ineffective")])
+_item_command("act", "ACT → CLOSED: the regulation, procedure, training or hazard entry changed.",
+              HAPPENED, [
+                  click.option("--standardisation",
+                               help="The regulation, procedure, training or hazard entry changed.")])
 
 
 @pdca.command("open")
@@ -90,16 +91,16 @@ _item_command("act", "ACT → CLOSED: the regulation, procedure, training or haz
 @click.option("--owner-unit", help="Owner unit ID or name.")
 @click.option("--owner", help="Owner staff ID or name.")
 @click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
-@click.option("--date", "on", metavar="YYYY-MM-DD", help="Opened on (default today).")
+@on_option("Opened on (default today).")
 @json_option
-def pdca_open(line: str | None, item_class: str, due: str | None, on: str | None,
+def pdca_open(line: str | None, item_class: str, due: str | None, on: dt.date | None,
               as_json: bool, **data: Any) -> None:
     """Open a problem at PLAN."""
     from readiness.pdca.items import open_item
 
     data.update({"class": item_class, "due": parse_date("--due", due)})
     with open_store() as store:
-        item = open_item(store, line, data, actor=acting(), on=parse_date("--date", on))
+        item = open_item(store, line, data, actor=acting(), on=on)
     if as_json:
         return emit_json(item)
     _print_item(item)
@@ -143,10 +144,10 @@ def pdca_list(line: str | None, as_of: dt.date | None, as_json: bool, **filters:
         return emit_json(items)
     show_table([L("编号", "ID"), L("级别", "Class"), L("阶段", "Phase"), L("问题", "Problem"),
                 L("责任单位", "Owner unit"), L("计划完成", "Due"), L("已开天数", "Days open")],
-               [[i["id"], vocab.label("pdca_class", i["class"]),
-                 f"{vocab.label('pdca_phase', i['phase'])}{'' if i['cycle'] == 1 else ' #' + str(i['cycle'])}",
-                 short(title(i, get_lang()), 34), i["owner_unit"] or "-",
-                 (i["due"] or "-") + (" !" if i["overdue"] else ""), i["days_open"]]
+               [[i.id, vocab.label("pdca_class", i.class_),
+                 f"{vocab.label('pdca_phase', i.phase)}{'' if i.cycle == 1 else ' #' + str(i.cycle)}",
+                 short(title(i, get_lang()), 34), i.owner_unit or "-",
+                 (iso(i.due) or "-") + (" !" if i.overdue else ""), i.days_open]
                 for i in items])
 
 
@@ -161,17 +162,17 @@ def pdca_burndown(line: str | None, as_of: dt.date | None, weeks: int, as_json: 
     from readiness.pdca.items import burndown_report
 
     with open_store() as store:
-        data = burndown_report(store, line, as_of, weeks)
+        report = burndown_report(store, line, as_of, weeks)
     if as_json:
-        return emit_json(data)
-    bd = data["burndown"]
-    for week in data["closure_rate"]:
-        click.echo(f"  {week['week']}  {'█' * week['closed']} {week['closed']}")
-    click.echo(t("pdca.burndown_summary", open=bd["open_blocking"], rate=bd["rate_per_day"],
-                 days=bd["recent_days"], forecast=bd["forecast_zero"] or t("pdca.never"),
-                 overdue=data["overdue"]))
-    if bd["after_opening"]:
-        click.echo(t("pdca.forecast_after_opening", opening=bd["planned_opening"]), err=True)
+        return emit_json(report)
+    bd = report.burndown
+    for week in report.closure_rate:
+        click.echo(f"  {week.week}  {'█' * week.closed} {week.closed}")
+    click.echo(t("pdca.burndown_summary", open=bd.open_blocking, rate=bd.rate_per_day,
+                 days=bd.recent_days, forecast=iso(bd.forecast_zero) or t("pdca.never"),
+                 overdue=report.overdue))
+    if bd.after_opening:
+        click.echo(t("pdca.forecast_after_opening", opening=iso(bd.planned_opening)), err=True)
 
 
 COMMANDS = [pdca]
