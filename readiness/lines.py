@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from readiness.actor import Actor
@@ -11,6 +12,59 @@ from readiness.errors import InvalidValue, coded
 from readiness.store.core import Store
 from readiness.store import lines as line_store
 
+
+# --- results (fields and their order are the `--json` keys) ---------------------------------------
+# `id` and a location's `line_id` are in the published `--json` of these commands, so they stay.
+
+@dataclass(slots=True, frozen=True)
+class Line:
+    """A line as `init` and `line set` leave it."""
+
+    id: int
+    name: str
+    planned_opening: dt.date | None
+    handover_date: dt.date | None
+    profile: str
+    phase: str
+    fully_automatic: bool
+    scoring_method: str
+    band_table: str | None
+    settings: dict[str, Any]
+    created_at: dt.datetime
+
+
+@dataclass(slots=True, frozen=True)
+class LineSummary(Line):
+    """A line in `line list`, with how many locations it has."""
+
+    locations: int
+
+
+@dataclass(slots=True, frozen=True)
+class LineView(Line):
+    """A line in `line show`, with its locations counted by kind (every kind, in vocab order)."""
+
+    locations: dict[str, int]
+
+
+@dataclass(slots=True, frozen=True)
+class Location:
+    """A station, section, depot or control centre, in order along its line."""
+
+    id: int
+    line_id: int
+    code: str
+    name: str
+    kind: str
+    seq: int
+    note: str | None
+
+
+def _line(data: dict[str, Any], cls: type[Line] = Line, **extra: Any) -> Any:
+    return cls(**{name: data[name] for name in Line.__dataclass_fields__}, **extra)
+
+
+# --- rules ---------------------------------------------------------------------------------------
 
 def _scoring(method: str | None, band_table: str | None) -> dict[str, Any]:
     """The line's scoring method and band table, checked against the method's data file."""
@@ -31,11 +85,13 @@ def check_dates(opening: dt.date | None, handover: dt.date | None, option: str) 
                            opening=opening.isoformat(), handover=handover.isoformat())
 
 
+# --- services ------------------------------------------------------------------------------------
+
 def init_line(store: Store, name: str, *, opening: dt.date | None = None,
               handover: dt.date | None = None, profile: str | None = None,
               phase: str | None = None, method: str | None = None,
-              band_table: str | None = None, actor: Actor) -> dict[str, Any]:
-    """Add a line to the store (created at the newest schema if new)."""
+              band_table: str | None = None, actor: Actor) -> Line:
+    """Add a line to the store, with the default drill catalogue and opening safety points."""
     check_dates(opening, handover, "--opening-date")
     profile = coded("criteria_profile", "--profile", profile) or "mot-2023"
     fields = {"planned_opening": opening, "handover_date": handover, "profile": profile,
@@ -48,28 +104,33 @@ def init_line(store: Store, name: str, *, opening: dt.date | None = None,
         line = line_store.add_line(session, name, **fields)
         seed_default(session, line["id"])  # the default drill catalogue; the line may edit it
         checklist.seed_default(session, line["id"])  # and the opening safety points
-        return line
+    return _line(line)
 
 
-def list_lines(store: Store) -> list[dict[str, Any]]:
+def list_lines(store: Store) -> list[LineSummary]:
+    """Every line in the store by name, each with its number of locations."""
     with store.read_rows() as conn:
-        return line_store.list_lines(conn)
+        rows = line_store.list_lines(conn)
+    return [_line(row, LineSummary, locations=row["locations"]) for row in rows]
 
 
-def show_line(store: Store, line: str | None) -> dict[str, Any]:
+def show_line(store: Store, line: str | None) -> LineView:
+    """One line (the only one when `line` is None) with its locations counted by kind."""
     with store.read_rows() as conn:
         found = line_store.line_row(conn, line)
         data = line_store.line_dict(found)
         locations = line_store.list_locations(conn, found.id)
-    data["locations"] = {kind: sum(1 for loc in locations if loc["kind"] == kind)
-                         for kind in vocab.codes("location_kind")}
-    return data
+    counts = {kind: sum(1 for loc in locations if loc["kind"] == kind)
+              for kind in vocab.codes("location_kind")}
+    return _line(data, LineView, locations=counts)
 
 
 def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
              handover: dt.date | None = None, profile: str | None = None,
              method: str | None = None, band_table: str | None = None,
-             actor: Actor) -> dict[str, Any]:
+             actor: Actor) -> Line:
+    """Change a line's dates, criteria profile (a standard one or the line's own) or hazard
+    scoring method; the opening must stay after the handover."""
     changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover,
                                **_scoring(method, band_table)}
     with store.write(actor, "line set") as session:
@@ -82,11 +143,15 @@ def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
             code = profile if profile in custom else coded("criteria_profile", "--profile",
                                                                    profile)
             changes.update(profile=code, fully_automatic=str(code).endswith("-fao"))
-        return line_store.update_line(session, line, **changes)
+        updated = line_store.update_line(session, line, **changes)
+    return _line(updated)
 
 
-def list_locations(store: Store, line: str | None, kind: str | None = None) -> list[dict[str, Any]]:
+def list_locations(store: Store, line: str | None, kind: str | None = None) -> list[Location]:
+    """A line's locations in order along the line; `kind` (a code or either label) narrows
+    them to one kind."""
     kind_code = coded("location_kind", "--kind", kind)
     with store.read_rows() as conn:
         found = line_store.line_row(conn, line)
-        return line_store.list_locations(conn, found.id, kind_code)
+        rows = line_store.list_locations(conn, found.id, kind_code)
+    return [Location(**row) for row in rows]

@@ -23,37 +23,34 @@ def audit() -> None:
 @json_option
 def audit_log(entity: str | None, key: str | None, limit: int, as_json: bool) -> None:
     """Show the newest audit records."""
-    from readiness.store.audit import list_records
+    from readiness.audit import list_records
 
-    with open_store() as store, store.read() as session:
-        records = list_records(session, entity=entity, key=key, limit=limit)
+    with open_store() as store:
+        records = list_records(store, entity=entity, key=key, limit=limit)
     if as_json:
         return emit_json(records)
     if not records:
         return click.echo(t("audit.none"))
     show_table([L("时间", "When"), L("用户", "User"), L("操作", "Action"), L("对象", "Entity"),
                 L("编号", "Key"), L("变更", "Change")],
-               [[r["at"], r["username"], r["action"], r["entity"], r["entity_key"],
-                 _change_text(r["before"], r["after"])] for r in records])
+               [[r.at.isoformat(), r.username, r.action, r.entity, r.entity_key,
+                 _change_text(r.before, r.after)] for r in records])
 
 
 @audit.command("verify")
 @json_option
 def audit_verify(as_json: bool) -> None:
     """Check the hash-chained trail, and every data row against it: tampering is named."""
-    from readiness.store.audit import verify
+    from readiness.audit import verify
 
-    with open_store() as store, store.read() as session:
-        problems = verify(session)
+    with open_store() as store:
+        result = verify(store)
     if as_json:
-        emit_json(problems)
+        emit_json(result.problems)
     else:
-        for p in problems:
-            click.echo(t("audit." + p["kind"], **{k: v for k, v in p.items() if k != "kind"}))
-    if problems:
-        from readiness.errors import ReadinessError
-
-        raise ReadinessError("audit.tampered", count=len(problems))
+        for problem in result.problems:
+            click.echo(problem.message())
+    result.raise_if_tampered()
     if not as_json:
         click.echo(t("audit.intact"))
 

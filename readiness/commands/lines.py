@@ -22,12 +22,12 @@ from readiness.i18n import t
 def init(name: str, opening_date: str | None, handover_date: str | None, profile: str | None,
          method: str | None, band_table: str | None, as_json: bool) -> None:
     """Create the store if needed and add a line to it."""
+    from readiness.admin import create_store
     from readiness.lines import init_line
-    from readiness.store.core import Store
 
     opening = parse_date("--opening-date", opening_date)
     handover = parse_date("--handover-date", handover_date)
-    with Store.create(settings().db) as store:
+    with create_store(settings().db) as store:
         line = init_line(store, name, opening=opening, handover=handover, profile=profile,
                          method=method, band_table=band_table, actor=acting())
         where = store.display_url()
@@ -45,33 +45,27 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Bring an older store forward to this code's schema (a no-op when current)."""
-    from readiness.store.core import Store, _refuse_missing_sqlite_file, resolve_url
+    from readiness.admin import upgrade_store
 
-    url = resolve_url(settings().db)
-    _refuse_missing_sqlite_file(url)
-    with Store(url) as store:
-        before, after = store.upgrade()
-    key = "store.up_to_date" if before == after else "store.upgraded"
-    click.echo(t(key, before=before or "-", after=after))
+    done = upgrade_store(settings().db)
+    key = "store.upgraded" if done.changed else "store.up_to_date"
+    click.echo(t(key, before=done.before or "-", after=done.after))
 
 
 @db.command("status")
 @json_option
 def db_status(as_json: bool) -> None:
     """Show the store's schema version against this code's."""
-    from readiness.store.core import Store, _refuse_missing_sqlite_file, resolve_url
+    from dataclasses import fields
 
-    url = resolve_url(settings().db)
-    _refuse_missing_sqlite_file(url)
-    with Store(url) as store:
-        state, revision, head = store.schema_state()
-        where = store.display_url()
-    data = {"db": where, "state": state, "revision": revision, "head": head}
+    from readiness.admin import store_status
+
+    status = store_status(settings().db)
     if as_json:
-        emit_json(data)
+        emit_json(status)
     else:
-        for key, value in data.items():
-            click.echo(f"{key}: {value}")
+        for field in fields(status):
+            click.echo(f"{field.name}: {getattr(status, field.name)}")
 
 
 @db.command("backup")
@@ -80,11 +74,11 @@ def db_status(as_json: bool) -> None:
 @json_option
 def db_backup(file: str, force: bool, as_json: bool) -> None:
     """Write a consistent copy of the store to FILE, even while others are writing."""
-    from readiness.store.backup import backup
+    from readiness.admin import backup_store
 
-    done = backup(settings().db, file, force=force)
+    done = backup_store(settings().db, file, force=force)
     if as_json:
-        return emit_json({"path": done.path, "revision": done.revision})
+        return emit_json(done)
     click.echo(t("backup.written", path=done.path, revision=done.revision or "-"))
 
 
@@ -94,13 +88,11 @@ def db_backup(file: str, force: bool, as_json: bool) -> None:
 @json_option
 def db_restore(file: str, force: bool, as_json: bool) -> None:
     """Restore the store given by --db from a backup FILE made by `db backup`."""
-    from readiness.store.backup import restore
+    from readiness.admin import restore_store
 
-    done = restore(file, settings().db, force=force)
+    done = restore_store(file, settings().db, force=force)
     if as_json:
-        return emit_json({"db": done.db, "revision": done.revision,
-                          "upgraded_from": done.upgraded_from,
-                          "audit_records": done.audit_records})
+        return emit_json(done)
     if done.upgraded_from:
         click.echo(t("backup.restored_upgraded", before=done.upgraded_from, after=done.revision))
     click.echo(t("backup.restored", path=file, db=done.db, revision=done.revision,
@@ -125,8 +117,8 @@ def line_list(as_json: bool) -> None:
         return emit_json(lines)
     show_table([L("线路", "Line"), L("计划开通", "Opening"), L("三权移交", "Handover"),
                 L("评估标准", "Profile"), L("阶段", "Phase"), L("位置数", "Locations")],
-               [[ln["name"], ln["planned_opening"], ln["handover_date"], ln["profile"],
-                 vocab.label("phase", ln["phase"]), ln["locations"]] for ln in lines])
+               [[ln.name, ln.planned_opening, ln.handover_date, ln.profile,
+                 vocab.label("phase", ln.phase), ln.locations] for ln in lines])
 
 
 @line.command("show")
@@ -138,18 +130,18 @@ def line_show(line: str | None, as_json: bool) -> None:
     from readiness.lines import show_line
 
     with open_store() as store:
-        data = show_line(store, line)
+        shown = show_line(store, line)
     if as_json:
-        return emit_json(data)
-    click.echo(f"{L('线路', 'Line')}: {data['name']}")
-    click.echo(f"{L('计划开通日期', 'Planned opening')}: {data['planned_opening'] or '-'}")
-    click.echo(f"{L('三权移交日期', 'Handover')}: {data['handover_date'] or '-'}")
-    click.echo(f"{L('评估标准', 'Profile')}: {vocab.label('criteria_profile', data['profile'])}")
-    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', data['phase'])}")
-    click.echo(f"{L('风险评价方法', 'Scoring')}: {data['scoring_method']}"
-               f"{' / ' + data['band_table'] if data['band_table'] else ''}")
+        return emit_json(shown)
+    click.echo(f"{L('线路', 'Line')}: {shown.name}")
+    click.echo(f"{L('计划开通日期', 'Planned opening')}: {shown.planned_opening or '-'}")
+    click.echo(f"{L('三权移交日期', 'Handover')}: {shown.handover_date or '-'}")
+    click.echo(f"{L('评估标准', 'Profile')}: {vocab.label('criteria_profile', shown.profile)}")
+    click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', shown.phase)}")
+    click.echo(f"{L('风险评价方法', 'Scoring')}: {shown.scoring_method}"
+               f"{' / ' + shown.band_table if shown.band_table else ''}")
     counts = ", ".join(f"{vocab.label('location_kind', k)} {n}"
-                       for k, n in data["locations"].items())
+                       for k, n in shown.locations.items())
     click.echo(f"{L('位置', 'Locations')}: {counts}")
 
 
@@ -170,12 +162,13 @@ def line_set(line: str | None, opening_date: str | None, handover_date: str | No
     from readiness.lines import set_line
 
     with open_store() as store:
-        data = set_line(store, line, opening=parse_date("--opening-date", opening_date),
-                        handover=parse_date("--handover-date", handover_date), profile=profile,
-                        method=method, band_table=band_table, actor=acting())
+        changed = set_line(store, line, opening=parse_date("--opening-date", opening_date),
+                           handover=parse_date("--handover-date", handover_date),
+                           profile=profile, method=method, band_table=band_table,
+                           actor=acting())
     if as_json:
-        return emit_json(data)
-    click.echo(t("line.updated", name=data["name"]))
+        return emit_json(changed)
+    click.echo(t("line.updated", name=changed.name))
 
 
 @group()
@@ -197,8 +190,7 @@ def location_list(line: str | None, kind: str | None, as_json: bool) -> None:
     if as_json:
         return emit_json(rows)
     show_table([L("顺序", "Order"), L("编号", "ID"), L("名称", "Name"), L("类型", "Kind")],
-               [[r["seq"], r["code"], r["name"], vocab.label("location_kind", r["kind"])]
-                for r in rows])
+               [[r.seq, r.code, r.name, vocab.label("location_kind", r.kind)] for r in rows])
 
 
 COMMANDS = [init, db, line, location]

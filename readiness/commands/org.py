@@ -9,7 +9,7 @@ import click
 
 from readiness.commands.options import (L, acceptor, as_of_option, emit_json, force_option, group,
                                         json_option, line_option, open_store, output_option,
-                                        refuse_existing, show_table)
+                                        show_table)
 from readiness.i18n import t
 
 
@@ -32,9 +32,9 @@ def org_show(as_of: dt.date | None, as_json: bool) -> None:
         return emit_json(rows)
     show_table([L("单位", "Unit"), L("层级", "Level"), L("负责人", "Head"), L("人数", "People"),
                 L("责任状", "Letter")],
-               [["  " * r["depth"] + f"{r['name']} ({r['code']})", vocab.label("org_level", r["level"]),
-                 r["head_name"] or "-", r["people"],
-                 vocab.label("letter_status", r["letter"]) if r["letter"] != "-" else ""]
+               [["  " * r.depth + f"{r.name} ({r.code})", vocab.label("org_level", r.level),
+                 r.head_name or "-", r.people,
+                 vocab.label("letter_status", r.letter) if r.letter != "-" else ""]
                 for r in rows])
 
 
@@ -69,24 +69,24 @@ def org_path(hazard_id: str, line: str | None, as_of: dt.date | None, as_json: b
     from readiness.org.accountability import path
 
     with open_store() as store:
-        data = path(store, line, hazard_id, as_of)
+        found = path(store, line, hazard_id, as_of)
     if as_json:
-        return emit_json(data)
-    click.echo(f"{data['hazard']}  {data['description']}  "
-               f"({vocab.label('risk_level', data['level'])} → "
-               f"{vocab.label('risk_level', data['residual_level'])})")
-    for link in data["chain"]:
-        status = vocab.label("letter_status", link["letter"])
-        until = f" {L('至', 'until')} {link['valid_until']}" if link["valid_until"] else ""
-        mark = "✓" if link["letter"] == "valid" else "✗"
-        click.echo(f"  {mark} {link['from_name']} ({link['from']}) —[{status}{until}]→ "
-                   f"{link['to_name']} ({link['to']})")
-    acc = data["acceptance"]
-    required = vocab.label("org_level", data["required_level"])
+        return emit_json(found)
+    click.echo(f"{found.hazard}  {found.description}  "
+               f"({vocab.label('risk_level', found.level)} → "
+               f"{vocab.label('risk_level', found.residual_level)})")
+    for link in found.chain:
+        status = vocab.label("letter_status", link.letter)
+        until = f" {L('至', 'until')} {link.valid_until}" if link.valid_until else ""
+        mark = "✓" if link.letter == "valid" else "✗"
+        click.echo(f"  {mark} {link.from_name} ({link.from_}) —[{status}{until}]→ "
+                   f"{link.to_name} ({link.to})")
+    acc = found.acceptance
+    required = vocab.label("org_level", found.required_level)
     if acc:
-        mark = "✓" if data["acceptance_ok"] else "✗"
+        mark = "✓" if found.acceptance_ok else "✗"
         click.echo(f"  {mark} {L('风险接受', 'Accepted by')}: {acceptor(acc)} "
-                   f"({vocab.label('org_level', acc['org_level'])}); {L('需要', 'needs')} {required}")
+                   f"({vocab.label('org_level', acc.org_level)}); {L('需要', 'needs')} {required}")
     else:
         click.echo(f"  ✗ {L('残余风险尚未接受；需要', 'Residual risk not accepted; needs')} {required}")
 
@@ -100,16 +100,16 @@ def org_owns(unit: str, as_json: bool) -> None:
     from readiness.org.accountability import owns
 
     with open_store() as store:
-        data = owns(store, unit)
+        owned = owns(store, unit)
     if as_json:
-        return emit_json(data)
-    click.echo(f"{data['name']} ({data['unit']}): {data['units']} {L('个单位', 'units')}, "
-               f"{data['people']} {L('人', 'people')}")
+        return emit_json(owned)
+    click.echo(f"{owned.name} ({owned.unit}): {owned.units} {L('个单位', 'units')}, "
+               f"{owned.people} {L('人', 'people')}")
     levels = ", ".join(f"{vocab.label('risk_level', k)} {v}"
-                       for k, v in data["hazards"]["by_level"].items())
+                       for k, v in owned.hazards.by_level.items())
     click.echo(f"  {L('危险源', 'Hazards')}: {levels}")
-    click.echo(f"  {L('演练', 'Drills')}: {len(data['drills'])}   "
-               f"{L('未关闭整改问题', 'Open PDCA items')}: {len(data['pdca'])}")
+    click.echo(f"  {L('演练', 'Drills')}: {len(owned.drills)}   "
+               f"{L('未关闭整改问题', 'Open PDCA items')}: {len(owned.pdca)}")
 
 
 @org.command("export")
@@ -120,9 +120,8 @@ def org_export(output: str, as_of: dt.date | None, force: bool) -> None:
     """Export the responsibility graph as GraphML or DOT, or draw it as SVG."""
     from readiness.org.accountability import export
 
-    refuse_existing(output, force)
     with open_store() as store:
-        written = export(store, output, as_of)
+        written = export(store, output, as_of, force=force)
     click.echo(t("org.exported", path=written))
 
 

@@ -3,14 +3,91 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from readiness.errors import NotFound
+from hazards.results import NamedAcceptance
+from readiness.dates import as_date
+from readiness.errors import InvalidValue, NotFound, ReadinessError
 from readiness.findings import Finding
 from readiness.org.graph import LEVELS, Org, check_org
 from readiness.store import org as org_store
 from readiness.store.core import Store
 from readiness.store.lines import line_row
+
+
+# --- results (fields and their order are the `--json` keys) ---------------------------------------
+
+@dataclass(slots=True, frozen=True)
+class UnitView:
+    """A unit in the tree (`org show`): its head, head count and its letter to its parent
+    (`letter` "-" for a unit with no parent in the organisation)."""
+
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    depth: int
+    head: str | None
+    head_name: str | None
+    people: int
+    letter: str
+    letter_valid_until: dt.date | None
+
+
+@dataclass(slots=True, frozen=True)
+class ChainLink:
+    """One link of a chain of responsibility: a person to their unit, or a unit to its
+    parent, with the status of the letter they signed (`from_` is shown as `from`)."""
+
+    from_: str
+    from_name: str
+    from_level: str  # "person", or the unit's level
+    to: str
+    to_name: str | None
+    to_level: str | None
+    letter: str  # valid, expired, not-yet-valid or missing
+    valid_until: dt.date | None
+
+
+@dataclass(slots=True, frozen=True)
+class HazardPath:
+    """The chain from a hazard's owner up to the company (`org path`), and whether its residual
+    risk was accepted at the level its risk level requires."""
+
+    hazard: str
+    description: str
+    level: str | None
+    residual_level: str | None
+    owner: str | None
+    owner_unit: str | None
+    chain: list[ChainLink]
+    reaches: str | None  # the top of the chain
+    reaches_company: bool
+    all_letters_valid: bool
+    required_level: str | None
+    acceptance: NamedAcceptance | None  # the one in force
+    acceptance_ok: bool
+
+
+@dataclass(slots=True, frozen=True)
+class OwnedHazards:
+    by_level: dict[str, int]  # every risk level, most severe first
+    ids: list[str]
+
+
+@dataclass(slots=True, frozen=True)
+class UnitResponsibilities:
+    """What a unit and everything below it is responsible for (`org owns`)."""
+
+    unit: str
+    name: str
+    units: int  # the unit and those below it
+    people: int
+    hazards: OwnedHazards
+    drills: list[str]
+    pdca: list[str]  # open items only
+
 
 
 def load_org(session: Any) -> Org:
@@ -27,7 +104,7 @@ def check(store: Store, as_of: dt.date | None = None,
     return check_org(org, as_of or dt.date.today(), owned, limits)
 
 
-def show(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+def show(store: Store, as_of: dt.date | None = None) -> list[UnitView]:
     """Units top-down (depth-first), each with its head, size and its letter to its parent."""
     as_of = as_of or dt.date.today()
     with store.read_rows() as session:
@@ -39,7 +116,7 @@ def show(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     sizes: dict[str, int] = {}
     for person in org.people.values():
         sizes[person["unit_code"]] = sizes.get(person["unit_code"], 0) + 1
-    rows: list[dict[str, Any]] = []
+    rows: list[UnitView] = []
     seen: set[str] = set()
 
     def visit(code: str, depth: int) -> None:
@@ -50,11 +127,11 @@ def show(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         status, letter = (org.letter(code, unit["parent_code"], as_of)
                           if unit["parent_code"] in org.units else ("-", None))
         head = org.people.get(unit["head_staff_id"] or "")
-        rows.append({"code": code, "name": unit["name"], "level": unit["level"],
-                     "parent": unit["parent_code"], "depth": depth,
-                     "head": unit["head_staff_id"], "head_name": head["name"] if head else None,
-                     "people": sizes.get(code, 0), "letter": status,
-                     "letter_valid_until": str(letter["valid_until"]) if letter else None})
+        rows.append(UnitView(code=code, name=unit["name"], level=unit["level"],
+                             parent=unit["parent_code"], depth=depth, head=unit["head_staff_id"],
+                             head_name=head["name"] if head else None,
+                             people=sizes.get(code, 0), letter=status,
+                             letter_valid_until=as_date(letter["valid_until"]) if letter else None))
         for child in children.get(code, []):
             visit(child, depth + 1)
 
@@ -66,7 +143,7 @@ def show(store: Store, as_of: dt.date | None = None) -> list[dict[str, Any]]:
 
 
 def path(store: Store, line: str | None, hazard_code: str,
-         as_of: dt.date | None = None) -> dict[str, Any]:
+         as_of: dt.date | None = None) -> HazardPath:
     """The chain from a hazard's owner up to the company, each link with its letter status,
     and whether the residual risk was accepted at the level its risk level requires."""
     from hazards.scoring import policy
@@ -79,7 +156,7 @@ def path(store: Store, line: str | None, hazard_code: str,
         org = load_org(session)
     if hazard is None:
         raise NotFound("hazard.not_found", id=hazard_code)
-    chain: list[dict[str, Any]] = []
+    chain: list[ChainLink] = []
     person = org.people.get(hazard["owner"] or "")
     unit = hazard["owner_unit"]
     if person is not None:
@@ -95,30 +172,33 @@ def path(store: Store, line: str | None, hazard_code: str,
         chain.append(_link(org, code, org.units[code]["name"], org.units[code]["level"], parent,
                            status, letter))
     required = policy()["approval_level"].get(hazard["residual_level"] or "")
-    acceptance = hazard["acceptance"]
-    if acceptance:
-        acceptor = org.people.get(acceptance["accepted_by"])
-        acceptance = {**acceptance, "accepted_by_name": acceptor["name"] if acceptor else None}
+    acceptance = _acceptance(org, hazard["acceptance"]) if hazard["acceptance"] else None
     accepted_ok = bool(acceptance and required and
-                       LEVELS.index(acceptance["org_level"]) <= LEVELS.index(required))
+                       LEVELS.index(acceptance.org_level) <= LEVELS.index(required))
     top = org.ancestors(unit)[-1] if org.ancestors(unit) else None
-    return {"hazard": hazard["id"], "description": hazard["description"],
-            "level": hazard["level"], "residual_level": hazard["residual_level"],
-            "owner": hazard["owner"], "owner_unit": hazard["owner_unit"], "chain": chain,
-            "reaches": top, "reaches_company": bool(top and org.units[top]["level"] == LEVELS[0]),
-            "all_letters_valid": all(link["letter"] == "valid" for link in chain) and bool(chain),
-            "required_level": required, "acceptance": acceptance, "acceptance_ok": accepted_ok}
+    return HazardPath(
+        hazard=hazard["id"], description=hazard["description"], level=hazard["level"],
+        residual_level=hazard["residual_level"], owner=hazard["owner"],
+        owner_unit=hazard["owner_unit"], chain=chain, reaches=top,
+        reaches_company=bool(top and org.units[top]["level"] == LEVELS[0]),
+        all_letters_valid=all(link.letter == "valid" for link in chain) and bool(chain),
+        required_level=required, acceptance=acceptance, acceptance_ok=accepted_ok)
+
+
+def _acceptance(org: Org, accepted: dict[str, Any]) -> NamedAcceptance:
+    person = org.people.get(accepted["accepted_by"])
+    return NamedAcceptance(**accepted, accepted_by_name=person["name"] if person else None)
 
 
 def _link(org: Org, code: str, name: str, kind: str, to: str, status: str,
-          letter: dict[str, Any] | None) -> dict[str, Any]:
+          letter: dict[str, Any] | None) -> ChainLink:
     target = org.units.get(to, {})
-    return {"from": code, "from_name": name, "from_level": kind, "to": to,
-            "to_name": target.get("name"), "to_level": target.get("level"), "letter": status,
-            "valid_until": str(letter["valid_until"]) if letter else None}
+    return ChainLink(from_=code, from_name=name, from_level=kind, to=to,
+                     to_name=target.get("name"), to_level=target.get("level"), letter=status,
+                     valid_until=as_date(letter["valid_until"]) if letter else None)
 
 
-def owns(store: Store, unit: str) -> dict[str, Any]:
+def owns(store: Store, unit: str) -> UnitResponsibilities:
     """What a unit and everything below it is responsible for."""
     with store.read_rows() as session:
         org = load_org(session)
@@ -132,31 +212,38 @@ def owns(store: Store, unit: str) -> dict[str, Any]:
     for o in mine:
         if o["kind"] == "hazard" and o.get("level") in by_level:
             by_level[o["level"]] += 1
-    return {"unit": unit, "name": org.units[unit]["name"], "units": len(subtree),
-            "people": len(members),
-            "hazards": {"by_level": by_level,
-                        "ids": [o["subject"] for o in mine if o["kind"] == "hazard"]},
-            "drills": sorted({o["subject"] for o in mine if o["kind"] == "drill"}),
-            "pdca": [o["subject"] for o in mine if o["kind"] == "pdca" and o.get("open", True)]}
+    return UnitResponsibilities(
+        unit=unit, name=org.units[unit]["name"], units=len(subtree), people=len(members),
+        hazards=OwnedHazards(by_level=by_level,
+                             ids=[o["subject"] for o in mine if o["kind"] == "hazard"]),
+        drills=sorted({o["subject"] for o in mine if o["kind"] == "drill"}),
+        pdca=[o["subject"] for o in mine if o["kind"] == "pdca" and o.get("open", True)])
 
 
-def export(store: Store, output: str, as_of: dt.date | None = None) -> str:
-    """Write the graph as .graphml, .dot or .svg, chosen by the file's suffix."""
+EXPORT_SUFFIXES = (".graphml", ".dot", ".svg")
+
+
+def export(store: Store, output: str, as_of: dt.date | None = None, *, force: bool = False,
+           lang: str | None = None) -> str:
+    """Write the graph as .graphml, .dot or .svg, chosen by the file's suffix (an SVG's legend
+    in `lang`); a file already there is replaced only with `force`."""
+    import os
     from pathlib import Path
 
-    from readiness.errors import InvalidValue
     from readiness.i18n import get_lang
     from readiness.org import render
 
+    if os.path.exists(output) and not force:
+        raise ReadinessError("output.exists", path=output)
+    suffix = Path(output).suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise InvalidValue("org.bad_export_suffix", path=output)
     as_of = as_of or dt.date.today()
     with store.read_rows() as session:
         org = load_org(session)
-    suffix = Path(output).suffix.lower()
     writers = {".graphml": lambda: render.to_graphml(org, as_of),
                ".dot": lambda: render.to_dot(org, as_of),
-               ".svg": lambda: render.to_svg(org, as_of, get_lang())}
-    if suffix not in writers:
-        raise InvalidValue("org.bad_export_suffix", path=output)
+               ".svg": lambda: render.to_svg(org, as_of, lang or get_lang())}
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(writers[suffix](), encoding="utf-8")
     return output
