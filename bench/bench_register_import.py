@@ -14,7 +14,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -57,11 +56,12 @@ def main(rows: int) -> dict[str, object]:
     sys.path.insert(0, str(HERE))
     from gen_register import generate
 
+    from readiness.actor import Actor
     from readiness.demo import build_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         book = generate(Path(tmp) / "register.xlsx", rows)
-        build_demo(Path(tmp) / "store")
+        build_demo(Path(tmp) / "store", actor=Actor("bench"))
         db = str(Path(tmp) / "store" / "demo.db")
         bare = run(BARE_READ, str(book))
         imported = run(IMPORT, str(book), db)

@@ -56,10 +56,11 @@ def main(db: str | None) -> dict[str, object]:
     rows = 0
     with Store.open(db) as store:
         lines = [ln["name"] for ln in list_lines(store)]
+        from readiness.actor import Actor
         from readiness.assessment.assess import assess
 
         for name in lines:
-            assess(store, name, as_of=dt.date(2026, 11, 23))
+            assess(store, name, as_of=dt.date(2026, 11, 23), actor=Actor("bench"))
             data = gather(store, name, lang="zh")
             out = tmp / f"{name}.xlsx"
             t = time.perf_counter()

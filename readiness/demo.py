@@ -69,10 +69,10 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
     reports = []
     with Store.open(target) as store:
         for name in ("report.html", "report.xlsx"):
-            reports.append(str(write_report(store, None, out / name, snapshot=verdict["snapshot"],
-                                            lang=lang, actor=actor)))
+            reports.append(str(write_report(store, None, out / name, snapshot=verdict.snapshot,
+                                            lang=lang, actor=actor, force=True)))
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": reports,
-            "verdict": verdict["verdict"], "snapshot": verdict["snapshot"]}
+            "verdict": verdict.verdict, "snapshot": verdict.snapshot}
 
 
 def _line_fields(line: dict[str, Any]) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
 def test_a_report_shows_its_snapshot_as_assessed(store_url: str, tmp_path: Path) -> None:
     with Store.create(store_url) as store:
         build_sample(store)
-        snapshot = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))["snapshot"]
+        snapshot = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester")).snapshot
         before = {}
         for lang in ("zh", "en"):
             for suffix in ("html", "xlsx"):
@@ -99,7 +99,7 @@ def test_a_report_shows_its_snapshot_as_assessed(store_url: str, tmp_path: Path)
                                                     snapshot=snapshot, lang=lang)
         change_everything(store)
         fresh = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))
-        assert fresh["snapshot"] != snapshot
+        assert fresh.snapshot != snapshot
         after = {}
         for lang in ("zh", "en"):
             for suffix in ("html", "xlsx"):
@@ -125,12 +125,12 @@ def test_a_snapshot_without_stored_content_says_so(tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
     with Store.create(db) as store:
         build_sample(store)
-        snapshot = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))["snapshot"]
+        snapshot = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester")).snapshot
         with store.write(Actor("tester"), "test") as s:  # as such a snapshot was stored
             row = s.get(AssessmentSnapshot, snapshot)
             row.result = {k: v for k, v in row.result.items() if k != "report"}
         html = write_report(store, None, tmp_path / "old.html", snapshot=snapshot, lang="en")
-        frozen = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester"))["snapshot"]
+        frozen = assess(store, None, as_of=DEMO_AS_OF, actor=Actor("tester")).snapshot
         current = write_report(store, None, tmp_path / "new.html", snapshot=frozen, lang="en")
     assert "the snapshot predates stored report content" in html.read_text("utf-8")
     assert "predates" not in current.read_text("utf-8")

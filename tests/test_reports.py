@@ -24,6 +24,8 @@ SHEETS_ZH = ["概览", "危险源台帐", "风险矩阵", "演练", "问题整�
 HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
 FORMULAS = ['=HYPERLINK("http://evil.invalid","click")', "=cmd|' /C calc'!A0"]
 
+TESTER = Actor("tester")  # who makes the assessment a report of a new line needs
+
 
 def need(client: str | None) -> None:
     if client is None:
@@ -72,8 +74,8 @@ def test_both_languages_and_the_empty_line(tmp_path: Path, run, lang: str) -> No
     db = tmp_path / "empty.db"
     assert run("init", "--line", "空线路", db=str(db)).exit_code == 0
     with Store.open(db) as store:
-        html = write_report(store, None, tmp_path / "e.html", lang=lang).read_text("utf-8")
-        xlsx = write_report(store, None, tmp_path / "e.xlsx", lang=lang)
+        html = write_report(store, None, tmp_path / "e.html", actor=TESTER, lang=lang).read_text("utf-8")
+        xlsx = write_report(store, None, tmp_path / "e.xlsx", actor=TESTER, lang=lang)
     assert ("尚无危险源" if lang == "zh" else "No hazards yet") in html
     assert ("尚无试运行记录" if lang == "zh" else "No trial-run records yet") in html
     assert ("不具备开通条件" if lang == "zh" else "Not ready") in html
@@ -126,8 +128,8 @@ def hostile_store(tmp_path: Path, run) -> Path:
 def test_hostile_text_stays_text(tmp_path: Path, run) -> None:
     db = hostile_store(tmp_path, run)
     with Store.open(db) as store:
-        html = write_report(store, None, tmp_path / "h.html", lang="en").read_text("utf-8")
-        xlsx = write_report(store, None, tmp_path / "h.xlsx", lang="en")
+        html = write_report(store, None, tmp_path / "h.html", actor=TESTER, lang="en").read_text("utf-8")
+        xlsx = write_report(store, None, tmp_path / "h.xlsx", actor=TESTER, lang="en")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=" in html
     ws = load_workbook(xlsx)["Hazards"]
@@ -145,11 +147,11 @@ def test_user_template_overrides_a_block(tmp_path: Path, sample: Path) -> None:
         '{% extends "default:report.html" %}{% block cover_note %}<p id="note">'
         '本报告仅供内部评审 {{ d.line.name }}</p>{% endblock %}', encoding="utf-8")
     with Store.open(sample / "demo.db") as store:
-        html = write_report(store, None, tmp_path / "r.html", template_dir=str(folder)).read_text("utf-8")
+        html = write_report(store, None, tmp_path / "r.html", actor=TESTER, template_dir=str(folder)).read_text("utf-8")
     assert '<p id="note">本报告仅供内部评审 9号线一期</p>' in html and "有条件具备开通条件" in html
     (folder / "report.html").write_text('{% include "../../../etc/passwd" %}', encoding="utf-8")
     with Store.open(sample / "demo.db") as store, pytest.raises(Exception) as err:
-        write_report(store, None, tmp_path / "x.html", template_dir=str(folder))
+        write_report(store, None, tmp_path / "x.html", actor=TESTER, template_dir=str(folder))
     assert "passwd" in str(err.value) and not (tmp_path / "x.html").exists()
 
 
@@ -196,9 +198,9 @@ def test_every_code_is_named_in_the_readers_language(sample: Path, tmp_path: Pat
                  "市政府要求按期开通", db=str(db))
     assert signed.exit_code == 0, signed.output
     with Store.open(db) as store:
-        zh = write_report(store, None, tmp_path / "zh.html", lang="zh").read_text("utf-8")
-        en = write_report(store, None, tmp_path / "en.html", lang="en").read_text("utf-8")
-        xlsx = write_report(store, None, tmp_path / "zh.xlsx", lang="zh")
+        zh = write_report(store, None, tmp_path / "zh.html", actor=TESTER, lang="zh").read_text("utf-8")
+        en = write_report(store, None, tmp_path / "en.html", actor=TESTER, lang="en").read_text("utf-8")
+        xlsx = write_report(store, None, tmp_path / "zh.xlsx", actor=TESTER, lang="zh")
     # drill scenarios by name, in the calendar as in the coverage table
     assert 'EM-COLLISION <span class="evidence">列车脱轨/冲突/挤岔</span>' in zh
     # check codes as their labels, never the raw code
@@ -228,7 +230,7 @@ def test_cover_has_no_stray_separator_without_a_city(tmp_path: Path, run) -> Non
     db = tmp_path / "plain.db"
     assert run("init", "--line", "L9", db=str(db)).exit_code == 0
     with Store.open(db) as store:
-        html = write_report(store, None, tmp_path / "p.html", lang="zh").read_text("utf-8")
+        html = write_report(store, None, tmp_path / "p.html", actor=TESTER, lang="zh").read_text("utf-8")
     assert '<div class="meta">城市轨道交通新线初期运营前安全评估</div>' in html
 
 

@@ -40,9 +40,9 @@ def test_the_demo_inputs_hash_is_what_it_was_before_dates_came_out_as_dates(demo
     with Store.open(demo) as store:
         with store.read() as session:
             line_id = find_line(session, None).id
-        snapshots = history(store, None)["snapshots"]
+        snapshots = history(store, None).snapshots
         assert current_hash(store, line_id, DEMO_AS_OF) == DEMO_INPUTS_HASH
-    assert [(s["inputs_hash"], s["stale"]) for s in snapshots] == [(DEMO_INPUTS_HASH, False)]
+    assert [(s.inputs_hash, s.stale) for s in snapshots] == [(DEMO_INPUTS_HASH, False)]
 
 
 def test_the_store_loads_dates_as_dates(demo: Path) -> None:

@@ -5,12 +5,17 @@ the rows that decided it. The verdict (DOMAIN.md §7): **ready**; **ready_with_c
 only conditional criteria fail (each condition with an owner and a due date); **not_ready** when
 any blocking criterion fails. Every run is stored as a snapshot with a hash of the inputs it read;
 a sign-off against a snapshot goes stale as soon as those inputs change.
+
+The services of the `assess`, `signoff` and `profile` commands (`assess`, `assess_network`,
+`history`, `sign_off`, `add_profile_file`) take plain values, check them, and return the typed
+results of `results.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from drills.catalogue import line_catalogue
@@ -20,8 +25,12 @@ from readiness.actor import Actor
 from readiness import vocab
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile
+from readiness.assessment.results import (Assessment, Changes, CriterionChange, History,
+                                          HistoryEntry, LineAssessment, Profile, Signature,
+                                          SignOffResult, SnapshotRef, assessment_of,
+                                          line_assessment_of)
 from readiness.checklist import load_items as load_checklist
-from readiness.errors import InvalidValue, NotFound, coded
+from readiness.errors import ConflictingOptions, InvalidValue, NotFound, coded
 from readiness.i18n import t
 from readiness.org.graph import Org, check_org
 from readiness.pdca.views import enrich
@@ -33,7 +42,7 @@ from readiness.store import pdca as pdca_store
 from readiness.store.audit import canonical
 from readiness.store.core import Store
 from readiness.store.hazards import load_register
-from readiness.store.lines import find_line, line_by_id, line_dict
+from readiness.store.lines import find_line, line_by_id, line_dict, line_row
 from readiness.store.trial import load_days
 
 AREAS = tuple(vocab.codes("assessment_area"))
@@ -97,7 +106,8 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
 
 
 def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
-    """Pure: criteria results, area scores and the verdict from gathered inputs."""
+    """Pure: criteria results, area scores and the verdict from gathered inputs, as the plain
+    record a snapshot stores (the services return it typed: `results.assessment_of`)."""
     criteria = []
     for c in profile["criteria"]:
         outcome = RULES[c["rule"]](inputs, c)
@@ -159,12 +169,10 @@ def _brief(c: dict[str, Any]) -> dict[str, Any]:
             "conditions": c["conditions"]}
 
 
-def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
-           profile: str | None = None, actor: Actor,
-           lang: str | None = None, save: bool = True,
-           shared: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Assess the line as of a date; stored as a snapshot (with `save`), returned as plain data.
-    Pass the same `shared` dict when assessing several lines in a row (see `assess_lines`)."""
+def _assess(store: Store, line: str | None, *, as_of: dt.date | None, profile: str | None,
+            actor: Actor, lang: str | None, save: bool,
+            shared: dict[str, Any] | None) -> tuple[dict[str, Any], int | None]:
+    """The assessment's record (what a snapshot stores) and, with `save`, the snapshot's ID."""
     as_of = as_of or dt.date.today()
     with store.read() as session:
         found = find_line(session, line)
@@ -175,27 +183,48 @@ def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
         inputs, digest = gather(session, found, as_of, shared, read)
     data = evaluate(inputs, loaded, lang)
     data.update(line=found.name, profile=chosen, as_of=as_of.isoformat(), inputs_hash=digest)
-    if save:
-        from readiness.assessment import report_content
+    if not save:
+        return data, None
+    from readiness.assessment import report_content
 
-        # what the report of this snapshot shows, from the rows just assessed
-        report = report_content.pack(report_content.build(read or {}, data, found, as_of))
-        with store.write(actor, f"assess --as-of {as_of}") as session:
-            data["snapshot"] = snapshot_store.save(session, found.id, as_of, data, report)
-    return data
+    # what the report of this snapshot shows, from the rows just assessed
+    report = report_content.pack(report_content.build(read or {}, data, found, as_of))
+    with store.write(actor, f"assess --as-of {as_of}") as session:
+        return data, snapshot_store.save(session, found.id, as_of, data, report)
 
 
-def assess_lines(store: Store, names: list[str], **options: Any) -> list[dict[str, Any]]:
+def assess(store: Store, line: str | None, *, as_of: dt.date | None = None,
+           profile: str | None = None, actor: Actor, lang: str | None = None,
+           save: bool = True, shared: dict[str, Any] | None = None) -> Assessment:
+    """Assess the line as of a date (default today) by its profile (or `profile`), stored as a
+    snapshot unless `save` is false. Pass the same `shared` dict when assessing several lines
+    in a row (see `assess_lines`)."""
+    record, snapshot = _assess(store, line, as_of=as_of, profile=profile, actor=actor, lang=lang,
+                               save=save, shared=shared)
+    return assessment_of(record, snapshot)
+
+
+def assess_lines(store: Store, names: list[str], *, as_of: dt.date | None = None,
+                 profile: str | None = None, actor: Actor, lang: str | None = None,
+                 save: bool = True) -> list[LineAssessment]:
     """Assess several lines (a network), reading the company-wide data once."""
     shared: dict[str, Any] = {}
-    return [assess(store, name, shared=shared, **options) for name in names]
+    return [line_assessment_of(*_assess(store, name, as_of=as_of, profile=profile, actor=actor,
+                                        lang=lang, save=save, shared=shared))
+            for name in names]
 
 
-def assess_network(store: Store, **options: Any) -> list[dict[str, Any]]:
-    """Assess every line in the store, in the order `line list` shows them."""
+def assess_network(store: Store, *, line: str | None = None, as_of: dt.date | None = None,
+                   profile: str | None = None, actor: Actor, lang: str | None = None,
+                   save: bool = True) -> list[LineAssessment]:
+    """Assess every line in the store, in the order `line list` shows them. A `line` is
+    refused: the network is every line (`--all-lines` with `--line`)."""
     from readiness.lines import list_lines
 
-    return assess_lines(store, [line["name"] for line in list_lines(store)], **options)
+    if line:
+        raise ConflictingOptions("option.exclusive", first="--all-lines", second="--line")
+    return assess_lines(store, [summary.name for summary in list_lines(store)], as_of=as_of,
+                        profile=profile, actor=actor, lang=lang, save=save)
 
 
 def current_hash(store: Store, line_id: int, as_of: dt.date) -> str:
@@ -203,67 +232,78 @@ def current_hash(store: Store, line_id: int, as_of: dt.date) -> str:
         return gather(session, line_by_id(session, line_id), as_of)[1]
 
 
-def history(store: Store, line: str | None, diff: tuple[int, int] | None = None) -> dict[str, Any]:
-    """Snapshots, newest first, with sign-offs and their staleness; optionally what changed."""
-    with store.read() as session:
-        found = find_line(session, line)
-        snapshots = snapshot_store.load(session, found.id)
-    hashes: dict[dt.date, str] = {}
-    for s in snapshots:
-        key = s["as_of"]
-        if key not in hashes:
-            hashes[key] = current_hash(store, found.id, key)
-        s["stale"] = hashes[key] != s["inputs_hash"]
-        for signoff in s["signoffs"]:
-            signoff["stale"] = s["stale"]
-    result: dict[str, Any] = {"line": found.name, "snapshots": [
-        {k: v for k, v in s.items() if k != "result"} for s in snapshots]}
-    if diff:
+def history(store: Store, line: str | None, diff: tuple[int, int] | None = None) -> History:
+    """The line's snapshots, newest first, with their sign-offs and whether each is stale (its
+    inputs have changed since); with `diff` (two snapshot IDs of the line, older first), what
+    changed between them. Reads the snapshots' own columns, not their whole results."""
+    with store.read_rows() as conn:
+        found = line_row(conn, line)
+        snapshots = snapshot_store.load(conn, found.id)
         by_id = {s["id"]: s for s in snapshots}
-        if diff[0] not in by_id or diff[1] not in by_id:
-            raise NotFound("assess.snapshot_not_found", id=diff[0] if diff[0] not in by_id else diff[1])
-        changes = compare(by_id[diff[0]], by_id[diff[1]])
-        result["changes"] = changes
-        result["diff"] = changes["criteria"]
-        result["verdicts"] = [changes["from"]["verdict"], changes["to"]["verdict"]]
-    return result
+        if diff is not None:
+            missing = [x for x in diff if x not in by_id]
+            if missing:
+                raise NotFound("assess.snapshot_not_found", id=missing[0])
+            criteria = snapshot_store.criteria(conn, list(diff))
+    hashes: dict[dt.date, str] = {}
+    entries = []
+    for s in snapshots:
+        if s["as_of"] not in hashes:
+            hashes[s["as_of"]] = current_hash(store, found.id, s["as_of"])
+        stale = hashes[s["as_of"]] != s["inputs_hash"]
+        entries.append(HistoryEntry(
+            id=s["id"], line_id=s["line_id"], taken_at=s["taken_at"], as_of=s["as_of"],
+            profile=s["profile"], verdict=s["verdict"], inputs_hash=s["inputs_hash"],
+            signoffs=[Signature(**x, stale=stale) for x in s["signoffs"]],
+            blocking=s["blocking"], conditions=s["conditions"], stale=stale))
+    if diff is None:
+        return History(line=found.name, snapshots=entries)
+    old, new = diff
+    changes = compare(by_id[old], criteria.get(old, []), by_id[new], criteria.get(new, []))
+    return History(line=found.name, snapshots=entries, changes=changes, diff=changes.criteria,
+                   verdicts=[changes.from_.verdict, changes.to.verdict])
 
 
-def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """What changed from one snapshot to another: the verdict, the inputs hash, and every
-    criterion whose status or message changed (or that only one of them has)."""
-    before = {c["id"]: {**c, "message": criterion_message(c)} for c in old["result"]["criteria"]}
-    after = {c["id"]: {**c, "message": criterion_message(c)} for c in new["result"]["criteria"]}
-    order = [c["id"] for c in new["result"]["criteria"]]
+def compare(old: dict[str, Any], old_criteria: list[dict[str, Any]], new: dict[str, Any],
+            new_criteria: list[dict[str, Any]]) -> Changes:
+    """What changed from one snapshot (its columns and stored criteria) to another: the verdict,
+    the inputs hash, and every criterion whose status or message changed (or that only one of
+    them has). Messages are compared in the current language."""
+    before = {c["id"]: {**c, "message": criterion_message(c)} for c in old_criteria}
+    after = {c["id"]: {**c, "message": criterion_message(c)} for c in new_criteria}
+    order = [c["id"] for c in new_criteria]
     order += [cid for cid in before if cid not in after]
     criteria = []
     for cid in order:
         a, b = before.get(cid, {}), after.get(cid, {})
         if (a.get("status"), a.get("message")) == (b.get("status"), b.get("message")):
             continue
-        criteria.append({"id": cid, "from": a.get("status"), "to": b.get("status"),
-                         "message_from": a.get("message"), "message_to": b.get("message"),
-                         "message": b.get("message", a.get("message"))})
+        criteria.append(CriterionChange(
+            id=cid, from_=a.get("status"), to=b.get("status"), message_from=a.get("message"),
+            message_to=b.get("message"), message=b.get("message", a.get("message"))))
 
-    def side(s: dict[str, Any]) -> dict[str, Any]:
-        return {k: s[k] for k in ("id", "as_of", "taken_at", "profile", "verdict", "inputs_hash")}
+    def side(s: dict[str, Any]) -> SnapshotRef:
+        return SnapshotRef(**{k: s[k] for k in ("id", "as_of", "taken_at", "profile", "verdict",
+                                                "inputs_hash")})
 
-    return {"from": side(old), "to": side(new), "verdict_changed": old["verdict"] != new["verdict"],
-            "inputs_changed": old["inputs_hash"] != new["inputs_hash"], "criteria": criteria}
+    return Changes(from_=side(old), to=side(new), verdict_changed=old["verdict"] != new["verdict"],
+                   inputs_changed=old["inputs_hash"] != new["inputs_hash"], criteria=criteria)
 
 
 def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
              override_reason: str | None = None, note: str | None = None,
-             actor: Actor) -> dict[str, Any]:
+             actor: Actor) -> SignOffResult:
     """Record one person's decision on a snapshot. `by` is a staff ID or a name unique among
-    people; the role recorded is their post. Approving a not-ready snapshot needs an override
-    reason. Signing the same snapshot again updates that person's decision (audited)."""
+    people (`--by`); the role recorded is their post. `decision` is approve or reject (a code or
+    either label, `--decision`). Approving a not-ready snapshot needs an override reason, and
+    only that takes one. Signing the same snapshot again updates that person's decision
+    (audited)."""
     from readiness.store.org import find_person
 
     code = coded("signoff_decision", "--decision", decision, required=True)
     reason = (override_reason or "").strip() or None
     with store.write(actor, f"signoff {snapshot_id}") as session:
-        snapshot = snapshot_store.get(session, snapshot_id)
+        snapshot = snapshot_store.header(session, snapshot_id)
         person = find_person(session, by, "--by")
         overriding = code == "approve" and snapshot["verdict"] == "not_ready"
         if overriding and reason is None:
@@ -275,14 +315,15 @@ def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
         earlier = snapshot_store.record_signoff(session, snapshot_id, person, code, reason, note)
     stale = current_hash(store, snapshot["line_id"], snapshot["as_of"]) \
         != snapshot["inputs_hash"]
-    return {"snapshot": snapshot_id, "staff_id": person["staff_id"], "role": person.get("post") or "",
-            "name": person["name"], "decision": code, "override_reason": reason, "note": note,
-            "verdict": snapshot["verdict"], "stale": stale,
-            "previous": earlier["decision"] if earlier else None}
+    return SignOffResult(snapshot=snapshot_id, staff_id=person["staff_id"],
+                         role=person.get("post") or "", name=person["name"], decision=str(code),
+                         override_reason=reason, note=note, verdict=snapshot["verdict"],
+                         stale=stale, previous=earlier["decision"] if earlier else None)
 
 
-def add_profile(store: Store, line: str | None, text: str, *, actor: Actor) -> str:
-    """Register a line's own profile (TOML text extending a shipped one)."""
+def add_profile(store: Store, line: str | None, text: str, *, actor: Actor) -> Profile:
+    """Register a line's own profile (TOML text extending a shipped one); its parents must
+    resolve. Adding it again under the same ID replaces it."""
     from readiness.assessment.profiles import parse_profile
     from readiness.store.lines import update_line
 
@@ -292,6 +333,15 @@ def add_profile(store: Store, line: str | None, text: str, *, actor: Actor) -> s
         settings = dict(found.settings or {})
         profiles = dict(settings.get("profiles", {}))
         profiles[data["id"]] = text
-        load_profile(data["id"], profiles)  # its parents must resolve
+        merged = load_profile(data["id"], profiles)  # its parents must resolve
         update_line(session, found.name, settings={**settings, "profiles": profiles})
-    return str(data["id"])
+    return Profile(id=str(data["id"]), extends=data.get("extends") or None,
+                   criteria=[c["id"] for c in merged["criteria"]])
+
+
+def add_profile_file(store: Store, line: str | None, path: str | Path, *,
+                     actor: Actor) -> Profile:
+    """`add_profile` from a TOML file: it must exist, be a file and be UTF-8 text."""
+    from readiness.assessment.profiles import read_profile_file
+
+    return add_profile(store, line, read_profile_file(path), actor=actor)

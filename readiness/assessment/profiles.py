@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.errors import InvalidValue
+from readiness.errors import InvalidValue, ReadinessError
 
 SHIPPED = ("mot-2019", "mot-2023", "mot-2023-fao")
 RULES = {"trial-duration", "consecutive-days", "indicator", "hazards-scored", "hazards-controls",
@@ -25,6 +26,20 @@ RULES = {"trial-duration", "consecutive-days", "indicator", "hazards-scored", "h
 def _shipped(name: str) -> dict[str, Any]:
     text = resources.files("readiness").joinpath(f"data/profiles/{name}.toml").read_text("utf-8")
     return tomllib.loads(text)
+
+
+def read_profile_file(path: str | Path) -> str:
+    """The text of a profile file: it must exist, be a file (not a folder) and be UTF-8."""
+    file = Path(path)
+    if not file.is_file():
+        raise ReadinessError("profile.no_file", path=str(path))
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ReadinessError("profile.unreadable", path=str(path), reason="not UTF-8 text") from None
+    except OSError as exc:  # permissions, a device gone
+        raise ReadinessError("profile.unreadable", path=str(path),
+                             reason=exc.strerror or type(exc).__name__) from None
 
 
 def parse_profile(text: str) -> dict[str, Any]:

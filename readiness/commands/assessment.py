@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from readiness.commands.options import (acting, as_of_option, command, emit_json, force_option,
                                         group, json_option, L, line_option, open_store,
-                                        output_option, refuse_existing, show_table)
+                                        output_option, show_table)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
+
+if TYPE_CHECKING:
+    from readiness.assessment.results import Assessment, Changes, LineAssessment, Signature
 
 
 @group(invoke_without_command=True)
@@ -30,59 +33,60 @@ def assess(ctx: click.Context, line: str | None, as_of: dt.date | None, profile:
     if ctx.invoked_subcommand is not None:
         return
     from readiness.assessment.assess import assess as run_assessment, assess_network
+    from readiness.errors import ConflictingOptions
 
     options = {"as_of": as_of, "profile": profile,
                "actor": acting(), "lang": get_lang(), "save": not dry_run}
     if all_lines:
-        if line:
-            raise click.UsageError(L("--all-lines 与 --line 不能同时使用",
-                                     "--all-lines and --line cannot be used together"))
         with open_store() as store:
-            results = assess_network(store, **options)
+            try:
+                results = assess_network(store, line=line, **options)
+            except ConflictingOptions as err:  # as click says it of its own option rules
+                raise click.UsageError(err.message()) from None
         if as_json:
             emit_json(results)
         else:
             _print_network(results)
-        if strict and any(r["verdict"] != "ready" for r in results):
+        if strict and any(r.verdict != "ready" for r in results):
             ctx.exit(3)
         return
     with open_store() as store:
         data = run_assessment(store, line, **options)
     if as_json:
-        emit_json({k: v for k, v in data.items() if k != "indicators"} | {
-            "indicators": data["indicators"]})
+        emit_json(data)
     else:
         _print_assessment(data)
-    if strict and data["verdict"] != "ready":
+    if strict and data.verdict != "ready":
         ctx.exit(3)
 
 
-def _print_network(results: list[dict[str, Any]]) -> None:
+def _print_network(results: list[LineAssessment]) -> None:
     from readiness import vocab
 
     show_table([L("线路", "Line"), L("结论", "Verdict"), L("阻断项", "Blocking"),
                 L("条件项", "Conditions"), L("快照", "Snapshot"), L("标准", "Profile"),
                 L("评估日", "As of")],
-               [[r["line"], vocab.label("verdict", r["verdict"]), len(r["blocking"]),
-                 len(r["conditions"]), r.get("snapshot", "-"), r["profile"], r["as_of"]]
+               [[r.line, vocab.label("verdict", r.verdict), len(r.blocking),
+                 len(r.conditions), "-" if r.snapshot is None else r.snapshot, r.profile,
+                 iso(r.as_of)]
                 for r in results])
 
 
-def _print_assessment(data: dict[str, Any]) -> None:
+def _print_assessment(data: Assessment) -> None:
     from readiness import vocab
 
     mark = {"pass": "✓", "fail": "✗", "not-applicable": "–"}
     for area in vocab.codes("assessment_area"):
-        score = data["areas"][area]["score"]
+        score = data.areas[area].score
         click.echo(f"{vocab.label('assessment_area', area)}  "
                    f"{'' if score is None else f'{score:g}%'}")
-        for c in data["criteria"]:
-            if c["area"] == area:
-                kind = L("阻断", "blocking") if c["blocking"] else L("条件", "condition")
-                click.echo(f"  {mark[c['status']]} {c['id']:<18} [{kind}] {c['message']}")
-    click.echo(t("assess.summary", verdict=vocab.label("verdict", data["verdict"]),
-                 snapshot=data.get("snapshot", "-"), profile=data["profile"],
-                 as_of=data["as_of"]))
+        for c in data.criteria:
+            if c.area == area:
+                kind = L("阻断", "blocking") if c.blocking else L("条件", "condition")
+                click.echo(f"  {mark[c.status]} {c.id:<18} [{kind}] {c.message}")
+    click.echo(t("assess.summary", verdict=vocab.label("verdict", data.verdict),
+                 snapshot="-" if data.snapshot is None else data.snapshot, profile=data.profile,
+                 as_of=iso(data.as_of)))
 
 
 @assess.command("history")
@@ -99,57 +103,57 @@ def assess_history(line: str | None, diff: tuple[int, int] | None, as_json: bool
         data = history(store, line, diff or None)
     if as_json:
         return emit_json(data)
-    if diff:
-        return _print_diff(data["changes"])
+    if data.changes is not None:
+        return _print_diff(data.changes)
     show_table([L("快照", "Snapshot"), L("评估日", "As of"), L("时间", "Taken"),
                 L("标准", "Profile"), L("结论", "Verdict"), L("阻断", "Blocking"),
                 L("条件", "Conditions"), L("签认", "Sign-offs")],
-               [[s["id"], iso(s["as_of"]), iso(s["taken_at"]), s["profile"],
-                 vocab.label("verdict", s["verdict"]),
-                 s["blocking"], s["conditions"], len(s["signoffs"]) or "-"]
-                for s in data["snapshots"]])
-    for s in data["snapshots"]:
-        for x in s["signoffs"]:
-            click.echo(f"  #{s['id']} {_signer(x)}: "
-                       f"{vocab.label('signoff_decision', x['decision'])}  {iso(x['at'])}"
-                       + (f"  {L('（已过时）', '(stale)')}" if x["stale"] else "")
-                       + (f"  [{t('assess.override_shown', reason=x['override_reason'])}]"
-                          if x["override_reason"] else "")
-                       + (f"  {x['note']}" if x["note"] else ""))
+               [[s.id, iso(s.as_of), iso(s.taken_at), s.profile,
+                 vocab.label("verdict", s.verdict),
+                 s.blocking, s.conditions, len(s.signoffs) or "-"]
+                for s in data.snapshots])
+    for s in data.snapshots:
+        for x in s.signoffs:
+            click.echo(f"  #{s.id} {_signer(x)}: "
+                       f"{vocab.label('signoff_decision', x.decision)}  {iso(x.at)}"
+                       + (f"  {L('（已过时）', '(stale)')}" if x.stale else "")
+                       + (f"  [{t('assess.override_shown', reason=x.override_reason)}]"
+                          if x.override_reason else "")
+                       + (f"  {x.note}" if x.note else ""))
 
 
-def _signer(x: dict[str, Any]) -> str:
+def _signer(x: Signature) -> str:
     """A sign-off's person: name, staff ID and post (older sign-offs have no staff ID)."""
-    return " ".join(str(v) for v in (x["name"], x.get("staff_id"), x["role"]) if v)
+    return " ".join(str(v) for v in (x.name, x.staff_id, x.role) if v)
 
 
-def _print_diff(changes: dict[str, Any]) -> None:
+def _print_diff(changes: Changes) -> None:
     from readiness import vocab
 
-    old, new = changes["from"], changes["to"]
-    click.echo(t("assess.diff_head", old=old["id"], new=new["id"], old_as_of=old["as_of"],
-                 new_as_of=new["as_of"]))
-    click.echo(f"  {L('结论', 'Verdict')}: {vocab.label('verdict', old['verdict'])}"
-               + (f" → {vocab.label('verdict', new['verdict'])}"
-                  if new["verdict"] != old["verdict"] else f" {L('（未变）', '(unchanged)')}"))
-    if old["profile"] != new["profile"]:
-        click.echo(f"  {L('标准', 'Profile')}: {old['profile']} → {new['profile']}")
-    same = old["inputs_hash"] == new["inputs_hash"]
+    old, new = changes.from_, changes.to
+    click.echo(t("assess.diff_head", old=old.id, new=new.id, old_as_of=iso(old.as_of),
+                 new_as_of=iso(new.as_of)))
+    click.echo(f"  {L('结论', 'Verdict')}: {vocab.label('verdict', old.verdict)}"
+               + (f" → {vocab.label('verdict', new.verdict)}"
+                  if new.verdict != old.verdict else f" {L('（未变）', '(unchanged)')}"))
+    if old.profile != new.profile:
+        click.echo(f"  {L('标准', 'Profile')}: {old.profile} → {new.profile}")
+    same = old.inputs_hash == new.inputs_hash
     click.echo(f"  {L('输入数据', 'Inputs')}: "
                + (L("未变", "unchanged") if same else L("已变化", "changed"))
-               + f" ({old['inputs_hash'][:12]}" + ("" if same else f" → {new['inputs_hash'][:12]}")
+               + f" ({old.inputs_hash[:12]}" + ("" if same else f" → {new.inputs_hash[:12]}")
                + ")")
-    if not changes["criteria"]:
+    if not changes.criteria:
         return click.echo("  " + t("assess.diff_none"))
-    for c in changes["criteria"]:
-        before = vocab.label("criterion_status", c["from"]) if c["from"] else L("（无）", "(none)")
-        after = vocab.label("criterion_status", c["to"]) if c["to"] else L("（无）", "(none)")
-        click.echo(f"  {c['id']}: {before}" + (f" → {after}" if c["from"] != c["to"] else ""))
-        if c["message_from"] != c["message_to"]:
-            click.echo(f"      {L('原', 'was')}: {c['message_from'] or '-'}")
-            click.echo(f"      {L('现', 'now')}: {c['message_to'] or '-'}")
+    for c in changes.criteria:
+        before = vocab.label("criterion_status", c.from_) if c.from_ else L("（无）", "(none)")
+        after = vocab.label("criterion_status", c.to) if c.to else L("（无）", "(none)")
+        click.echo(f"  {c.id}: {before}" + (f" → {after}" if c.from_ != c.to else ""))
+        if c.message_from != c.message_to:
+            click.echo(f"      {L('原', 'was')}: {c.message_from or '-'}")
+            click.echo(f"      {L('现', 'now')}: {c.message_to or '-'}")
         else:
-            click.echo(f"      {c['message_to']}")
+            click.echo(f"      {c.message_to}")
 
 
 @command()
@@ -173,16 +177,16 @@ def signoff(snapshot: int, by: str, decision: str, override_reason: str | None,
                         override_reason=override_reason, note=note, actor=acting())
     if as_json:
         return emit_json(data)
-    params = {"name": data["name"], "staff_id": data["staff_id"], "role": data["role"] or "-",
-              "snapshot": snapshot, "decision": vocab.label("signoff_decision", data["decision"]),
-              "stale": t("assess.stale") if data["stale"] else ""}
-    if data["previous"]:
+    params = {"name": data.name, "staff_id": data.staff_id, "role": data.role or "-",
+              "snapshot": snapshot, "decision": vocab.label("signoff_decision", data.decision),
+              "stale": t("assess.stale") if data.stale else ""}
+    if data.previous:
         click.echo(t("assess.signed_again",
-                     previous=vocab.label("signoff_decision", data["previous"]), **params))
+                     previous=vocab.label("signoff_decision", data.previous), **params))
     else:
         click.echo(t("assess.signed", **params))
-    if data["override_reason"]:
-        click.echo("  " + t("assess.override_shown", reason=data["override_reason"]))
+    if data.override_reason:
+        click.echo("  " + t("assess.override_shown", reason=data.override_reason))
 
 
 @group()
@@ -195,14 +199,11 @@ def profile() -> None:
 @line_option
 def profile_add(file: str, line: str | None) -> None:
     """Add the line's own profile (a TOML file that `extends` a shipped one)."""
-    from pathlib import Path
-
-    from readiness.assessment.assess import add_profile
+    from readiness.assessment.assess import add_profile_file
 
     with open_store() as store:
-        name = add_profile(store, line, Path(file).read_text(encoding="utf-8"),
-                           actor=acting())
-    click.echo(t("profile.added", name=name))
+        added = add_profile_file(store, line, file, actor=acting())
+    click.echo(t("profile.added", name=added.id))
 
 
 # --- reports -----------------------------------------------------------------------------------------
@@ -219,10 +220,9 @@ def report(output: str, line: str | None, snapshot: int | None, template_dir: st
     """Write the readiness report for opening approval (HTML or Excel)."""
     from readiness.report import write_report
 
-    refuse_existing(output, force)
     with open_store() as store:
         path = write_report(store, line, output, snapshot=snapshot, lang=get_lang(),
-                            template_dir=template_dir, actor=acting())
+                            template_dir=template_dir, actor=acting(), force=force)
     click.echo(t("report.written", path=path))
 
 

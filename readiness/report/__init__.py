@@ -7,17 +7,23 @@ from typing import Any
 
 from readiness.actor import Actor
 
+SUFFIXES = (".html", ".htm", ".xlsx")
+
 
 def write_report(store: Any, line: str | None, output: str | Path, *, snapshot: int | None = None,
                  lang: str = "zh", template_dir: str | None = None,
-                 actor: Actor | None = None) -> Path:
-    """Render the latest (or a given) snapshot to .html or .xlsx, written atomically. With no
-    snapshot yet, an `actor` makes the assessment first."""
-    from readiness.errors import InvalidValue
+                 actor: Actor | None = None, force: bool = False) -> Path:
+    """Render the latest (or a given) snapshot of the line to `output` (.html or .xlsx), written
+    atomically; a file already there is replaced only with `force`. With no snapshot yet, an
+    `actor` makes the assessment first. `template_dir` is searched before the built-in
+    templates."""
+    from readiness.errors import InvalidValue, ReadinessError
     from readiness.report.data import gather
 
+    if Path(output).exists() and not force:
+        raise ReadinessError("output.exists", path=str(output))
     suffix = Path(output).suffix.lower()
-    if suffix not in (".html", ".htm", ".xlsx"):
+    if suffix not in SUFFIXES:
         raise InvalidValue("report.bad_suffix", path=str(output))
     data = gather(store, line, snapshot, actor=actor, lang=lang)
     if suffix == ".xlsx":

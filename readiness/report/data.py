@@ -25,8 +25,8 @@ from readiness.store.lines import find_line
 
 def snapshot_for(store: Store, line: str | None, snapshot_id: int | None,
                  *, actor: Actor | None, lang: str) -> dict[str, Any]:
-    """The given snapshot, else the line's latest, else a new assessment (a write, so only
-    with an `actor`)."""
+    """The given snapshot (it must be the line's), else the line's latest, else a new
+    assessment (a write, so only with an `actor`); with its whole result."""
     with store.read() as session:
         found = find_line(session, line)
         if snapshot_id is not None:
@@ -34,14 +34,15 @@ def snapshot_for(store: Store, line: str | None, snapshot_id: int | None,
             if snapshot["line_id"] != found.id:
                 raise NotFound("assess.snapshot_not_found", id=snapshot_id)
             return snapshot
-        existing = snapshot_store.load(session, found.id)
-    if existing:
-        return existing[0]
+        latest = snapshot_store.latest_id(session, found.id)
+        if latest is not None:
+            return snapshot_store.get(session, latest)
     if actor is None:
         raise NotFound("report.no_snapshot", line=found.name)
     made = assess(store, found.name, actor=actor, lang=lang)
+    assert made.snapshot is not None  # assessed with save
     with store.read() as session:
-        return snapshot_store.get(session, made["snapshot"])
+        return snapshot_store.get(session, made.snapshot)
 
 
 def gather(store: Store, line: str | None = None, snapshot_id: int | None = None, *,
@@ -52,8 +53,7 @@ def gather(store: Store, line: str | None = None, snapshot_id: int | None = None
     as_of = snapshot["as_of"]
     with store.read() as session:
         found = find_line(session, line)
-        signoffs = next((s["signoffs"] for s in snapshot_store.load(session, found.id)
-                         if s["id"] == snapshot["id"]), [])
+        signoffs = snapshot_store.signoffs(session, [snapshot["id"]]).get(snapshot["id"], [])
         packed = snapshot["result"].get("report")
         if packed is None:  # taken before snapshots kept their report: read the store as it is now
             read: dict[str, Any] = {}

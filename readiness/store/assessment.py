@@ -1,24 +1,39 @@
-"""Store queries and writes for assessment snapshots and sign-offs."""
+"""Store queries and writes for assessment snapshots and sign-offs.
+
+A snapshot's `result` holds the whole assessment and the packed content of its report (about
+2.5 MB for a line of 5,000 hazards). Only a report reads all of it (`get`); the
+history reads the snapshots' own columns with the counts it shows (`load`), and a difference
+only the criteria of the two snapshots compared (`criteria`), each taken out by the database.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from readiness.errors import NotFound
-from readiness.store.core import WriteSession, jsonable
-from readiness.store.schema import AssessmentSnapshot, SignOff
+from readiness.store.core import jsonable
+from readiness.store.tables import assessment_snapshots as SNAP
+from readiness.store.tables import signoffs as SIGN
 
-SNAP, SIGN = AssessmentSnapshot.__table__, SignOff.__table__
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from readiness.store.write_session import WriteSession
+
+    Reader = Session | Connection  # an ORM session, or a plain connection (`Store.read_rows`)
+
+HEAD = (SNAP.c.id, SNAP.c.line_id, SNAP.c.taken_at, SNAP.c.as_of, SNAP.c.profile, SNAP.c.verdict,
+        SNAP.c.inputs_hash)
 
 
 def save(session: WriteSession, line_id: int, as_of: dt.date, data: dict[str, Any],
          report: str | None = None) -> int:
     """A snapshot as of a date: the result, and (`report`) the packed content its report shows."""
-    (snapshot_id,) = session.insert_rows(AssessmentSnapshot, [{
+    (snapshot_id,) = session.insert_rows(SNAP, [{
         "line_id": line_id, "taken_at": session.now, "as_of": as_of,
         "profile": data["profile"], "verdict": data["verdict"],
         "inputs_hash": data["inputs_hash"],
@@ -27,17 +42,33 @@ def save(session: WriteSession, line_id: int, as_of: dt.date, data: dict[str, An
     return snapshot_id
 
 
-def _snapshot(r: Any) -> dict[str, Any]:
+def _head(r: Any) -> dict[str, Any]:
     return {"id": r["id"], "line_id": r["line_id"], "taken_at": r["taken_at"],
             "as_of": r["as_of"], "profile": r["profile"], "verdict": r["verdict"],
-            "inputs_hash": r["inputs_hash"], "result": r["result"]}
+            "inputs_hash": r["inputs_hash"]}
 
 
-def get(session: Session, snapshot_id: int) -> dict[str, Any]:
-    row = session.execute(select(SNAP).where(SNAP.c.id == snapshot_id)).mappings().first()
+def get(session: Reader, snapshot_id: int) -> dict[str, Any]:
+    """A snapshot with its whole result (what its report shows)."""
+    row = session.execute(select(*HEAD, SNAP.c.result)
+                          .where(SNAP.c.id == snapshot_id)).mappings().first()
     if row is None:
         raise NotFound("assess.snapshot_not_found", id=snapshot_id)
-    return _snapshot(row)
+    return {**_head(row), "result": row["result"]}
+
+
+def header(session: Reader, snapshot_id: int) -> dict[str, Any]:
+    """A snapshot's own columns (line, dates, profile, verdict, inputs hash), not its result."""
+    row = session.execute(select(*HEAD).where(SNAP.c.id == snapshot_id)).mappings().first()
+    if row is None:
+        raise NotFound("assess.snapshot_not_found", id=snapshot_id)
+    return _head(row)
+
+
+def latest_id(session: Reader, line_id: int) -> int | None:
+    """The line's newest snapshot, if it has any."""
+    return session.execute(select(func.max(SNAP.c.id))  # type: ignore[no-any-return]
+                           .where(SNAP.c.line_id == line_id)).scalar()
 
 
 def _signoff(r: Any) -> dict[str, Any]:
@@ -46,19 +77,38 @@ def _signoff(r: Any) -> dict[str, Any]:
             "at": r["at"]}
 
 
-def load(session: Session, line_id: int) -> list[dict[str, Any]]:
-    snapshots = [_snapshot(r) for r in session.execute(
-        select(SNAP).where(SNAP.c.line_id == line_id).order_by(SNAP.c.id.desc())).mappings()]
-    signoffs: dict[int, list[dict[str, Any]]] = {}
-    ids = [s["id"] for s in snapshots]
-    for r in session.execute(select(SIGN).where(SIGN.c.snapshot_id.in_(ids))
+def signoffs(session: Reader, snapshot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The sign-offs of each snapshot, in the order they were first recorded."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in session.execute(select(SIGN).where(SIGN.c.snapshot_id.in_(snapshot_ids))
                              .order_by(SIGN.c.id)).mappings():
-        signoffs.setdefault(r["snapshot_id"], []).append(_signoff(r))
+        out.setdefault(r["snapshot_id"], []).append(_signoff(r))
+    return out
+
+
+def _count(key: str) -> Any:
+    """How many entries the result's list `key` has, counted by the database (NULL if none)."""
+    return func.json_array_length(SNAP.c.result[key])
+
+
+def load(session: Reader, line_id: int) -> list[dict[str, Any]]:
+    """The line's snapshots, newest first: their own columns, the number of blocking criteria
+    and of conditions that failed, and their sign-offs; not their results."""
+    snapshots = [{**_head(r), "blocking": r["blocking"] or 0, "conditions": r["conditions"] or 0}
+                 for r in session.execute(
+                     select(*HEAD, _count("blocking").label("blocking"),
+                            _count("conditions").label("conditions"))
+                     .where(SNAP.c.line_id == line_id).order_by(SNAP.c.id.desc())).mappings()]
+    signed = signoffs(session, [s["id"] for s in snapshots])
     for s in snapshots:
-        s["signoffs"] = signoffs.get(s["id"], [])
-        s["blocking"] = len(s["result"].get("blocking", []))
-        s["conditions"] = len(s["result"].get("conditions", []))
+        s["signoffs"] = signed.get(s["id"], [])
     return snapshots
+
+
+def criteria(session: Reader, snapshot_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The criteria each snapshot's result records (for a difference), nothing else of it."""
+    return {r[0]: list(r[1] or []) for r in session.execute(
+        select(SNAP.c.id, SNAP.c.result["criteria"]).where(SNAP.c.id.in_(snapshot_ids)))}
 
 
 def record_signoff(session: WriteSession, snapshot_id: int, person: dict[str, Any],
@@ -71,10 +121,10 @@ def record_signoff(session: WriteSession, snapshot_id: int, person: dict[str, An
     earlier = session.execute(select(SIGN).where(
         SIGN.c.snapshot_id == snapshot_id, SIGN.c.staff_id == person["staff_id"])).mappings().first()
     if earlier is None:
-        session.insert_rows(SignOff, [{"snapshot_id": snapshot_id, "staff_id": person["staff_id"],
+        session.insert_rows(SIGN, [{"snapshot_id": snapshot_id, "staff_id": person["staff_id"],
                                        **values}], key_field="staff_id")
         return None
     changed = {k: v for k, v in values.items() if earlier[k] != v}
-    session.update_rows(SignOff, [(earlier["id"], person["staff_id"],
+    session.update_rows(SIGN, [(earlier["id"], person["staff_id"],
                                    {k: earlier[k] for k in changed}, changed)])
     return _signoff(earlier)
