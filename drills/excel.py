@@ -9,8 +9,8 @@ from typing import Any
 from drills.runs import check_run, outside_window, run_rules, write_runs
 from readiness import vocab
 from readiness.errors import NotFound, Problem
-from readiness.importing import (IGNORED_MARK, Column, ImportContext, SheetData, SheetSpec,
-                                 TemplateKind)
+from readiness.xlsx.spec import (IGNORED_MARK, Column, ImportContext, SheetData, SheetSpec,
+                                  TemplateKind)
 from readiness.store import drills as drill_store
 from readiness.locations import LocationIndex
 

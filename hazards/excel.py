@@ -6,15 +6,14 @@ formula is written as plain text (and, in CSV, prefixed with an apostrophe).
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from hazards.register import RefData, resolve_hazard, write_hazards
 from readiness.errors import InvalidValue, Problem
-from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
-                                 future_dates)
-from readiness.workbook import safe_text, write_sheets
+from readiness.importing import future_dates
+from readiness.xlsx.spec import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.xlsx.writer import write_csv, write_sheets
 
 REGISTER = SheetSpec(
     key="register", zh="危险源台帐", en="Hazards",
@@ -210,21 +209,12 @@ def export_register(register: list[dict[str, Any]], path: str | Path) -> Path:
     path = Path(path)
     rows, control_rows = register_rows(register)
     if path.suffix.lower() == ".csv":
-        _write_csv(path, [c.header() for c in REGISTER.columns], rows)
+        write_csv(path, [c.header() for c in REGISTER.columns], rows)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         write_sheets(path, [(REGISTER, rows), (CONTROLS, control_rows)])
     else:
         raise InvalidValue("export.bad_suffix", path=str(path))
     return path
-
-
-def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel reads UTF-8
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([safe_text(v) for v in row])
 
 
 def export_hazards(store: Any, line: str | None, path: str | Path) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 from hazards.register import RefData, resolve_person, resolve_unit
 from readiness.checklist import load_items, status_errors
 from readiness.errors import Problem
-from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
-                                 future_dates)
+from readiness.importing import future_dates
+from readiness.xlsx.spec import Column, ImportContext, SheetData, SheetSpec, TemplateKind
 from readiness.store import checklist as checklist_store
 
 SHEET = SheetSpec(

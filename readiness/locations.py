@@ -9,7 +9,7 @@ from typing import Any
 
 from readiness import vocab
 from readiness.errors import InvalidValue, Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.xlsx.spec import Column, ImportContext, SheetData, SheetSpec, TemplateKind
 from readiness.store.lines import upsert_locations
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ from conftest import (
 )
 from readiness import vocab
 from readiness.errors import one_line
-from readiness.importing import KINDS, Column, SheetSpec, template_kind
+from readiness.importing import KINDS, template_kind
+from readiness.xlsx.spec import Column, SheetSpec
 
 # --- hypothesis profiles ---------------------------------------------------------------------
 

@@ -68,18 +68,16 @@ def test_outputs_go_only_where_asked(run, line_db, tmp_path, monkeypatch) -> Non
 
 
 def test_import_row_and_cell_limits(run, line_db, tmp_path, monkeypatch) -> None:
-    import readiness.importing as importing
-
     head = ["编号 ID", "名称 Name", "类型 Kind", "顺序 Order"]
     book = make_workbook(tmp_path / "many.xlsx", {"位置": [head] + [[f"S{n}", "站", "车站", n]
                                                              for n in range(1, 8)]})
-    monkeypatch.setattr(importing, "MAX_ROWS", 5)
+    monkeypatch.setenv("READINESS_MAX_IMPORT_ROWS", "5")
     result = run("import", str(book), db=line_db)
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
         "位置!6: the sheet has more than 5 rows, the import limit (READINESS_MAX_IMPORT_ROWS)")
-    monkeypatch.setattr(importing, "MAX_ROWS", 1000)
-    monkeypatch.setattr(importing, "MAX_CELL_CHARS", 50)
+    monkeypatch.setenv("READINESS_MAX_IMPORT_ROWS", "1000")
+    monkeypatch.setenv("READINESS_MAX_CELL_CHARS", "50")
     long = make_workbook(tmp_path / "long.xlsx", {"位置": [head, ["S1", "站" * 60, "车站", 1]]})
     result = run("import", str(long), db=line_db)
     assert result.output.splitlines()[0] == (
@@ -101,7 +99,7 @@ def test_file_size_limit_comes_from_the_environment(run, line_db, tmp_path, monk
                                   "drill-runs", "drill-catalogue"])
 def test_every_template_kind_is_detected_from_its_own_template(run, line_db, tmp_path, kind):
     from readiness.importing import detect_kind, template_kind
-    from readiness.workbook import write_template
+    from readiness.xlsx.writer import write_template
 
     path = write_template(template_kind(kind), tmp_path / f"{kind}.xlsx", "zh")
     from python_calamine import CalamineWorkbook

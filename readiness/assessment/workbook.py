@@ -6,7 +6,7 @@ from typing import Any
 
 from readiness.assessment.trial import day_errors
 from readiness.errors import Problem
-from readiness.importing import Column, ImportContext, SheetData, SheetSpec, TemplateKind
+from readiness.xlsx.spec import Column, ImportContext, SheetData, SheetSpec, TemplateKind
 from readiness.store.trial import upsert_days
 
 

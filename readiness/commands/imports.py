@@ -31,7 +31,7 @@ def export() -> None:
 def _template_command(kind: Kind) -> click.Command:
     def write(output: str, force: bool) -> None:
         from readiness.importing import template_kind
-        from readiness.workbook import write_template
+        from readiness.xlsx.writer import write_template
 
         refuse_existing(output, force)
         path = write_template(template_kind(kind.name), output, get_lang())

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from readiness.errors import Problem
-from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
-                                 future_dates)
+from readiness.importing import future_dates
+from readiness.xlsx.spec import Column, ImportContext, SheetData, SheetSpec, TemplateKind
 from readiness.store import org as org_store
 
 UNITS = SheetSpec(

@@ -13,8 +13,8 @@ from typing import Any
 
 from hazards.register import RefData, resolve_person, resolve_unit
 from readiness.errors import InvalidValue, Problem
-from readiness.importing import (Column, ImportContext, SheetData, SheetSpec, TemplateKind,
-                                 future_dates)
+from readiness.importing import future_dates
+from readiness.xlsx.spec import Column, ImportContext, SheetData, SheetSpec, TemplateKind
 from readiness.pdca.items import apply_step
 from readiness.pdca.loop import advance, path_to
 from readiness.store import pdca as pdca_store
@@ -158,7 +158,7 @@ PDCA_TEMPLATE = TemplateKind(
 def export_items(store: Any, line: str | None, path: str | Path) -> dict[str, Any]:
     """All items (closed ones too) in the template's shape, with codes: re-imports unchanged."""
     from readiness.store.lines import find_line
-    from readiness.workbook import write_sheets
+    from readiness.xlsx.writer import write_sheets
 
     with store.read() as session:
         found = find_line(session, line)

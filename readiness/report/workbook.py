@@ -13,7 +13,7 @@ from typing import Any
 
 from readiness import vocab
 from readiness.tables import display_width
-from readiness.workbook import safe_cell
+from readiness.xlsx.text import safe_cell
 
 LEVEL_FILLS = {"major": "C62828", "significant": "EF6C00", "general": "F9A825", "low": "1565C0"}
 

@@ -1,32 +1,27 @@
-"""Writing workbooks: fillable templates and exports (openpyxl).
+"""Writing workbooks: fillable templates and exports (openpyxl), and CSV exports.
 
 Templates get an instructions sheet in both languages, frozen bilingual headers, a drop-down for
 every coded column (from a hidden list sheet when the list is too long to type into the
 validation) and an example row the importer skips. Text that a spreadsheet would run as a formula
-is neutralised on the way out.
+is neutralised on the way out (`text`).
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.importing import (EXAMPLE_MARKERS, FORMULA_STARTS, IGNORED_MARK, Column,
-                                 SheetSpec, TemplateKind)
+from readiness.xlsx.columns import column_letters
+from readiness.xlsx.spec import EXAMPLE_MARKERS, IGNORED_MARK, Column, SheetSpec, TemplateKind
+from readiness.xlsx.text import safe_cell, safe_text
 
 HEADER_FILL = "1F4E79"
 EXAMPLE_FONT = "7F7F7F"
 # Excel refuses a typed drop-down list ("a,b,c") longer than this; longer lists live on a sheet.
 TYPED_LIST_LIMIT = 255
 LIST_SHEET = {"zh": "下拉列表", "en": "Lists"}
-
-
-def safe_text(value: Any) -> Any:
-    """Text that would run as a formula gets a leading apostrophe-like quote (OWASP CSV advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _cell_example(col: Column, lang: str) -> Any:
@@ -76,7 +71,7 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-            ws.column_dimensions[cell.column_letter].width = col.width
+            ws.column_dimensions[column_letters(index)].width = col.width
         ws.row_dimensions[1].height = 32
         ws.freeze_panes = "A2"
         example = [_cell_example(col, lang) for col in sheet.columns]
@@ -87,7 +82,7 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
                 ws.cell(2, index).font = Font(italic=True, color=EXAMPLE_FONT)
         for index, col in enumerate(sheet.columns, start=1):
             if col.code_set:
-                letter = ws.cell(1, index).column_letter
+                letter = column_letters(index)
                 dv = DataValidation(type="list", formula1=_list_source(wb, col.code_set, lang),
                                     allow_blank=True, showErrorMessage=True)
                 dv.add(f"{letter}2:{letter}5000")
@@ -108,7 +103,7 @@ def _list_source(wb: Any, set_name: str, lang: str) -> str:
     typed = ",".join(options)
     if len(typed) <= TYPED_LIST_LIMIT:
         return f'"{typed}"'
-    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.utils import quote_sheetname
 
     title = LIST_SHEET[lang]
     if title not in wb.sheetnames:
@@ -123,7 +118,7 @@ def _list_source(wb: Any, set_name: str, lang: str) -> str:
         lists.cell(1, index, set_name)
         for row, option in enumerate(options, start=2):
             lists.cell(row, index, option)
-    letter = get_column_letter(index)
+    letter = column_letters(index)
     return f"{quote_sheetname(title)}!${letter}$2:${letter}${len(options) + 1}"
 
 
@@ -132,19 +127,18 @@ def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) ->
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     for spec, rows in sheets:
         ws = wb.create_sheet(spec.zh)
         for index, col in enumerate(spec.columns):
-            ws.column_dimensions[get_column_letter(index + 1)].width = col.width
+            ws.column_dimensions[column_letters(index + 1)].width = col.width
         ws.freeze_panes = "A2"
         header = []
         for col in spec.columns:
             cell = WriteOnlyCell(ws, value=col.header())
             cell.font = Font(bold=True, color="FFFFFF")
-            cell.fill = PatternFill("solid", fgColor="1F4E79")
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
             cell.alignment = Alignment(wrap_text=True)
             header.append(cell)
         ws.append(header)
@@ -154,13 +148,13 @@ def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) ->
     wb.save(path)
 
 
-def safe_cell(ws: Any, value: Any) -> Any:
-    """Text starting like a formula is stored as a string cell, never as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        from openpyxl.cell import WriteOnlyCell
 
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
-    return value
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    """A CSV export of one sheet: UTF-8 with the BOM Excel needs to read it as UTF-8, and
+    formula-like text prefixed with an apostrophe (the reader takes it off again)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([safe_text(v) for v in row])

@@ -1,4 +1,8 @@
-"""What a workbook would cost to read, checked before the reader is given it.
+"""The import limits, and what a workbook would cost to read, checked before the reader is
+given it.
+
+Every limit is an environment variable with a safe default, read when it is used (README,
+*Import limits*).
 
 calamine (the Rust reader the importer uses) reads a sheet into one dense grid spanning every
 cell it holds, and the shared strings into memory whole. One stray value typed in XFD1048576
@@ -19,6 +23,7 @@ from typing import IO
 from defusedxml import ElementTree
 
 from readiness.errors import ReadinessError
+from readiness.xlsx.columns import column_letters, column_number
 
 CHUNK = 4 * 1024 * 1024
 OVERLAP = 64  # longer than any reference a match needs (`<row r="1048576"`, `<c r="XFD1048576"`)
@@ -61,21 +66,12 @@ def max_unzipped_bytes() -> int:
     return limit("READINESS_MAX_UNZIPPED_MB", 500) * 1024 * 1024
 
 
-# Column letters ↔ numbers (1 = A) here rather than openpyxl's: the importer reads with calamine
-# and does not load openpyxl at all.
-def column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (char - 64)
-    return number
+def max_rows() -> int:
+    return limit("READINESS_MAX_IMPORT_ROWS", 1_000_000)
 
 
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+def max_cell_chars() -> int:
+    return limit("READINESS_MAX_CELL_CHARS", 32_767)  # Excel's own limit for a cell
 
 
 def check_package(path: str, zf: zipfile.ZipFile) -> None:
