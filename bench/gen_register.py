@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from hazards.excel import REGISTER
+from hazards.sheets import REGISTER
 from readiness.demo import sample_line
 
 SPECIALTIES = ["vehicle", "signalling", "power", "communication", "track", "psd", "em", "fire",

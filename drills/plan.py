@@ -302,7 +302,7 @@ def plan_line(store: Any, line: str | None, start: dt.date | None = None,
 
 def write_plan_file(result: Plan, output: str, lang: str) -> None:
     """The plan as a calendar (.ics) or a workbook (.xlsx), in `lang`."""
-    from drills.excel import write_plan_xlsx
+    from drills.sheets import write_plan_xlsx
     from readiness.store.core import utcnow
 
     if Path(output).suffix.lower() == ".ics":

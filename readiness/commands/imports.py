@@ -73,7 +73,7 @@ for _kind in REGISTRY:
 @force_option()
 def template_drill_sheet(scenario: str, line: str | None, output: str | None, force: bool) -> None:
     """A one-scenario evaluation form to fill on paper and import as drill runs."""
-    from drills.excel import drill_sheet
+    from drills.sheets import drill_sheet
 
     output = output or f"{scenario}-evaluation.xlsx"
     refuse_existing(output, force)

@@ -90,10 +90,7 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
     if LIST_SHEET[lang] in wb.sheetnames:  # last, after the sheets a user fills in
         lists = wb[LIST_SHEET[lang]]
         wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(lists.title))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return save(wb, path)
 
 
 def _list_source(wb: Any, set_name: str, lang: str) -> str:
@@ -144,9 +141,15 @@ def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) ->
         ws.append(header)
         for row in rows:
             ws.append([safe_cell(ws, v) for v in row])
+    save(wb, path)
+
+
+def save(wb: Any, path: str | Path) -> Path:
+    """Save an openpyxl workbook to `path`, making its folder."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
-
+    return path
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 from drills.runs import check_run, outside_window, run_rules, write_runs
 from readiness import vocab
 from readiness.errors import NotFound, Problem
+from readiness.locations import LocationIndex
+from readiness.store import drills as drill_store
 from readiness.xlsx.spec import (IGNORED_MARK, Column, ImportContext, SheetData, SheetSpec,
                                   TemplateKind)
-from readiness.store import drills as drill_store
-from readiness.locations import LocationIndex
+from readiness.xlsx.writer import save
 
 RUNS = SheetSpec(
     key="runs", zh="演练记录", en="Runs", synonyms=("演练", "Drill runs"),
@@ -259,10 +260,7 @@ def write_drill_sheet(scenario: dict[str, Any], path: str | Path, run_id: str = 
     tasks.column_dimensions[tasks.cell(1, tasks.max_column).column_letter].width = 44
     tasks.row_dimensions[1].height = 15 * (rating_key().count("\n") + 1)  # the key, every line
     runs.oddHeader.center.text = f"{scenario['name_zh']} 演练评估表 / {scenario['name_en']}"
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return save(wb, path)
 
 
 def rating_key() -> str:
@@ -307,7 +305,4 @@ def write_plan_xlsx(result: dict[str, Any], path: str | Path, lang: str) -> Path
         sheet.freeze_panes = "A2"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return save(wb, path)
