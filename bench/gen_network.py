@@ -28,7 +28,7 @@ from hazards.sample import templates
 from hazards.scoring import method, policy
 from readiness.assessment.sample import days as trial_days
 from readiness.checklist import PHASES
-from readiness.checklist_sample import OWNER_UNITS, PHASE_DATES
+from readiness.checklist.sample import OWNER_UNITS, PHASE_DATES
 from readiness.demo import sample_line
 from readiness.lines import init_line
 from readiness.pdca.sample import PROBLEMS
@@ -184,7 +184,7 @@ def pdca(session: WriteSession, line_id: int, n_line: int, org: dict[str, Any]) 
 
 
 def checklist(session: WriteSession, line_id: int, org: dict[str, Any]) -> None:
-    """As readiness/checklist_sample.py: earlier phases verified, the current one mostly done."""
+    """As readiness/checklist/sample.py: earlier phases verified, the current one mostly done."""
     units, current = org["units"], PHASES.index("pre-opening-assessment")
     for n, item in enumerate(checklist_store.load_items(session, line_id, phase_order=PHASES)):
         order = PHASES.index(item["phase"])

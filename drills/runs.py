@@ -14,8 +14,8 @@ from readiness import vocab
 from readiness.errors import InvalidValue, NotFound, coded
 from readiness.store import drills as drill_store
 from readiness.store import pdca as pdca_store
+from readiness.lines.locations import LocationIndex
 from readiness.store.core import Store, WriteSession
-from readiness.locations import LocationIndex
 from readiness.store.lines import find_line
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from drills.runs import check_run, outside_window, run_rules, write_runs
 from readiness import vocab
 from readiness.errors import NotFound, Problem
-from readiness.locations import LocationIndex
+from readiness.lines.locations import LocationIndex
 from readiness.store import drills as drill_store
 from readiness.xlsx.spec import (IGNORED_MARK, Column, ImportContext, SheetData, SheetSpec,
                                   TemplateKind)

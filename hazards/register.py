@@ -26,7 +26,7 @@ from readiness.store.lines import find_line, line_row
 from readiness.store.org import org_index
 
 if TYPE_CHECKING:
-    from readiness.locations import LocationIndex
+    from readiness.lines.locations import LocationIndex
     from readiness.store.core import Store
     from readiness.store.write_session import WriteSession
 
@@ -52,7 +52,7 @@ class RefData:
 
     @classmethod
     def load(cls, session: Any, line: Any) -> RefData:
-        from readiness.locations import LocationIndex  # with the line template: not for listings
+        from readiness.lines.locations import LocationIndex  # not needed for listings
 
         org = org_index(session)
         locations = LocationIndex.load(session, line)

@@ -18,9 +18,9 @@ from typing import Any
 from drills import sample as drill_sample
 from hazards import sample as hazard_sample
 from readiness.actor import Actor
-from readiness import checklist_sample
 from readiness.assessment import sample as trial_sample
 from readiness.assessment.assess import assess
+from readiness.checklist import sample as checklist_sample
 from readiness.errors import ReadinessError
 from readiness.pdca import sample as pdca_sample
 from readiness.store.core import Store, WriteSession

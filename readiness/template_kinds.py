@@ -25,7 +25,7 @@ class Kind:
 
 
 REGISTRY: tuple[Kind, ...] = (
-    Kind("line", "readiness.locations:LINE_TEMPLATE",
+    Kind("line", "readiness.lines.sheets:LINE_TEMPLATE",
          "Template for a line's locations (sheet 位置 Locations)."),
     Kind("hazards", "hazards.sheets:HAZARD_TEMPLATE",
          "Template for the hazard register (sheets 危险源台帐 Hazards and 管控措施 Controls).",
@@ -43,7 +43,7 @@ REGISTRY: tuple[Kind, ...] = (
          "Template for problems and their rectification (sheet 问题整改 PDCA).",
          export="readiness.pdca.sheets:export_items",
          export_summary="Export every PDCA item (re-importing the file changes nothing)."),
-    Kind("checklist", "readiness.checklist_workbook:CHECKLIST_TEMPLATE",
+    Kind("checklist", "readiness.checklist.sheets:CHECKLIST_TEMPLATE",
          "Template for the opening safety points (sheet 安全要点 Checklist)."),
     Kind("trial-run", "readiness.assessment.sheets:TRIAL_RUN_TEMPLATE",
          "Template for trial-run daily records (sheet 试运行 Trial run)."),

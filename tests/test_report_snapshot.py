@@ -12,9 +12,9 @@ from sqlalchemy import insert, select, update
 
 from drills import sample as drill_sample
 from hazards import sample as hazard_sample
-from readiness import checklist_sample
 from readiness.assessment import sample as trial_sample
 from readiness.assessment.assess import assess
+from readiness.checklist import sample as checklist_sample
 from readiness.demo import DEMO_AS_OF, _add_locations, _add_organisation, _line_fields, sample_line
 from readiness.pdca import sample as pdca_sample
 from readiness.report import write_report
