@@ -40,7 +40,7 @@ def main(db: str | None) -> dict[str, object]:
 
     from readiness.report.data import gather
     from readiness.report.html import render_html
-    from readiness.report.workbook import write_workbook
+    from readiness.report.excel import write_workbook
     from readiness.store.core import Store
     from readiness.lines import list_lines
 

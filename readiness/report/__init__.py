@@ -27,7 +27,7 @@ def write_report(store: Any, line: str | None, output: str | Path, *, snapshot: 
         raise InvalidValue("report.bad_suffix", path=str(output))
     data = gather(store, line, snapshot, actor=actor, lang=lang)
     if suffix == ".xlsx":
-        from readiness.report.workbook import write_workbook
+        from readiness.report.excel import write_workbook
 
         return write_workbook(data, output)
     from readiness.report.html import render_html, write_atomically

@@ -1,4 +1,5 @@
-"""The readiness workbook: the full data behind the report, for the safety department to filter.
+"""The report as Excel (`readiness report -o FILE.xlsx`): the full data behind the report, for
+the safety department to filter.
 
 openpyxl in write-only mode (it streams rows, so a network-sized register is written quickly):
 frozen headers, filters, column widths that fit Chinese text, A4 landscape with repeated header
@@ -13,6 +14,7 @@ from typing import Any
 
 from readiness import vocab
 from readiness.tables import display_width
+from readiness.xlsx.columns import column_letters
 from readiness.xlsx.text import safe_cell
 
 LEVEL_FILLS = {"major": "C62828", "significant": "EF6C00", "general": "F9A825", "low": "1565C0"}
@@ -33,15 +35,14 @@ class Sheet:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.formatting.rule import CellIsRule
         from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
 
         ws = self.ws
         for index, title in enumerate(self.header):
             sample = [title, *(str(r[index]) for r in self.rows[:200] if r[index] is not None)]
             width = max(display_width(line) for s in sample for line in s.split("\n"))
-            ws.column_dimensions[get_column_letter(index + 1)].width = min(60, max(8, width + 2))
+            ws.column_dimensions[column_letters(index + 1)].width = min(60, max(8, width + 2))
         ws.freeze_panes = "A2"
-        last = get_column_letter(max(1, len(self.header)))
+        last = column_letters(max(1, len(self.header)))
         ws.auto_filter.ref = f"A1:{last}{max(1, len(self.rows) + 1)}"
         ws.print_title_rows = "1:1"
         ws.page_setup.orientation = "landscape"
@@ -50,7 +51,7 @@ class Sheet:
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         for column in level_columns if self.rows else ():
-            letter = get_column_letter(column + 1)
+            letter = column_letters(column + 1)
             for code, colour in LEVEL_FILLS.items():
                 ws.conditional_formatting.add(
                     f"{letter}2:{letter}{len(self.rows) + 1}",
