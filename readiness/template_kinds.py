@@ -1,5 +1,5 @@
-"""The registry of template kinds: their names, where each kind's workbook definition lives,
-and the one-line help of its `readiness template` (and `readiness export`) command.
+"""The registry of template kinds: their names, where each kind is declared (always its domain's
+`sheets.py`), and the one-line help of its `readiness template` (and `readiness export`) command.
 
 Kept free of heavy imports: the command line builds its template and export commands from this
 list at start-up, while the kinds themselves (openpyxl, the domain modules) load only when used.
