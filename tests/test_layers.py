@@ -98,3 +98,20 @@ def test_the_walk_would_see_a_forbidden_import(tmp_path: Path) -> None:
     assert hits(names, STORAGE) == ["readiness.store.schema", "sqlalchemy", "sqlalchemy.select"]
     assert hits(names, FACES) == ["readiness.commands.options",
                                   "readiness.commands.options.emit_json"]
+
+
+COMMAND_MODULES = [(n, p) for n, p in ALL if p.is_relative_to(COMMANDS)]
+
+
+@pytest.mark.parametrize(("name", "path"), COMMAND_MODULES, ids=[n for n, _ in COMMAND_MODULES])
+def test_a_command_never_talks_to_the_store(name: str, path: Path) -> None:
+    """A face calls services: it may hold the store handle `open_store()` gives it (options.py
+    opens it), never query or write through it, so the web face cannot differ."""
+    text = path.read_text(encoding="utf-8")
+    store_imports = hits(imported(path, name), ("readiness.store",))
+    if name == "readiness.commands.options":
+        store_imports = [n for n in store_imports if n not in ("readiness.store.core",
+                                                               "readiness.store.core.Store")]
+    assert store_imports == [], f"{name} imports {store_imports}"
+    for call in ("store.read(", "store.write(", "store.read_rows(", ".execute("):
+        assert call not in text, f"{name} calls {call}…"
