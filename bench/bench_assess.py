@@ -57,7 +57,7 @@ from readiness.assessment.assess import assess
 from readiness.lines import list_lines
 from readiness.store.core import Store
 store = Store.open(sys.argv[1])
-names = [line["name"] for line in list_lines(store)]
+names = [line.name for line in list_lines(store)]
 verdicts, per_line = collections.Counter(), []
 wall, cpu = time.perf_counter(), time.process_time()
 shared = {}  # as readiness.assessment.assess.assess_lines: company-wide data read once
@@ -79,7 +79,7 @@ from readiness.assessment.assess import assess
 from readiness.lines import list_lines
 from readiness.store.core import Store
 store = Store.open(sys.argv[1])
-name = list_lines(store)[0]["name"]
+name = list_lines(store)[0].name
 profiler = cProfile.Profile()
 profiler.runcall(assess, store, name, as_of=datetime.date(2026, 11, 23), save=False,
                  actor=Actor("bench"))

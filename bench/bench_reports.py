@@ -55,7 +55,7 @@ def main(db: str | None) -> dict[str, object]:
     html_sizes = []
     rows = 0
     with Store.open(db) as store:
-        lines = [ln["name"] for ln in list_lines(store)]
+        lines = [ln.name for ln in list_lines(store)]
         from readiness.actor import Actor
         from readiness.assessment.assess import assess
 

@@ -223,15 +223,15 @@ def build_network(path: str | Path, lines: int = 20) -> dict[str, Any]:
                              phase=line_data["phase"], actor=Actor("bench"))
             with store.write(Actor("bench"), f"gen_network line {n}") as session:
                 ids = session.insert_rows(Location, [
-                    {"line_id": line["id"], "code": x["code"], "name": x["zh"], "kind": x["kind"],
+                    {"line_id": line.id, "code": x["code"], "name": x["zh"], "kind": x["kind"],
                      "seq": x["order"], "note": x.get("note")} for x in data["locations"]])
                 loc_ids = {x["code"]: i for x, i in zip(data["locations"], ids)}
-                hazards(session, line["id"], n, org, data["locations"], loc_ids)
-                drill_runs(session, line["id"], line_data["handover_date"], data["locations"], loc_ids)
-                pdca(session, line["id"], n, org)
-                checklist(session, line["id"], org)
+                hazards(session, line.id, n, org, data["locations"], loc_ids)
+                drill_runs(session, line.id, line_data["handover_date"], data["locations"], loc_ids)
+                pdca(session, line.id, n, org)
+                checklist(session, line.id, org)
                 days = trial_days(AS_OF - dt.timedelta(days=DAYS), AS_OF - dt.timedelta(days=1))
-                session.insert_rows(TrialRunDay, [{"line_id": line["id"], **d} for d in days],
+                session.insert_rows(TrialRunDay, [{"line_id": line.id, **d} for d in days],
                                     key_field="day")
         with store.engine.connect() as conn:  # verified with SQL, not the generator's tally
             counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
