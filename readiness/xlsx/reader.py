@@ -130,7 +130,7 @@ class CsvBook:
         return self.path.name if main else None
 
     def close(self) -> None:
-        pass
+        pass  # each CsvSheet opens and closes the file itself: nothing is held open here
 
 
 def _csv_encoding(path: Path) -> str:
