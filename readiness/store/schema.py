@@ -114,7 +114,8 @@ class Hazard(Base):
     specialty: Mapped[str | None]
     risk_category: Mapped[str | None]
     factor_category: Mapped[str | None]
-    accident_type: Mapped[str | None]
+    accident_type: Mapped[str | None]  # the first of accident_types
+    accident_types: Mapped[list[Any]]  # GB 6441 codes
     activity: Mapped[str | None]
     description: Mapped[str]
     causes: Mapped[str | None]
@@ -126,6 +127,7 @@ class Hazard(Base):
     status: Mapped[str]
     linked_drills: Mapped[list[Any]]  # scenario codes
     needs_reevaluation: Mapped[bool]
+    notes: Mapped[str | None]
     evaluations: Mapped[list[HazardEvaluation]] = relationship(
         back_populates="hazard", order_by="HazardEvaluation.id")
 
@@ -143,6 +145,8 @@ class HazardEvaluation(Base):
     score: Mapped[float | None]
     level: Mapped[str | None]
     level_given: Mapped[str | None]
+    score_given: Mapped[float | None]
+    basis: Mapped[str | None]
     residual_factors: Mapped[dict[str, Any]]
     residual_score: Mapped[float | None]
     residual_level: Mapped[str | None]

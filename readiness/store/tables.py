@@ -137,7 +137,8 @@ hazards = Table(
     Column("specialty", String(40), nullable=True),
     Column("risk_category", String(40), nullable=True),
     Column("factor_category", String(40), nullable=True),
-    Column("accident_type", String(40), nullable=True),
+    Column("accident_type", String(40), nullable=True),  # the first of accident_types
+    Column("accident_types", JSON, nullable=False, default=list),  # GB 6441 codes, in order
     Column("activity", Text, nullable=True),
     Column("description", Text, nullable=False),
     Column("causes", Text, nullable=True),
@@ -149,6 +150,7 @@ hazards = Table(
     Column("status", String(20), nullable=False, default='controlled'),
     Column("linked_drills", JSON, nullable=False, default=list),
     Column("needs_reevaluation", Boolean, nullable=False, default=False),
+    Column("notes", Text, nullable=True),  # 备注: the ledger's remarks, kept as written
     UniqueConstraint("line_id", "code", name="uq_hazards_line_code"),
 )
 
@@ -164,6 +166,8 @@ hazard_evaluations = Table(
     Column("score", Float, nullable=True),
     Column("level", String(20), nullable=True),
     Column("level_given", String(20), nullable=True),
+    Column("score_given", Float, nullable=True),  # the ledger's own 风险值 / D, checked on import
+    Column("basis", Text, nullable=True),  # 判别依据: the criterion of a direct judgement
     Column("residual_factors", JSON, nullable=False, default=dict),
     Column("residual_score", Float, nullable=True),
     Column("residual_level", String(20), nullable=True),
