@@ -15,7 +15,7 @@ import click
 
 from readiness import __version__, cli_text
 from readiness.commands import (assessment, audit, checklist, demo, drills, hazards, imports,
-                                lines, org, pdca)
+                                lines, org, pdca, scales)
 from readiness.commands.options import ReadinessGroup, Settings, reader_gone
 from readiness.i18n import set_lang, t
 
@@ -89,7 +89,8 @@ def cli(ctx: click.Context, db: str, lang: str, user: str | None, debug: bool) -
     ctx.obj = Settings(db=db, user=user, debug=debug, command=typed or None)
 
 
-for _module in (lines, imports, hazards, org, drills, pdca, checklist, assessment, audit, demo):
+for _module in (lines, imports, hazards, scales, org, drills, pdca, checklist, assessment, audit,
+                demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

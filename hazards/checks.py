@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hazards.scoring import level_rank, method, policy
+from hazards.scoring import DIRECT, _num, level_rank, method_for, policy
+from readiness.errors import InvalidValue
 from readiness.dates import as_date
 from readiness.findings import Finding
 from readiness.vocab import codes, label
@@ -32,6 +33,8 @@ class CheckContext:
         default_factory=lambda: dict(policy()["approval_level"]))
     weak_levels: tuple[str, ...] = field(default_factory=lambda: tuple(policy()["weak_levels"]))
     scenarios: set[str] | None = None  # the line's drill catalogue, when it has one
+    # the line's settings: its own scales (`readiness scale add`) score its hazards
+    line_settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _lv(level: str | None) -> tuple[str, str | None]:
@@ -67,6 +70,15 @@ def next_review(h: dict[str, Any], ctx: CheckContext) -> dt.date | None:
     return as_date(last) + dt.timedelta(days=days)  # type: ignore[operator]
 
 
+def standing_level(h: dict[str, Any]) -> str | None:
+    """The residual level, or for a direct judgement (直接判定) without one the judged level: a
+    judgement is made on the hazard as it stands, its controls included, so it counts as scored
+    and its residual risk is accepted at that level."""
+    if h["residual_level"]:
+        return str(h["residual_level"])
+    return h["level"] if h.get("method") == DIRECT else None
+
+
 def _is_lower(h: dict[str, Any]) -> bool:
     """Residual risk is strictly lower than inherent."""
     if level_rank(h["residual_level"]) != level_rank(h["level"]):
@@ -91,16 +103,36 @@ def no_score(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
         return []
     if not h["level"]:
         return [Finding("hazard.no-score", h["id"], {"which": ("risk_kind", "inherent")})]
-    if not h["residual_level"]:
+    if not standing_level(h):
         return [Finding("hazard.no-score", h["id"], {"which": ("risk_kind", "residual")})]
     return []
 
 
+def scored_as(h: dict[str, Any], ctx: CheckContext) -> str:
+    """The scoring as a finding names it: "L3 E6 C15" under a shipped method's default table;
+    under the line's own scale or another band table also the score and the table, "L3 E5 C15
+    = 225 (LEC-160)", so that the reader sees which table disagrees with the ledger."""
+    table = h.get("band_table")
+    try:
+        found = method_for(h["method"], ctx.line_settings)
+    except InvalidValue:  # a scale no longer on the line: say what is stored
+        found = None
+    code = found.risk_code(h["factors"]) if found is not None else \
+        " ".join(f"{k}{_num(v)}" for k, v in (h["factors"] or {}).items())
+    if found is not None and found.origin == "shipped" and not table:
+        return code
+    score = f" = {_num(h['score'])}" if h.get("score") is not None else ""
+    name = found.code if found is not None else h["method"]
+    return f"{code}{score} ({name}{'/' + table if table else ''})"
+
+
 def level_mismatch(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
+    """The ledger's published level (`level_given`, kept as it was) against the level the line's
+    table gives the score: both levels and the score are named."""
     if h["level_given"] and h["level"] and h["level_given"] != h["level"]:
-        score = method(h["method"]).risk_code(h["factors"])
         return [Finding("hazard.level-mismatch", h["id"],
-                        {"given": _lv(h["level_given"]), "computed": _lv(h["level"]), "score": score})]
+                        {"given": _lv(h["level_given"]), "computed": _lv(h["level"]),
+                         "score": scored_as(h, ctx)})]
     return []
 
 
@@ -174,7 +206,8 @@ def review_overdue(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
 
 
 def acceptance(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
-    if h["status"] == "eliminated" or not h["residual_level"]:
+    level = standing_level(h)
+    if h["status"] == "eliminated" or not level:
         return []
     acc = h["acceptance"]
     if acc is None:
@@ -182,18 +215,18 @@ def acceptance(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
             last = h["voided_acceptances"][-1]
             return [Finding("hazard.acceptance-void", h["id"],
                             {"reason": ("void_reason", last["void_reason"] or "changed")})]
-        return [Finding("hazard.acceptance-missing", h["id"], {"level": _lv(h["residual_level"])})]
+        return [Finding("hazard.acceptance-missing", h["id"], {"level": _lv(level)})]
     found = []
     if acc["snapshot_hash"] != snapshot_hash(h):
         found.append(Finding("hazard.acceptance-void", h["id"], {"reason": ("void_reason", "changed")}))
     if acc["valid_until"] and as_date(acc["valid_until"]) < ctx.as_of:  # type: ignore[operator]
         found.append(Finding("hazard.acceptance-expired", h["id"], {"until": acc["valid_until"]}))
-    required = ctx.approval_level.get(h["residual_level"])
+    required = ctx.approval_level.get(level)
     if required and ORG_LEVELS.index(acc["org_level"]) > ORG_LEVELS.index(required):
         found.append(Finding("hazard.acceptance-level-too-low", h["id"],
                              {"given": ("org_level", acc["org_level"]),
                               "required": ("org_level", required),
-                              "level": _lv(h["residual_level"])}))
+                              "level": _lv(level)}))
     return found
 
 

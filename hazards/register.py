@@ -12,11 +12,13 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hazards.checks import CheckContext, check_register, next_review, snapshot_hash
 from hazards.results import Hazard, HazardRow, RegisterCheck, full_hazard, register_row
-from hazards.scoring import method as scoring_method
+from hazards.level_words import LevelWords, for_line
+from hazards.scoring import DIRECT, Method, method_for
 from readiness.actor import Actor
 from readiness import vocab
 from readiness.errors import InvalidValue, NotFound, coded
@@ -31,10 +33,19 @@ if TYPE_CHECKING:
     from readiness.store.write_session import WriteSession
 
 FACTOR_COLUMNS = ("L", "E", "C", "S")
-# Which workbook column carries each method's factors (882E: L carries probability A–F).
-FACTOR_SOURCE = {"LEC": {"L": "L", "E": "E", "C": "C"}, "LS": {"L": "L", "S": "S"},
-                 "882E": {"S": "S", "P": "L"}}
 CONTROL_PREFIX = re.compile(r"^\s*([^:：]{1,24})[:：]\s*(.+)$", re.S)
+# Several accident types in one cell: 高处坠落/物体打击、触电 | 淹溺, one per line, …
+ACCIDENT_SEPARATORS = re.compile(r"[/／、|｜,，;；\r\n]+")
+# How ledgers write some GB 6441 types other than by the standard's label (中毒和窒息 is one type).
+ACCIDENT_SPELLINGS = {"中毒窒息": "poisoning-asphyxia", "中毒": "poisoning-asphyxia",
+                      "窒息": "poisoning-asphyxia", "其它伤害": "other-injury",
+                      "其它爆炸": "other-explosion"}
+
+
+def factor_source(method: Method) -> dict[str, str]:
+    """Which register column carries each of a method's factors: the factor's own column, but
+    P (882E probability A–F) is read from L."""
+    return {factor: "L" if factor == "P" else factor for factor in method.factors}
 
 
 @dataclass
@@ -49,6 +60,22 @@ class RefData:
     units: dict[str, dict[str, Any]]  # by code and by name
     people: dict[str, dict[str, Any]]  # by staff ID
     people_by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # the line's (own scales, level words)
+    level_words: LevelWords | None = None  # how the line's ledgers write levels
+    methods: dict[str, Method] = field(default_factory=dict)  # found once per import
+    levels: dict[Any, str | None] = field(default_factory=dict)  # a ledger's words, read once
+
+    def method(self, code: str) -> Method:
+        """The scoring method `code` names on the line (shipped, or the line's own scale)."""
+        found = self.methods.get(code)
+        if found is None:
+            found = self.methods[code] = method_for(code, self.settings)
+        return found
+
+    def words(self) -> LevelWords:
+        if self.level_words is None:
+            self.level_words = for_line(self.settings)
+        return self.level_words
 
     @classmethod
     def load(cls, session: Any, line: Any) -> RefData:
@@ -64,7 +91,7 @@ class RefData:
         for person in org["people"].values():
             by_name.setdefault(person["name"], []).append(person)
         return cls(line.id, line.name, line.scoring_method or "LEC", line.band_table, locations,
-                   units, org["people"], by_name)
+                   units, org["people"], by_name, dict(line.settings or {}))
 
 
 Errors = list[tuple[str, str, dict[str, Any]]]  # (field, message key, params)
@@ -104,10 +131,52 @@ def parse_control_line(text: str) -> dict[str, Any]:
     return {"type": "administrative", "description": text.strip()}
 
 
-def _factors(values: dict[str, Any], prefix: str, method_code: str, errors: Errors
+def parse_accident_types(value: Any) -> tuple[list[str], list[str]]:
+    """The GB 6441 codes a cell or option names ("高处坠落/物体打击、触电", labels or codes; a
+    list of such texts), in order and without repeats, and the parts that name none."""
+    if value in (None, "", [], ()):
+        return [], []
+    if isinstance(value, str):
+        codes, unknown = _accident_text(value)
+        return list(codes), list(unknown)
+    found: list[str] = []
+    missing: list[str] = []
+    for text in value:
+        codes, unknown = _accident_text(str(text))
+        found += [c for c in codes if c not in found]
+        missing += unknown
+    return found, missing
+
+
+@lru_cache(maxsize=4096)  # a ledger repeats its few combinations on every row
+def _accident_text(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    text = text.strip()
+    codes: list[str] = []
+    unknown: list[str] = []
+    pieces = [text] if _accident_code(text) else [
+        p.strip() for p in ACCIDENT_SEPARATORS.split(text) if p.strip()]
+    for piece in pieces:
+        found = [_accident_code(piece)]
+        if found[0] is None and len(piece.split()) > 1:  # 高处坠落 物体打击
+            words = [_accident_code(w) for w in piece.split()]
+            found = words if all(words) else found
+        for code in found:
+            if code is None:
+                unknown.append(piece)
+            elif code not in codes:
+                codes.append(code)
+    return tuple(codes), tuple(unknown)
+
+
+def _accident_code(text: str) -> str | None:
+    return vocab.parse("accident_type", text) or ACCIDENT_SPELLINGS.get(
+        vocab.normalise(text).replace(" ", ""))
+
+
+def _factors(values: dict[str, Any], prefix: str, method: Method, errors: Errors
              ) -> dict[str, Any]:
-    source = FACTOR_SOURCE[method_code]
-    method = scoring_method(method_code)
+    source = factor_source(method)
+    method_code = method.code
     given = {factor: values.get(prefix + column) for factor, column in source.items()}
     present = {f: v for f, v in given.items() if v not in (None, "")}
     if not present:
@@ -133,17 +202,17 @@ def resolve_hazard(values: dict[str, Any], ref: RefData) -> tuple[dict[str, Any]
         errors.append(("line", "hazard.other_line", {"line": values["line"], "target": ref.line_name}))
     loc = ref.locations.resolve(values.get("location"), errors)
     h["location_id"], h["location"] = (loc["id"], loc["code"]) if loc else (None, None)
-    for key in ("specialty", "risk_category", "factor_category", "accident_type", "status"):
+    for key in ("specialty", "risk_category", "factor_category", "status"):
         h[key] = values.get(key)
-    for key in ("activity", "description", "causes", "consequences"):
+    h["accident_types"], unknown = parse_accident_types(values.get("accident_type"))
+    for text in unknown:
+        errors.append(("accident_type", "hazard.unknown_accident_type",
+                       {"value": text, "allowed": vocab.OneOf("accident_type")}))
+    h["accident_type"] = h["accident_types"][0] if h["accident_types"] else None
+    for key in ("activity", "description", "causes", "consequences", "notes"):
         h[key] = values.get(key) or None
     h["status"] = h["status"] or "controlled"
-    method_code = values.get("method") or ref.default_method
-    h["method"] = method_code
-    h["band_table"] = ref.band_table if method_code == ref.default_method else None
-    h["factors"] = _factors(values, "", method_code, errors)
-    h["residual_factors"] = _factors(values, "residual_", method_code, errors)
-    _score(h, values.get("level_given"), errors)
+    _evaluation_input(h, values, ref, errors)
     h["owner_unit"] = resolve_unit(values.get("owner_unit"), ref, errors)
     h["owner"] = resolve_person(values.get("owner"), ref, errors)
     days = values.get("review_days")
@@ -161,14 +230,113 @@ def resolve_hazard(values: dict[str, Any], ref: RefData) -> tuple[dict[str, Any]
     return h, errors
 
 
-def _score(h: dict[str, Any], level_given: str | None, errors: Errors) -> None:
-    method = scoring_method(h["method"])
+def level_word(value: Any, ref: RefData, errors: Errors) -> str | None:
+    """The level a ledger's word means under the line's level-word table (a code also passes);
+    a word the table does not know is an error listing the table in force."""
+    if value in (None, ""):
+        return None
+    words = ref.words()
+    found = ref.levels.get(value) if value in ref.levels else ref.levels.setdefault(
+        value, words.level(value))
+    if found is None:
+        errors.append(("level_given", "level_words.unknown_word",
+                       {"field": ("hazard_field", "level_given"), "value": str(value).strip(),
+                        "table": words.name, "words": words}))
+    return found
+
+
+def _evaluation_input(h: dict[str, Any], values: dict[str, Any], ref: RefData,
+                      errors: Errors) -> None:
+    """The evaluation a row gives: factors scored by the method (checked against the ledger's
+    own 风险值 when it gives one), or a level judged directly on a stated basis (判别依据)."""
     h["score"] = h["level"] = h["residual_score"] = h["residual_level"] = None
-    if h["factors"]:
-        h["score"], h["level"] = method.evaluate(h["factors"], h["band_table"])
-    if h["residual_factors"]:
-        h["residual_score"], h["residual_level"] = method.evaluate(h["residual_factors"],
-                                                                   h["band_table"])
+    h["factors"], h["residual_factors"] = {}, {}
+    h["basis"] = values.get("basis") or None
+    h["score_given"] = values.get("score_given")
+    level = level_word(values.get("level_given"), ref, errors)
+    named = values.get("method") or None  # a shipped method by code or label, or the line's own
+    if named is not None:
+        named = vocab.parse("scoring_method", named) or str(named).strip()
+    method_code = named or ref.default_method
+    h["method"], h["band_table"] = method_code, None
+    try:
+        method = ref.method(method_code)
+    except InvalidValue as err:
+        errors.append(("method", err.key, err.params))
+        h["level_given"] = level
+        return
+    h["method"] = method.code
+    h["band_table"] = ref.band_table if method.code == ref.default_method else None
+    inherent = [c for c in FACTOR_COLUMNS if values.get(c) not in (None, "")]
+    residual = [c for c in FACTOR_COLUMNS if values.get("residual_" + c) not in (None, "")]
+    if method.is_direct or (not inherent and level and h["basis"]):
+        _direct(h, level, inherent, residual, errors)
+        return
+    h["factors"] = _factors(values, "", method, errors)
+    h["residual_factors"] = _factors(values, "residual_", method, errors)
+    if not inherent and not residual:
+        if level and not h["basis"] and h["score_given"] is None:  # (else: the score's error)
+            errors.append(("level_given", "hazard.level_needs_scores_or_basis",
+                           {"value": str(values.get("level_given")).strip(),
+                            "factors": "、".join(factor_source(method).values())}))
+        elif h["basis"] and values.get("level_given") in (None, ""):
+            errors.append(("basis", "score.direct_needs_level", {}))
+    _score(h, method, level, errors)
+    _check_score_given(h, method, values, errors)
+
+
+def _direct(h: dict[str, Any], level: str | None, inherent: list[str], residual: list[str],
+            errors: Errors) -> None:
+    """A direct judgement (直接判定): the level as judged, the basis kept, no factors."""
+    h["method"], h["band_table"] = DIRECT, None
+    for column in [*inherent, *("residual_" + c for c in residual)]:
+        errors.append((column, "score.direct_no_factors", {}))
+    if h["score_given"] is not None:
+        errors.append(("score_given", "score.direct_no_factors", {}))
+    if level is None:
+        if not any(e[0] == "level_given" for e in errors):  # not twice for an unknown word
+            errors.append(("level_given", "score.direct_needs_level", {}))
+    elif not h["basis"]:
+        errors.append(("basis", "score.direct_needs_basis", {}))
+    h["level"], h["level_given"] = level, None
+
+
+def _check_score_given(h: dict[str, Any], method: Method, values: dict[str, Any],
+                       errors: Errors) -> None:
+    """The ledger's own 风险值 (D = L×E×C) must be what its factors give."""
+    given = h["score_given"]
+    if given is None:
+        return
+    columns = factor_source(method)
+    formula = "×".join(columns.values())
+    if method.combine != "product":
+        errors.append(("score_given", "hazard.score_not_product", {"method": method.code}))
+    elif not h["factors"]:
+        if not any(values.get(c) not in (None, "") for c in columns.values()):
+            errors.append(("score_given", "hazard.score_without_factors",
+                           {"given": _num(given), "formula": formula}))
+    elif h["score"] is None or abs(float(given) - h["score"]) > 1e-6:
+        errors.append(("score_given", "hazard.score_mismatch", {
+            "given": _num(given), "formula": formula, "computed": _num(h["score"]),
+            "values": "×".join(_num(h["factors"][f]) for f in columns)}))
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _score(h: dict[str, Any], method: Method, level_given: str | None, errors: Errors) -> None:
+    h["score"] = h["level"] = h["residual_score"] = h["residual_level"] = None
+    try:
+        if h["factors"]:
+            h["score"], h["level"] = method.evaluate(h["factors"], h["band_table"])
+        if h["residual_factors"]:
+            h["residual_score"], h["residual_level"] = method.evaluate(h["residual_factors"],
+                                                                       h["band_table"])
+    except InvalidValue as err:  # e.g. a band table the line's scale no longer has
+        errors.append(("method", err.key, err.params))
     # A level in the ledger that agrees with the score adds nothing; one that disagrees is kept
     # for `hazard check` to report.
     h["level_given"] = None if level_given == h["level"] else level_given
@@ -203,10 +371,12 @@ def resolve_person(value: Any, ref: RefData, errors: Errors) -> str | None:
 
 # --- writing -------------------------------------------------------------------------------------
 
-EVAL_KEYS = ("method", "band_table", "factors", "level_given", "residual_factors")
+EVAL_KEYS = ("method", "band_table", "factors", "level_given", "residual_factors", "score_given",
+             "basis")
 FIELD_KEYS = ("location_id", "specialty", "risk_category", "factor_category", "accident_type",
-              "activity", "description", "causes", "consequences", "owner_unit", "owner",
-              "review_days", "last_review", "status", "linked_drills")
+              "accident_types", "activity", "description", "causes", "consequences",
+              "owner_unit", "owner", "review_days", "last_review", "status", "linked_drills",
+              "notes")
 
 
 def write_hazards(session: WriteSession, line_id: int, resolved: list[dict[str, Any]],
@@ -225,10 +395,15 @@ def write_hazards(session: WriteSession, line_id: int, resolved: list[dict[str, 
     unchanged = 0
     for h in resolved:
         h["code"] = h["code"] or next(fresh)
+        if "accident_types" not in h:  # a hazard built in code (the sample) with its one type
+            h["accident_types"] = [h["accident_type"]] if h.get("accident_type") else []
+        for key in ("notes", "score_given", "basis"):
+            h.setdefault(key, None)
         old = current.get(h["code"])
         if old is None:
             new.append(h)
             continue
+        _carry(old, h)
         before, after = _field_changes(old, h)
         scoring_changed = _scoring_changed(old, h)
         ctl_new, ctl_upd, ctl_del = _control_changes(old["controls"], h["controls"],
@@ -249,7 +424,7 @@ def write_hazards(session: WriteSession, line_id: int, resolved: list[dict[str, 
             voids.append((raw[h["code"]], h["code"], "changed"))
     ids = hazard_store.insert_hazards(session, line_id, new)
     for row_id, h in zip(ids, new):
-        if h["factors"] or h["residual_factors"] or h["level_given"]:
+        if _has_evaluation(h):
             evaluations.append(_evaluation(row_id, h, as_of, evaluator))
         new_controls += [{**c, "hazard_id": row_id} for c in h["controls"]]
     hazard_store.update_hazards(session, updates)
@@ -274,8 +449,32 @@ def _field_changes(old: dict[str, Any], h: dict[str, Any]) -> tuple[dict[str, An
     return before, after
 
 
+def _carry(old: dict[str, Any], h: dict[str, Any]) -> None:
+    """What the input does not give (`h["_keep"]`: a ledger without that column) stays as
+    stored: the fields, and the residual scoring of an unchanged method."""
+    keep = h.get("_keep") or ()
+    if "last_review" in keep:  # a new evaluation from this input is dated today, not then
+        h["_evaluated_on"] = h.get("last_review")
+    for key in keep:
+        if key in FIELD_KEYS and key != "location_id":
+            h[key] = old[key]
+    same_scoring = old["method"] == h["method"] and old["band_table"] == h["band_table"]
+    if "residual" in keep and not h["residual_factors"] and old["residual_factors"] and same_scoring:
+        for key in ("residual_factors", "residual_score", "residual_level"):
+            h[key] = old[key]
+    for key in ("score_given", "basis"):  # the ledger's own D and basis, for the same scoring
+        if key in keep and h[key] is None and same_scoring and old["factors"] == h["factors"]:
+            h[key] = old[key]
+
+
+def _has_evaluation(h: dict[str, Any]) -> bool:
+    """Whether the input scores the hazard (factors, a published level, a direct judgement)."""
+    return bool(h["factors"] or h["residual_factors"] or h["level_given"]
+                or (h["method"] == DIRECT and h["level"]))
+
+
 def _scoring_changed(old: dict[str, Any], h: dict[str, Any]) -> bool:
-    if not (h["factors"] or h["residual_factors"] or h["level_given"]):
+    if not _has_evaluation(h):
         return False  # a row without scores keeps the hazard's existing evaluation
     return any(_norm(old[k]) != _norm(h[k]) for k in EVAL_KEYS)
 
@@ -290,9 +489,11 @@ def _norm(value: Any) -> Any:
 
 def _evaluation(hazard_id: int, h: dict[str, Any], as_of: dt.date,
                 evaluator: str | None) -> dict[str, Any]:
-    return {"hazard_id": hazard_id, "evaluated_on": h.get("last_review") or as_of,
+    on = h["_evaluated_on"] if "_evaluated_on" in h else h.get("last_review")
+    return {"hazard_id": hazard_id, "evaluated_on": on or as_of,
             "method": h["method"], "band_table": h["band_table"], "factors": h["factors"],
             "score": h["score"], "level": h["level"], "level_given": h["level_given"],
+            "score_given": h.get("score_given"), "basis": h.get("basis"),
             "residual_factors": h["residual_factors"], "residual_score": h["residual_score"],
             "residual_level": h["residual_level"], "evaluator": evaluator, "note": None}
 
@@ -341,13 +542,14 @@ def _control_row(c: dict[str, Any]) -> dict[str, Any]:
 # --- library functions behind the CLI ------------------------------------------------------------
 
 # The coded fields of a new hazard: (field, code set, the option that names it in an error).
+# (The accident types, the method and the level are checked against the line: its own scales
+# and level words.)
 CODED_FIELDS = (("specialty", "specialty", "--specialty"),
                 ("risk_category", "risk_category", "--category"),
                 ("factor_category", "factor_category", "--factor-category"),
-                ("accident_type", "accident_type", "--accident-type"),
-                ("method", "scoring_method", "--method"),
-                ("level_given", "risk_level", "--level"),
                 ("status", "hazard_status", "--status"))
+# The option that gives a field, where it is not the field's own name.
+FIELD_OPTIONS = {"level_given": "--level", "risk_category": "--category"}
 REQUIRED_CODES = ("specialty", "risk_category")
 
 
@@ -427,7 +629,8 @@ def _fail_on(errors: Errors) -> None:
             field_name = "score"
         elif field_name.removeprefix("residual_") in FACTOR_COLUMNS:
             field_name = "residual"
-        raise InvalidValue("hazard.bad_field", field="--" + field_name.replace("_", "-"),
+        option = FIELD_OPTIONS.get(field_name) or "--" + field_name.replace("_", "-")
+        raise InvalidValue("hazard.bad_field", field=option,
                            reason=InvalidValue(key, **params).message())
 
 
@@ -445,27 +648,37 @@ def add_hazard(store: Store, line: str | None, *, actor: Actor, location: str,
                level_given: str | None = None, controls: Sequence[str] = (),
                owner_unit: str | None = None, owner: str | None = None,
                review_days: int | None = None, linked_drills: Sequence[str] = (),
-               status: str | None = None, allow_duplicate: bool = False,
-               as_of: dt.date | None = None) -> Hazard:
+               status: str | None = None, basis: str | None = None, notes: str | None = None,
+               allow_duplicate: bool = False, as_of: dt.date | None = None) -> Hazard:
     """Add one hazard (its ID given or assigned H-NNNN) with its first evaluation.
 
-    Values are as a user types them: coded fields a code or either label, `score` and
+    Values are as a user types them: coded fields a code or either label, `accident_type` one
+    or several GB 6441 types ("高处坠落/物体打击", or a list), `method` a shipped method or the
+    line's own scale, `level_given` a word of the line's level-word table, `score` and
     `residual` factor texts ("L=6,E=6,C=15"; 882E "S=1,P=C"), `location` an ID or a name
     unique on the line, `owner_unit`/`owner` an ID or a name, `controls` "type: text" lines.
-    A bad one is refused naming its option. A hazard with the same description, location and
-    specialty as one already on the line is refused, naming that one, unless `allow_duplicate`."""
+    A level without scores is a direct judgement (method `direct`) and needs its `basis`
+    (判别依据). A bad value is refused naming its option. A hazard with the same description,
+    location and specialty as one already on the line is refused, naming that one, unless
+    `allow_duplicate`."""
     values: dict[str, Any] = {"code": code, **score_values(score, residual)}
     given = {"specialty": specialty, "risk_category": risk_category,
-             "factor_category": factor_category, "accident_type": accident_type,
-             "method": method, "level_given": level_given, "status": status}
+             "factor_category": factor_category, "status": status}
     for key, set_name, option in CODED_FIELDS:
         values[key] = coded(set_name, option, given[key], required=key in REQUIRED_CODES)
+    types, unknown = parse_accident_types(accident_type)
+    if unknown:
+        raise InvalidValue("option.bad_code", option="--accident-type", value=unknown[0],
+                           allowed=vocab.OneOf("accident_type"))
     values.update(location=location, description=description, activity=activity, causes=causes,
                   consequences=consequences, controls=list(controls), owner_unit=owner_unit,
-                  owner=owner, review_days=review_days, linked_drills=list(linked_drills))
+                  owner=owner, review_days=review_days, linked_drills=list(linked_drills),
+                  accident_type=types, basis=basis, notes=notes)
     with store.write(actor, "hazard add") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
+        values["method"] = _method_option(method, ref)
+        values["level_given"] = _level_option(level_given, ref)
         h, errors = resolve_hazard(values, ref)
         _fail_on(errors)
         if not h["location"]:
@@ -483,6 +696,28 @@ def add_hazard(store: Store, line: str | None, *, actor: Actor, location: str,
     return show_hazard(store, line, h["code"], as_of)
 
 
+def _method_option(value: str | None, ref: RefData) -> str | None:
+    """A method given on the command line: a shipped one (code or label) or the line's own."""
+    if value is None:
+        return None
+    shipped = vocab.parse("scoring_method", value)
+    try:
+        return ref.method(shipped or value).code
+    except InvalidValue as err:
+        raise InvalidValue("option.bad_code", option="--method", value=value,
+                           allowed=err.params.get("known", "")) from None
+
+
+def _level_option(value: str | None, ref: RefData) -> str | None:
+    """A level given on the command line: a word of the line's level-word table (or a code)."""
+    if value is None:
+        return None
+    found = ref.words().level(value)
+    if found is None:
+        raise InvalidValue("option.bad_code", option="--level", value=value, allowed=ref.words())
+    return found
+
+
 def evaluate_hazard(store: Store, line: str | None, code: str, *, actor: Actor, score: str,
                     residual: str, method: str | None = None,
                     evaluated_on: dt.date | None = None, note: str | None = None) -> Hazard:
@@ -491,7 +726,6 @@ def evaluate_hazard(store: Store, line: str | None, code: str, *, actor: Actor, 
     `score` and `residual` are factor texts as typed ("L=6,E=6,C=15"), both required;
     `method` (a code or label) if not the hazard's current one; `evaluated_on` default today."""
     values = score_values(score, residual)
-    given_method = coded("scoring_method", "--method", method)
     as_of = evaluated_on or dt.date.today()
     with store.write(actor, f"hazard evaluate {code}") as session:
         found = find_line(session, line)
@@ -500,17 +734,24 @@ def evaluate_hazard(store: Store, line: str | None, code: str, *, actor: Actor, 
                         if h["id"] == code), None)
         if current is None:
             raise NotFound("hazard.not_found", id=code)
-        method_code = given_method or current["method"] or ref.default_method
+        # a hazard judged directly is scored now by the line's method unless one is named
+        current_method = None if current["method"] == DIRECT else current["method"]
+        chosen = ref.method(_method_option(method, ref) or current_method or ref.default_method)
+        if chosen.is_direct:
+            raise InvalidValue("hazard.bad_field", field="--method",
+                               reason=InvalidValue("score.direct_no_factors").message())
+        method_code = chosen.code
         h: dict[str, Any] = {"method": method_code,
                              "band_table": ref.band_table if method_code == ref.default_method
-                             else None}
+                             else None, "score_given": None, "basis": None}
         errors: Errors = []
-        h["factors"] = _factors(values, "", method_code, errors)
-        h["residual_factors"] = _factors(values, "residual_", method_code, errors)
+        h["factors"] = _factors(values, "", chosen, errors)
+        h["residual_factors"] = _factors(values, "residual_", chosen, errors)
         _fail_on(errors)
         if not h["factors"] or not h["residual_factors"]:
             raise InvalidValue("hazard.evaluation_incomplete", method=method_code)
-        _score(h, None, errors)
+        _score(h, chosen, None, errors)
+        _fail_on(errors)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         hazard_store.insert_evaluations(session, [{**_evaluation(row_id, h, as_of, session.user),
                                                    "note": note}])

@@ -73,6 +73,8 @@ class Evaluation:
     residual_level: str | None
     evaluator: str | None
     note: str | None
+    score_given: float | None  # the ledger's own 风险值 / D (checked against the factors)
+    basis: str | None  # 判别依据: the criterion of a direct judgement (method `direct`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,10 @@ class HazardRecord:
     acceptance: Acceptance | None
     voided_acceptances: list[Acceptance]
     next_review: dt.date | None
+    accident_types: list[str]  # GB 6441 codes, in the ledger's order; accident_type is the first
+    notes: str | None  # 备注, as the ledger wrote it
+    score_given: float | None  # the latest evaluation's published 风险值 / D
+    basis: str | None  # the latest evaluation's 判别依据 (a direct judgement)
 
 
 @dataclass(frozen=True, slots=True)

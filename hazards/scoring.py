@@ -1,8 +1,13 @@
-"""Risk scoring methods as data (hazards/data/*.toml): LEC, the L×S matrix and MIL-STD-882E.
+"""Risk scoring methods as data (hazards/data/*.toml): LEC, the L×S matrix, MIL-STD-882E and
+direct judgement (直接判定, a level without factors, given on a stated basis).
 
 Each method is loaded and validated once: factor values must come from the method's scales,
 band tables must map every score the scales can produce to exactly one level (no gap, no
 overlap), and a matrix must have one row per severity and one column per probability.
+
+A line may add its own scoring table (a LEC variant with E = 5, or D ≥ 160 for 重大), kept as TOML
+text in the line's settings (`readiness scale add`, validated by `hazards.scales`). Scoring for a
+line goes through `method_for(code, line_settings)`, which finds a shipped method or the line's own.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from typing import Any
 from readiness.errors import InvalidValue, ReadinessError
 
 METHOD_FILES = {"LEC": "lec.toml", "LS": "ls.toml", "882E": "882e.toml"}
+DIRECT = "direct"  # 直接判定: a level by judgement, no factors; the basis (判别依据) is required
+SHIPPED = (*METHOD_FILES, DIRECT)
+SCALES_SETTING = "scales"  # a line's own scoring tables: settings["scales"][name] = TOML text
 LEVELS = ("major", "significant", "general", "low")  # high to low
 
 
@@ -64,6 +72,25 @@ class Method:
     scales: dict[str, Scale]
     band_tables: dict[str, BandTable]
     default_band_table: str
+    origin: str = "shipped"  # shipped | line (the line's own scale, `readiness scale add`)
+    source: str = ""  # where the line's scale comes from, in its own words
+    criteria: tuple[tuple[str, str], ...] = ()  # direct: the usual bases (zh, en), as examples
+
+    @property
+    def is_direct(self) -> bool:
+        """A method without factors: the level is judged, and the judgement needs a basis."""
+        return self.combine == DIRECT
+
+    def judge(self, level: str | None, basis: str | None) -> tuple[None, str]:
+        """(None, level) for a direct judgement: a level of the four, on a non-blank basis."""
+        if not self.is_direct:
+            raise InvalidValue("score.missing_factor", factors=", ".join(self.factors),
+                               method=self.code)
+        if level not in LEVELS:
+            raise InvalidValue("score.direct_needs_level")
+        if basis is None or not str(basis).strip():
+            raise InvalidValue("score.direct_needs_basis")
+        return None, level
 
     def table(self, name: str | None) -> BandTable:
         name = name or self.default_band_table
@@ -83,7 +110,10 @@ class Method:
 
     def evaluate(self, factors: dict[str, Any], band_table: str | None = None
                  ) -> tuple[float | None, str]:
-        """(score, level) for a complete set of factors; score is None for a matrix method."""
+        """(score, level) for a complete set of factors; score is None for a matrix method.
+        A direct judgement has no factors: use `judge`."""
+        if self.is_direct:
+            raise InvalidValue("score.direct_no_factors")
         missing = [f for f in self.factors if factors.get(f) in (None, "")]
         if missing:
             raise InvalidValue("score.missing_factor", factors=", ".join(missing), method=self.code)
@@ -96,7 +126,10 @@ class Method:
         return score, table.level_for(score)
 
     def risk_code(self, factors: dict[str, Any]) -> str:
-        """The conventional code of a scoring: "1C" for 882E, "L6 E6 C15" for the others."""
+        """The conventional code of a scoring: "1C" for 882E, "L6 E6 C15" for the others,
+        "direct" for a direct judgement."""
+        if self.is_direct:
+            return DIRECT
         if self.combine == "matrix":
             return "".join(str(factors.get(f, "")) for f in self.factors)
         return " ".join(f"{f}{_num(factors.get(f))}" for f in self.factors)
@@ -124,6 +157,9 @@ def _num(value: Any) -> str:
 def _load(code: str, text: str) -> Method:
     data = tomllib.loads(text)
     where = METHOD_FILES.get(code, code)
+    if data.get("combine") == DIRECT:
+        return Method(data["method"], data["zh"], data["en"], data["edition"], DIRECT, (), {}, {},
+                      "", criteria=tuple((c["zh"], c["en"]) for c in data.get("criteria", ())))
     scales = {}
     for name in data["factors"]:
         raw = data["scales"].get(name)
@@ -202,11 +238,40 @@ def load_method_text(code: str, text: str) -> Method:
 
 @lru_cache(maxsize=None)
 def method(code: str) -> Method:
+    """A shipped method: LEC, LS, 882E or direct (any case)."""
     key = str(code).strip().upper()
+    if key == DIRECT.upper():
+        text = resources.files("hazards").joinpath("data", "direct.toml").read_text("utf-8")
+        return load_method_text(DIRECT, text)
     if key not in METHOD_FILES:
-        raise InvalidValue("score.unknown_method", method=code, known=", ".join(METHOD_FILES))
+        raise InvalidValue("score.unknown_method", method=code, known=", ".join(SHIPPED))
     text = resources.files("hazards").joinpath("data", METHOD_FILES[key]).read_text("utf-8")
     return load_method_text(key, text)
+
+
+def is_shipped(code: str | None) -> bool:
+    return code is not None and str(code).strip().upper() in {c.upper() for c in SHIPPED}
+
+
+def line_scales(line_settings: dict[str, Any] | None) -> dict[str, str]:
+    """The line's own scoring tables: name → TOML text, as `readiness scale add` stored them."""
+    return dict((line_settings or {}).get(SCALES_SETTING) or {})
+
+
+def method_for(code: str, line_settings: dict[str, Any] | None) -> Method:
+    """The method `code` names for a line: a shipped one (LEC, LS, 882E, direct) or the line's
+    own scale by name (exact, else any case). Unknown: InvalidValue listing both kinds."""
+    text = str(code).strip() if code is not None else ""
+    if is_shipped(text):
+        return method(text)
+    own = line_scales(line_settings)
+    name = text if text in own else next((n for n in own if n.upper() == text.upper()), None)
+    if name is None:
+        raise InvalidValue("score.unknown_method", method=code,
+                           known=", ".join([*SHIPPED, *own]))
+    from hazards.scales import load_scale_text
+
+    return load_scale_text(own[name])
 
 
 @lru_cache(maxsize=1)

@@ -261,7 +261,7 @@ def test_csv_import_follows_the_xlsx_rules_with_row_and_column(run, org_db, tmp_
         csv.writer(fh).writerows(rows)
     before = digest(org_db)
     assert refused(run("import", str(out), "--kind", "hazards", db=org_db), out, 1) == [
-        'x.csv!AC1: unknown column "说明" (start the header with # for a column that is not to '
+        'x.csv!AF1: unknown column "说明" (start the header with # for a column that is not to '
         'be imported)']
     rows[0][-1] = "# 说明"
     with open(out, "w", encoding="gb18030", newline="") as fh:  # as Excel saves CSV in China

@@ -30,7 +30,8 @@ RECORD_KEYS = (
     "method", "band_table", "factors", "score", "level", "level_given", "residual_factors",
     "residual_score", "residual_level", "evaluated_on", "evaluations", "controls", "owner_unit",
     "owner", "review_days", "last_review", "linked_drills", "status", "needs_reevaluation",
-    "acceptance", "voided_acceptances", "next_review")
+    "acceptance", "voided_acceptances", "next_review", "accident_types", "notes", "score_given",
+    "basis")
 ACCEPTANCE_KEYS = ("accepted_by", "org_level", "accepted_on", "valid_until", "snapshot_hash",
                    "voided_at", "void_reason")
 

@@ -81,7 +81,8 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
     changes = checklist_store.phase_changes(session, line.id)
     line_data = line_dict(line)
     ctx = CheckContext(as_of=as_of, units=org.units, people=org.people,
-                       scenarios={s["id"] for s in catalogue} or None)
+                       scenarios={s["id"] for s in catalogue} or None,
+                       line_settings=line.settings or {})
     inputs = Inputs(line=line_data, as_of=as_of, days=days, hazards=register,
                     hazard_findings=check_register(register, ctx),
                     coverage=coverage_of(catalogue, runs, majors, line.handover_date),

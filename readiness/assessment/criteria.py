@@ -97,7 +97,12 @@ def _codes(findings: list[Any], *codes: str, subjects: set[str] | None = None) -
 
 
 def hazards_scored(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
-    bad = _codes(i.hazard_findings, "hazard.no-score")
+    # A level judged directly on a stated basis (method `direct`, 直接判定) counts as scored: it
+    # has no factors, so no residual score either.
+    direct = {h["id"] for h in i.hazards if h.get("method") == "direct" and h.get("level")}
+    bad = sorted({f.subject for f in i.hazard_findings if f.code == "hazard.no-score"
+                  and not (f.subject in direct
+                           and list(f.params.get("which") or ()) == ["risk_kind", "residual"])})
     return result(not bad if i.hazards else None, "criterion.hazards-scored", bad,
                   count=len(bad), total=len(i.hazards))
 

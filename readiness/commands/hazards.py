@@ -33,13 +33,18 @@ def hazard() -> None:
 @click.option("--activity", help="Work activity or equipment.")
 @click.option("--factor-category",
               help="GB/T 13861 factor category at either level, label or code (e.g. 物的因素, 2.1).")
-@click.option("--accident-type", help="GB 6441 accident type.")
+@click.option("--accident-type",
+              help="GB 6441 accident type(s), label or code; several separated by / or |.")
 @click.option("--causes", help="What could cause it.")
 @click.option("--consequences", help="What could follow from it.")
 @click.option("--method", help="LEC (default), LS or 882E.")
 @click.option("--score", help="Inherent factors, e.g. L=6,E=6,C=15 (882E: S=1,P=C).")
 @click.option("--residual", help="Residual factors after controls, same form.")
 @click.option("--level", "level_given", help="The level the ledger states, if any.")
+@click.option("--basis",
+              help="The basis of a direct judgement (a level given without scores), e.g. the "
+                   "regulation not met or a past accident.")
+@click.option("--notes", help="Remarks kept with the hazard.")
 @click.option("--control", "controls", multiple=True,
               help="A control measure, 'type: text' (repeatable).")
 @click.option("--owner-unit", help="Owner unit ID or name.")
@@ -118,12 +123,17 @@ def _emit_hazard(h: Hazard, as_json: bool) -> None:
 def _print_hazard(h: Hazard) -> None:
     from hazards.scoring import method
     from readiness import vocab
+    from readiness.errors import InvalidValue
 
     def score(factors: dict[str, Any], value: Any, level: str | None,
               method_code: str | None = None) -> str:
         if not level:
             return "-"
-        code = method(method_code or h.method).risk_code(factors)
+        try:
+            code = method(method_code or h.method).risk_code(factors)
+        except InvalidValue:  # the line's own scale: its factors as stored
+            code = " ".join(f"{k}{v:g}" if isinstance(v, float) else f"{k}{v}"
+                            for k, v in factors.items())
         shown = f" = {value:g}" if value is not None else ""
         return f"{code}{shown} → {vocab.label('risk_level', level)}"
 
@@ -131,7 +141,12 @@ def _print_hazard(h: Hazard) -> None:
     click.echo(f"  {L('位置', 'Location')}: {h.location_name} ({h.location})   "
                f"{L('专业', 'Specialty')}: {vocab.label('specialty', h.specialty)}   "
                f"{L('类别', 'Category')}: {vocab.label('risk_category', h.risk_category)}")
+    if h.accident_types:
+        click.echo(f"  {L('可能导致的事故', 'Accident types')}: " + L("、", ", ").join(
+            vocab.label("accident_type", a) for a in h.accident_types))
     click.echo(f"  {L('固有风险', 'Inherent')}: {score(h.factors, h.score, h.level)}")
+    if h.basis:
+        click.echo(f"  {L('判别依据', 'Basis')}: {h.basis}")
     click.echo(f"  {L('残余风险', 'Residual')}: "
                f"{score(h.residual_factors, h.residual_score, h.residual_level)}")
     for c in h.controls:
@@ -139,6 +154,8 @@ def _print_hazard(h: Hazard) -> None:
         click.echo(f"  [{mark}] {vocab.label('control_type', c.type)}: {c.description}")
     click.echo(f"  {L('责任', 'Owner')}: {h.owner_unit or '-'} / {h.owner or '-'}   "
                f"{L('下次复核', 'Next review')}: {h.next_review or '-'}")
+    if h.notes:
+        click.echo(f"  {L('备注', 'Notes')}: {h.notes}")
     acc = h.acceptance
     if acc:
         click.echo(f"  {L('风险接受', 'Accepted')}: {acceptor(acc)} "

@@ -106,21 +106,39 @@ class _Progress:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--kind", help="Template kind, when the sheet names do not tell.")
 @line_option
+@click.option("--sheet", "sheets", multiple=True, metavar="NAME",
+              help="The sheet to import, when its name does not tell (repeatable: the main "
+                   "sheet first, then the kind's other sheets in order). Default: by sheet name, "
+                   "else by header row.")
+@click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
+              help="A column not to import, by its header (repeatable); listed in the summary "
+                   "instead of refused as unknown.")
+@click.option("--location", metavar="CODE",
+              help="The location of every row whose location is blank, or of every row when "
+                   "the file has no location column (ID or name).")
+@click.option("--owner-unit", metavar="CODE",
+              help="The owner unit of every row whose owner unit is blank, or of every row when "
+                   "the file has no owner unit column (ID or name).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--skip-invalid", is_flag=True,
               help="Write the valid rows and list the rejected ones (default: write nothing).")
 @json_option
-def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_invalid: bool,
-            as_json: bool) -> None:
-    """Import a filled template workbook (.xlsx) or a CSV export; every row is checked before
-    any is written."""
+def import_(file: str, kind: str | None, line: str | None, sheets: tuple[str, ...],
+            ignore_columns: tuple[str, ...], location: str | None, owner_unit: str | None,
+            dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+    """Import a filled template workbook (.xlsx), a ledger as it is kept, or a CSV export;
+    every row is checked before any is written."""
     from readiness.importing import import_file
 
     progress = _Progress() if sys.stderr.isatty() and not as_json else None
+    defaults = {key: value for key, value in (("location", location), ("owner_unit", owner_unit))
+                if value is not None}
     try:
         with open_store() as store:
             result = import_file(store, file, kind=kind, line=line, actor=acting(),
-                                 dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
+                                 dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
+                                 sheets=sheets, ignore_columns=ignore_columns,
+                                 defaults=defaults)
     finally:
         if progress is not None:
             progress.close()
@@ -128,6 +146,8 @@ def import_(file: str, kind: str | None, line: str | None, dry_run: bool, skip_i
         return emit_json(result.as_dict())
     for problem in result.problems:
         click.echo(problem.message(), err=True)
+    for note in result.notes():
+        click.echo(note.message())
     if result.dry_run:
         key = "import.dry_run_skipped" if result.rejected else "import.dry_run"
         click.echo(t(key, path=file, rows=result.rows, rejected=result.rejected))

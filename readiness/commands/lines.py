@@ -140,6 +140,7 @@ def line_show(line: str | None, as_json: bool) -> None:
     click.echo(f"{L('当前阶段', 'Phase')}: {vocab.label('phase', shown.phase)}")
     click.echo(f"{L('风险评价方法', 'Scoring')}: {shown.scoring_method}"
                f"{' / ' + shown.band_table if shown.band_table else ''}")
+    click.echo(f"{L('风险等级用词', 'Level words')}: {shown.level_words}")
     counts = ", ".join(f"{vocab.label('location_kind', k)} {n}"
                        for k, n in shown.locations.items())
     click.echo(f"{L('位置', 'Locations')}: {counts}")
@@ -152,20 +153,24 @@ def line_show(line: str | None, as_json: bool) -> None:
               help="Three-rights handover date: drills count from this day.")
 @click.option("--profile", metavar="NAME",
               help="Criteria profile: mot-2019, mot-2023, mot-2023-fao or the line's own.")
-@click.option("--method", help="Hazard scoring method: LEC, LS or 882E.")
+@click.option("--method",
+              help="Hazard scoring method: LEC, LS, 882E or the line's own scale (scale list).")
 @click.option("--band-table", help="The method's band table, e.g. A or B for LS.")
+@click.option("--level-words", metavar="NAME",
+              help="How the line's ledgers write risk levels: four-level (default), "
+                   "grade-1-highest, grade-4-highest, colours or letters.")
 @json_option
 def line_set(line: str | None, opening_date: str | None, handover_date: str | None,
              profile: str | None, method: str | None, band_table: str | None,
-             as_json: bool) -> None:
-    """Change a line's dates, criteria profile or hazard scoring method (audited)."""
+             level_words: str | None, as_json: bool) -> None:
+    """Change a line's dates, criteria profile, hazard scoring method or level words (audited)."""
     from readiness.lines import set_line
 
     with open_store() as store:
         changed = set_line(store, line, opening=parse_date("--opening-date", opening_date),
                            handover=parse_date("--handover-date", handover_date),
                            profile=profile, method=method, band_table=band_table,
-                           actor=acting())
+                           level_words=level_words, actor=acting())
     if as_json:
         return emit_json(changed)
     click.echo(t("line.updated", name=changed.name))

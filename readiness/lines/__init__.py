@@ -42,9 +42,11 @@ class LineSummary(Line):
 
 @dataclass(slots=True, frozen=True)
 class LineView(Line):
-    """A line in `line show`, with its locations counted by kind (every kind, in vocab order)."""
+    """A line in `line show`, with its locations counted by kind (every kind, in vocab order),
+    and the level-word table its ledgers' risk levels are read with."""
 
     locations: dict[str, int]
+    level_words: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,16 +68,30 @@ def _line(data: dict[str, Any], cls: type[Line] = Line, **extra: Any) -> Any:
 
 # --- rules ---------------------------------------------------------------------------------------
 
-def _scoring(method: str | None, band_table: str | None) -> dict[str, Any]:
-    """The line's scoring method and band table, checked against the method's data file."""
+def _scoring(method: str | None, band_table: str | None, settings: dict[str, Any] | None = None,
+             current: str | None = None) -> dict[str, Any]:
+    """The line's scoring method and band table, checked against the method's data: a shipped
+    method or the line's own scale (`settings["scales"]`). A band table alone belongs to the
+    line's current method. Direct judgement is per hazard, never a line's method."""
     if method is None and band_table is None:
         return {}
-    from hazards.scoring import method as scoring_method
+    from hazards.scoring import method_for
 
-    chosen = scoring_method(method or "LEC")
+    chosen = method_for(method or current or "LEC", settings)
+    if chosen.is_direct:
+        raise InvalidValue("line.direct_not_line_method", option="--method")
     table = chosen.table(band_table).name
     return {"scoring_method": chosen.code,
             "band_table": None if table == chosen.default_band_table else table}
+
+
+def _level_words(name: str | None) -> str | None:
+    """The shipped level-word table `name` (its canonical name), or an error listing them."""
+    if name is None:
+        return None
+    from hazards.level_words import table
+
+    return table(name, "--level-words").name
 
 
 def check_dates(opening: dt.date | None, handover: dt.date | None, option: str) -> None:
@@ -122,19 +138,25 @@ def show_line(store: Store, line: str | None) -> LineView:
         locations = line_store.list_locations(conn, found.id)
     counts = {kind: sum(1 for loc in locations if loc["kind"] == kind)
               for kind in vocab.codes("location_kind")}
-    return _line(data, LineView, locations=counts)
+    from hazards.level_words import for_line
+
+    return _line(data, LineView, locations=counts, level_words=for_line(data["settings"]).name)
 
 
 def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
              handover: dt.date | None = None, profile: str | None = None,
              method: str | None = None, band_table: str | None = None,
-             actor: Actor) -> Line:
-    """Change a line's dates, criteria profile (a standard one or the line's own) or hazard
-    scoring method; the opening must stay after the handover."""
-    changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover,
-                               **_scoring(method, band_table)}
+             level_words: str | None = None, actor: Actor) -> Line:
+    """Change a line's dates, criteria profile (a standard one or the line's own), hazard
+    scoring method (a shipped one or the line's own scale) or the level words its ledgers use
+    (`settings["level_words"]`); the opening must stay after the handover."""
+    words = _level_words(level_words)
+    changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover}
     with store.write(actor, "line set") as session:
         current = line_store.find_line(session, line)
+        changes.update(_scoring(method, band_table, current.settings, current.scoring_method))
+        if words is not None:
+            changes["settings"] = {**(current.settings or {}), "level_words": words}
         # the option the user gave names the problem; the other date is the line's
         check_dates(opening or current.planned_opening, handover or current.handover_date,
                     "--opening-date" if opening else "--handover-date")

@@ -123,7 +123,8 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
         h("危险源描述", "Hazard"), h("评价方法", "Method"), h("固有分值", "Score"),
         h("固有等级", "Level"), h("残余分值", "Residual score"), h("残余等级", "Residual level"),
         h("管控措施", "Controls"), h("责任单位", "Owner unit"), h("责任人", "Owner"),
-        h("上次复核", "Last review"), h("状态", "Status"), h("风险接受", "Accepted by")])
+        h("上次复核", "Last review"), h("状态", "Status"), h("风险接受", "Accepted by"),
+        h("可能导致的事故", "Accident types")])
     for x in data["hazards"]["register"]:
         hazards.add([x["id"], x["location_name"], lab("specialty", x["specialty"]),
                      lab("risk_category", x["risk_category"]), x["description"], x["method"],
@@ -133,7 +134,8 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
                                for c in x["controls"]),
                      x["owner_unit"], x["owner"], x["last_review"],
                      lab("hazard_status", x["status"]),
-                     _acceptor(x["acceptance"], data["org"].people)])
+                     _acceptor(x["acceptance"], data["org"].people),
+                     "、".join(lab("accident_type", a) for a in _accident_types(x)) or None])
     hazards.write(level_columns=(7, 9), lang=lang)
 
     matrix = data["hazards"]["matrix"]
@@ -207,6 +209,11 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
     from readiness.report.html import write_atomically
 
     return write_atomically(path, lambda tmp: wb.save(tmp))
+
+
+def _accident_types(h: dict[str, Any]) -> list[str]:
+    """A hazard's GB 6441 accident types (a snapshot from before they were several: its one)."""
+    return list(h.get("accident_types") or ([h["accident_type"]] if h.get("accident_type") else []))
 
 
 def _acceptor(acceptance: dict[str, Any] | None, people: dict[str, Any]) -> str | None:

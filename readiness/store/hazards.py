@@ -30,10 +30,10 @@ LOC = tables.locations
 HAZARD_FIELDS = ("code", "location_id", "specialty", "risk_category", "factor_category",
                  "accident_type", "activity", "description", "causes", "consequences",
                  "owner_unit", "owner", "review_days", "last_review", "status", "linked_drills",
-                 "needs_reevaluation")
+                 "needs_reevaluation", "accident_types", "notes")
 EVALUATION_FIELDS = ("evaluated_on", "method", "band_table", "factors", "score", "level",
-                     "level_given", "residual_factors", "residual_score", "residual_level",
-                     "evaluator", "note")
+                     "level_given", "score_given", "basis", "residual_factors", "residual_score",
+                     "residual_level", "evaluator", "note")
 CONTROL_FIELDS = ("control_type", "aspect", "description", "owner", "verification", "evidence",
                   "verified")
 
@@ -107,6 +107,8 @@ def hazard_dict(row: Any, line_name: str, location: Any, evaluation: dict[str, A
         "needs_reevaluation": bool(row["needs_reevaluation"]),
         "acceptance": _acceptance(active) if active else None,
         "voided_acceptances": [_acceptance(a) for a in acceptances if a["voided_at"] is not None],
+        "accident_types": list(row["accident_types"] or []), "notes": row["notes"],
+        "score_given": ev.get("score_given"), "basis": ev.get("basis"),
     }
 
 
@@ -144,6 +146,15 @@ def same_hazard(session: Session, line_id: int, description: str, location_id: i
     return None
 
 
+def match_keys(session: Session | Connection, line_id: int
+               ) -> list[tuple[str, int | None, str | None, str]]:
+    """(code, location id, activity, description) of every hazard of a line: what a ledger
+    without IDs is matched on. One query."""
+    query = select(H.c.code, H.c.location_id, H.c.activity, H.c.description).where(
+        H.c.line_id == line_id).order_by(H.c.code)
+    return [(str(c), loc, act, desc) for c, loc, act, desc in session.execute(query)]
+
+
 def existing_codes(session: Session, line_id: int,
                    codes: Sequence[str] | None = None) -> dict[str, int]:
     query = select(H.c.code, H.c.id).where(H.c.line_id == line_id)
@@ -172,6 +183,9 @@ def insert_hazards(session: WriteSession, line_id: int, hazards: list[dict[str, 
         row["status"] = row["status"] or "controlled"
         row["linked_drills"] = row["linked_drills"] or []
         row["needs_reevaluation"] = bool(row["needs_reevaluation"])
+        types = list(row["accident_types"] or ([row["accident_type"]] if row["accident_type"]
+                                               else []))
+        row["accident_types"], row["accident_type"] = types, (types[0] if types else None)
     return session.insert_rows(H, rows)
 
 

@@ -3,8 +3,16 @@ header row, and stream its rows parsed by column kind.
 
 Every sheet is checked against the import limits (`limits`) before calamine loads it, and every
 problem is collected as `sheet!row, column: reason` rather than raised, so that a user sees
-everything wrong at once. Header matching is forgiving: a title block above the header, Chinese
-or English or both, synonyms, full-width characters and a trailing `*` are all fine.
+everything wrong at once. Ledgers are read as they are kept:
+
+- header matching is forgiving: a title block or form code above the header, Chinese or English
+  or both, synonyms, full-width characters and a trailing `*` are all fine;
+- a header over two rows (危险性评价 merged above L / E / C / D) is read as one: the lower row's
+  text, else the upper cell alone over a blank lower cell;
+- merged cells, which calamine does not fill, are read from the sheet's `<mergeCells>`: a cell
+  merged down applies to every row it spans, a cell merged across belongs to its first column;
+- a header repeated further down (a printed page break) is skipped and counted, never read as
+  data.
 """
 
 from __future__ import annotations
@@ -12,24 +20,34 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from readiness import vocab
-from readiness.errors import Problem, ReadinessError
+from readiness.errors import Problem, ReadinessError, one_line
 from readiness.xlsx import limits
 from readiness.xlsx.cells import CellError, cell_text, parser_for
-from readiness.xlsx.columns import column_letters
+from readiness.xlsx.columns import column_letters, column_number
 from readiness.xlsx.spec import EXAMPLE_MARKERS, IGNORED_MARK, Column, Row, SheetData, SheetSpec
 from readiness.xlsx.text import unquote_formula
 
 HEADER_SCAN_ROWS = 10  # ledgers often carry a title block above the header row
+MAX_MERGES = 1_000_000  # merged ranges a sheet may have that the reader must keep while reading
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # Excel 97–2003, and Office's encrypted packages
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+# One merged range of a sheet's <mergeCells> (any namespace prefix): its first and last cell.
+MERGE_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*["\']'
+                        rb'\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?')
+MERGE_TAIL = 512  # bytes kept between chunks: longer than any <mergeCell …ref="…"> a match needs
+
+Numbered = tuple[int, Sequence[Any]]  # a row: its number as Excel shows it, and its cells
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (from 1)
 
 
 def _not_a_zip_reason(path: Path) -> str:
@@ -56,6 +74,7 @@ class Workbook:
         from python_calamine import CalamineWorkbook
 
         self.path = path
+        self._merges: dict[str, list[Merge]] = {}
         try:
             self.zip = zipfile.ZipFile(path)
             limits.check_package(str(path), self.zip)
@@ -85,6 +104,22 @@ class Workbook:
         except Exception as exc:  # zip or XML damage inside the sheet, found when it is read
             raise self.damaged(exc) from exc
 
+    def merges(self, name: str) -> list[Merge]:
+        """The sheet's merged ranges that change what is read: those merged down, and those in
+        the rows a header may be in (a group over two-row headers). A range merged across only,
+        below the header, needs nothing: its first column holds the value, the others are blank.
+        Read once per sheet from the part in the zip (calamine does not fill merged cells)."""
+        if name not in self._merges:
+            part = self.parts.get(name)
+            try:
+                self._merges[name] = (_read_merges(str(self.path), self.zip, name, part)
+                                      if part else [])
+            except ReadinessError:
+                raise
+            except Exception as exc:  # zip damage inside the part
+                raise self.damaged(exc) from exc
+        return self._merges[name]
+
     def find_sheet(self, spec: SheetSpec, main: bool) -> str | None:
         return next((n for n in self.sheet_names if vocab.normalise(n) in spec.aliases()), None)
 
@@ -92,6 +127,56 @@ class Workbook:
         for handle in (getattr(self, "book", None), getattr(self, "zip", None)):
             if handle is not None:
                 handle.close()
+
+
+def _read_merges(path: str, zf: zipfile.ZipFile, sheet: str, part: str) -> list[Merge]:
+    """Stream the sheet's part once for its `<mergeCell ref="A1:B2">` elements (they follow the
+    cells, at the end of the part). Only the `mergeCell` elements cost a regular-expression
+    search; the rest is one substring search a chunk. Kept: the ranges merged down, and those in
+    the rows a header may be in (at most MAX_MERGES of them)."""
+    try:
+        info = zf.getinfo(part)
+    except KeyError:
+        return []  # calamine names the missing part
+    found: list[Merge] = []
+    columns: dict[bytes, int] = {}  # a sheet has few column letters and many ranges
+    tail = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(limits.CHUNK)
+            window = tail + chunk
+            at = window.find(b"mergeCell")
+            if at < 0:
+                tail = window[-MERGE_TAIL:]
+            else:
+                cut = len(window) if not chunk else max(0, len(window) - MERGE_TAIL)
+                # the search starts at the first one's "<": the cells before it cost nothing
+                for match in MERGE_CELL.finditer(window, max(0, window.rfind(b"<", 0, at))):
+                    if match.start() >= cut:
+                        break
+                    first_col, first_row, last_col, last_row = match.groups()
+                    if last_col is None:
+                        continue  # one cell: nothing merged
+                    r1, r2 = int(first_row), int(last_row)
+                    if r1 > r2:
+                        r1, r2 = r2, r1
+                    if r2 == r1 and r1 > HEADER_SCAN_ROWS:
+                        continue  # across only, below the header: nothing to do
+                    c1 = columns.get(first_col) or columns.setdefault(
+                        first_col, column_number(first_col))
+                    c2 = columns.get(last_col) or columns.setdefault(
+                        last_col, column_number(last_col))
+                    if c1 > c2:
+                        c1, c2 = c2, c1
+                    found.append((r1, c1, r2, c2))
+                    if len(found) > MAX_MERGES:
+                        raise ReadinessError("import.too_many_merges", path=path, sheet=sheet,
+                                             limit=f"{MAX_MERGES:,}")
+                tail = window[cut:]
+            if not chunk:
+                break
+    found.sort()
+    return found
 
 
 class CsvSheet:
@@ -126,6 +211,9 @@ class CsvBook:
     def sheet(self, name: str) -> CsvSheet:
         return CsvSheet(self.path, self.encoding)
 
+    def merges(self, name: str) -> list[Merge]:
+        return []
+
     def find_sheet(self, spec: SheetSpec, main: bool) -> str | None:
         return self.path.name if main else None
 
@@ -158,29 +246,166 @@ def open_book(path: Path) -> Workbook | CsvBook:
     return Workbook(path)
 
 
+# --- a sheet's rows, with its merged cells filled ---------------------------------------------
+
+@dataclass
+class SheetHead:
+    """A sheet opened for reading: its first rows (where a header may be) taken off the front of
+    its numbered rows, merged cells filled in both. `rest` is None once the sheet is released
+    (only its first rows kept, e.g. after it was looked at for a header and not taken)."""
+
+    name: str
+    head: list[Numbered]
+    rest: Iterator[Numbered] | None
+    offset: int  # empty leading columns calamine dropped: letters in messages count them
+    last_row: int | None  # the last row's number, known before the rows are parsed
+    total: int
+    groups: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, index) → last index
+
+    def release(self) -> None:
+        self.rest = None
+
+
+def read_sheet(book: Workbook | CsvBook, name: str) -> SheetHead:
+    """Open a sheet (limits checked first) and take its first rows."""
+    sheet = book.sheet(name)
+    merges = book.merges(name)
+    # calamine yields rows from row 1 but drops empty leading columns; put them back in the
+    # letters so that messages name the column the user sees.
+    offset = sheet.start[1] if sheet.start else 0
+    rows: Iterator[Numbered] = enumerate(sheet.iter_rows(), start=1)
+    groups: dict[tuple[int, int], int] = {}
+    if merges:
+        down = [m for m in merges if m[2] > m[0]]
+        if down:
+            rows = _fill_down(rows, down, offset)
+        groups = {(r1, c1 - 1 - offset): c2 - 1 - offset for r1, c1, r2, c2 in merges
+                  if r1 <= HEADER_SCAN_ROWS and c2 > c1 and c1 > offset}
+    head = first_rows(rows)
+    last_row = sheet.end[0] + 1 if sheet.end else None
+    return SheetHead(name, head, rows, offset, last_row, sheet.total_height or 0, groups)
+
+
+def _fill_down(rows: Iterator[Numbered], merges: list[Merge], offset: int) -> Iterator[Numbered]:
+    """Rows with each cell merged down written into every row it spans, in its first column
+    (a range merged across as well belongs to its first column: the others stay blank)."""
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for r1, c1, r2, _ in merges:
+        if c1 > offset:  # a column left of the first calamine kept holds nothing
+            starts.setdefault(r1, []).append((c1 - 1 - offset, r2))
+    active: list[tuple[int, int, Any]] = []  # (index, last row, value)
+    for number, values in rows:
+        if active:
+            active = [a for a in active if a[1] >= number]
+            if active:
+                values = list(values)
+                for index, _, value in active:
+                    if index >= len(values):
+                        values.extend([None] * (index + 1 - len(values)))
+                    values[index] = value
+        begun = starts.get(number)
+        if begun:
+            for index, last in begun:
+                value = values[index] if index < len(values) else None
+                if not _blank(value):
+                    active.append((index, last, value))
+        yield number, values
+
+
 # --- a sheet's header and rows ----------------------------------------------------------------
 
-def first_rows(rows: Iterator[tuple[Any, ...]]) -> list[tuple[int, tuple[Any, ...]]]:
-    """The rows a header may be in, numbered from 1, taken off the front of `rows`."""
+def first_rows(rows: Iterator[Numbered]) -> list[Numbered]:
+    """The rows a header may be in, taken off the front of `rows` (numbered from 1)."""
     head = []
-    for number, values in enumerate(rows, start=1):
+    for number, values in rows:
         head.append((number, values))
         if number >= HEADER_SCAN_ROWS:
             break
     return head
 
 
-def find_header(rows: list[tuple[int, tuple[Any, ...]]], spec: SheetSpec
-                ) -> tuple[int, dict[int, Column]] | None:
-    """The row (number, and column index → Column) that names the most of the sheet's columns."""
+@dataclass
+class Header:
+    """A sheet's header as found: one row, or two read as one."""
+
+    row: int  # its last row: the data follow it
+    columns: dict[int, Column]  # index in the row → the column it names
+    cells: dict[int, tuple[Any, int]]  # index → (the header's text, the row it is in)
+    width: int
+
+    @property
+    def named(self) -> int:
+        """How many of the sheet's columns it names (a column named twice counts once)."""
+        return len({col.key for col in self.columns.values()})
+
+
+def find_header(rows: list[Numbered], spec: SheetSpec,
+                groups: dict[tuple[int, int], int] | None = None) -> Header | None:
+    """The header that names the most of the sheet's columns: the best row alone, or with the
+    row above or below it read as one header when that names more (and loses none)."""
     alias_map = {alias: col for col in spec.columns for alias in col.aliases()}
-    best: tuple[int, dict[int, Column]] | None = None
-    for number, values in rows:
-        found = {i: alias_map[header_text(v)] for i, v in enumerate(values)
-                 if not _blank(v) and header_text(v) in alias_map}
-        if found and (best is None or len(found) > len(best[1])):
-            best = (number, found)
-    return best
+
+    def names(values: Sequence[Any]) -> dict[int, Column]:
+        found = {}
+        for i, v in enumerate(values):
+            if not _blank(v):
+                col = alias_map.get(header_text(v))
+                if col is not None:
+                    found[i] = col
+        return found
+
+    scored = [(number, values, names(values)) for number, values in rows]
+    best = None
+    for pos, (_, _, found) in enumerate(scored):
+        if found and (best is None or len(found) > len(scored[best][2])):
+            best = pos
+    if best is None:
+        return None
+    number, values, single = scored[best]
+    header = Header(number, single, {i: (v, number) for i, v in enumerate(values) if not _blank(v)},
+                    len(values))
+    for upper in (best - 1, best):
+        if upper < 0 or upper + 1 >= len(scored):
+            continue
+        pair = _two_rows(scored[upper][:2], scored[upper + 1][:2], alias_map, groups or {})
+        if pair.named > header.named and all(i in pair.columns for i in single):
+            header = pair
+    return header
+
+
+def _two_rows(upper: Numbered, lower: Numbered, alias_map: dict[str, Column],
+              groups: dict[tuple[int, int], int]) -> Header:
+    """Two header rows as one: the lower row's text, else the upper cell alone over a blank
+    lower cell. Under a group merged across the upper row, the group and the lower text
+    together (残余风险 over L: 残余风险L) when the sheet knows that header, else the lower text."""
+    (up_row, up), (low_row, low) = upper, lower
+    width = max(len(up), len(low))
+    group_of: dict[int, str] = {}
+    for (row, first), last in groups.items():
+        if row == up_row and first < len(up) and not _blank(up[first]):
+            for i in range(first, last + 1):
+                group_of[i] = str(up[first]).strip()
+    cells: dict[int, tuple[Any, int]] = {}
+    columns: dict[int, Column] = {}
+    for i in range(width):
+        below = low[i] if i < len(low) else None
+        above = up[i] if i < len(up) else None
+        if not _blank(below):
+            cells[i] = (below, low_row)
+            if i in group_of:
+                for joined in (f"{group_of[i]}{str(below).strip()}",
+                               f"{group_of[i]} {str(below).strip()}"):
+                    if header_text(joined) in alias_map:
+                        cells[i] = (joined, low_row)
+                        break
+        elif not _blank(above):
+            cells[i] = (above, up_row)
+        else:
+            continue
+        col = alias_map.get(header_text(cells[i][0]))
+        if col is not None:
+            columns[i] = col
+    return Header(low_row, columns, cells, width)
 
 
 def header_text(value: Any) -> str:
@@ -209,12 +434,20 @@ class SheetStream:
 
     data: SheetData
     columns: dict[str, int]  # column key -> index in the row
-    pending: list[tuple[int, tuple[Any, ...]]]  # rows read while looking for the header
-    rest: Iterator[tuple[Any, ...]]
-    rest_starts_at: int  # the row number of the first row of `rest`
+    pending: list[Numbered]  # rows read while looking for the header
+    rest: Iterator[Numbered]
     total: int
     # Columns with a blank header (index -> letter): fine while empty, refused once data shows.
     unnamed: dict[int, str] = field(default_factory=dict)
+    width: int = 0  # the header's width: a cell right of it is under no header
+    offset: int = 0
+    # Per column index, the texts of the rows down to the header: a row holding only these is
+    # the header repeated (a printed page break), skipped and counted in `repeated`.
+    block: dict[int, frozenset[str]] = field(default_factory=dict)
+    defaults: list[tuple[str, Any]] = field(default_factory=list)  # (key, value) for blank cells
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (letter, header) read past
+    repeated: int = 0
+    defaulted: dict[str, int] = field(default_factory=dict)  # key -> rows given the default
 
     def rows(self, problems: list[Problem],
              progress: Callable[[int, int], None] | None = None) -> Iterator[Row]:
@@ -225,8 +458,10 @@ class SheetStream:
         first_index = min(self.columns.values())
         known = sorted(self.columns.values())
         unnamed = self.unnamed
+        width, block, defaults = self.width, self.block, self.defaults
+        probe = block.get(first_index, frozenset())
         max_rows, max_chars = limits.max_rows(), limits.max_cell_chars()
-        for number, values in _chain(self.pending, self.rest, self.rest_starts_at):
+        for number, values in _chain(self.pending, self.rest):
             if progress is not None and number % 5000 == 0:
                 progress(number, self.total)
             if number > max_rows:
@@ -237,11 +472,20 @@ class SheetStream:
                 letter = unnamed.pop(index)
                 problems.append(Problem(data.name, number, None, "import.unnamed_column",
                                         {"column": letter}, cell=f"{letter}{number}"))
+            if len(values) > width:  # a ragged CSV row: cells under no header at all
+                self._beyond(values, number, problems)
             # a row is blank when every imported column is (the user's # columns do not count)
             if all(_blank(values[i]) for i in known if i < len(values)):
                 continue
             first = values[first_index] if first_index < len(values) else None
-            if isinstance(first, str) and first.strip().casefold().startswith(EXAMPLE_MARKERS):
+            if isinstance(first, str):
+                if first.strip() in probe and _repeats(values, block):
+                    self.repeated += 1
+                    continue
+                if first.strip().casefold().startswith(EXAMPLE_MARKERS):
+                    continue
+            elif _blank(first) and _repeats(values, block):
+                self.repeated += 1
                 continue
             row = Row(number, {})
             cells = row.values
@@ -256,71 +500,147 @@ class SheetStream:
                     problems.append(data.problem(row, key, err.key, **err.params))
                     cells[key] = None
                     errored.add(key)
+            if defaults:
+                self._default(row)
             for key in required:
                 if cells.get(key) in (None, "", []) and key not in errored:
                     problems.append(data.problem(row, key, "import.required"))
             yield row
+
+    def _default(self, row: Row) -> None:
+        """Blank cells (or the column the sheet lacks) take the value given for every row."""
+        cells, given = row.values, []
+        for key, value in self.defaults:
+            if cells.get(key) in (None, "", []) and key not in row.errored:
+                cells[key] = list(value) if isinstance(value, list) else value
+                given.append(key)
+                self.defaulted[key] = self.defaulted.get(key, 0) + 1
+        if given:
+            row.defaulted = frozenset(given)
+
+    def _beyond(self, values: Sequence[Any], number: int, problems: list[Problem]) -> None:
+        for index in range(self.width, len(values)):
+            if index not in self.unnamed and not _blank(values[index]):
+                letter = column_letters(index + self.offset + 1)
+                self.unnamed[index] = letter  # reported once, as a blank header is
+                problems.append(Problem(self.data.name, number, None, "import.unnamed_column",
+                                        {"column": letter}, cell=f"{letter}{number}"))
+        self.width = max(self.width, len(values))
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def open_sheet(sheet: Any, spec: SheetSpec, name: str, problems: list[Problem]
-               ) -> SheetStream | None:
-    """Find the header row of `sheet`; None (with a problem) when the sheet cannot be read."""
+def _repeats(values: Sequence[Any], block: dict[int, frozenset[str]]) -> bool:
+    """Whether a row holds nothing but the header's own texts, each in its own column."""
+    seen = False
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return False
+        text = value.strip()
+        if not text:
+            continue
+        texts = block.get(i)
+        if texts is None or (text not in texts and header_text(text) not in texts):
+            return False
+        seen = True
+    return seen
+
+
+def _header_block(head: list[Numbered], last: int) -> dict[int, frozenset[str]]:
+    texts: dict[int, set[str]] = {}
+    for number, values in head:
+        if number > last:
+            break
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value.strip():
+                texts.setdefault(i, set()).update((value.strip(), header_text(value)))
+    return {i: frozenset(t) for i, t in texts.items()}
+
+
+def open_sheet(head: SheetHead, spec: SheetSpec, problems: list[Problem], *,
+               ignore: Collection[str] = (), defaults: dict[str, Any] | None = None,
+               default_options: dict[str, str] | None = None) -> SheetStream | None:
+    """Find the header of a sheet; None (with a problem) when the sheet cannot be read.
+
+    `ignore`: headers to read past (`--ignore-column`), listed in `SheetStream.ignored`;
+    `defaults`: column key → the value (already parsed) of every blank cell of that column, and
+    of every row when the sheet lacks the column; `default_options`: column key → the option
+    that gives it, named when a required column is missing."""
+    name = head.name
     data = SheetData(spec, name)
     max_rows = limits.max_rows()
-    if sheet.end and sheet.end[0] + 1 > max_rows:  # the last row's number: known before parsing
+    if head.last_row and head.last_row > max_rows:
         problems.append(Problem(name, max_rows + 1, None, "import.too_many_rows",
                                 {"limit": max_rows}))
         return None
-    # calamine yields rows from row 1 but drops empty leading columns; put them back in the
-    # letters so that messages name the column the user sees.
-    offset = sheet.start[1] if sheet.start else 0
-    rows_iter: Iterator[tuple[Any, ...]] = iter(sheet.iter_rows())
-    head = first_rows(rows_iter)
-    found = find_header(head, spec)
+    found = find_header(head.head, spec, head.groups)
     if found is None:
         problems.append(Problem(name, None, None, "import.no_header",
                                 {"expected": ", ".join(c.header() for c in spec.columns[:4])}))
         return None
-    header_row, columns = found
-    header_cells = head[header_row - 1][1]
+    defaults = defaults or {}
+    options = default_options or {}
+    offset = head.offset
+    told = {header_text(n) for n in ignore}
+    silent = {header_text(n) for n in spec.ignored_headers}
+    columns = dict(found.columns)
     unnamed: dict[int, str] = {}
-    for index, value in enumerate(header_cells):
-        if index in columns:
-            continue
+    ignored: list[tuple[str, str]] = []
+    for index in range(found.width):
         letter = column_letters(index + offset + 1)
-        if _blank(value):
+        if index not in found.cells:
             unnamed[index] = letter
-        elif not header_text(value).startswith(IGNORED_MARK):
-            problems.append(_unknown_column(spec, name, header_row, letter, value))
+            continue
+        value, row = found.cells[index]
+        text = header_text(value)
+        if text in told or text in silent:
+            columns.pop(index, None)
+            if text in told:
+                ignored.append((letter, str(one_line(cell_text(value)))))
+        elif index not in columns and not text.startswith(IGNORED_MARK):
+            problems.append(_unknown_column(spec, name, row, letter, value))
     seen: dict[str, int] = {}
     missing = False
     for index, col in columns.items():
         letter = column_letters(index + offset + 1)
+        value, row = found.cells[index]
         if col.key in seen:
-            problems.append(Problem(name, header_row, f"{col.header()} ({letter})",
+            problems.append(Problem(name, row, f"{col.header()} ({letter})",
                                     "import.duplicate_header",
                                     {"other": column_letters(seen[col.key] + offset + 1)}))
             continue
         seen[col.key] = index
-        data.headers[col.key] = (letter, str(head[header_row - 1][1][index]).replace("\n", " "))
+        data.headers[col.key] = (letter, str(value).replace("\n", " "))
     for col in spec.columns:
-        if col.required and col.key not in seen:
-            problems.append(Problem(name, header_row, col.header(), "import.missing_column"))
+        if col.key in seen:
+            continue
+        if col.key in defaults:
+            data.headers[col.key] = ("", f"{col.header()} ({options.get(col.key, col.key)})")
+        elif col.required:
             missing = True
+            if col.key in options:
+                problems.append(Problem(name, None, None, "import.missing_column_option",
+                                        {"column_zh": col.zh, "column_en": col.en,
+                                         "option": options[col.key]}))
+            else:
+                problems.append(Problem(name, found.row, col.header(), "import.missing_column"))
     if missing:
         return None
-    pending = [r for r in head if r[0] > header_row]
-    return SheetStream(data, seen, pending, rows_iter, len(head) + 1, sheet.total_height or 0,
-                       unnamed)
+    if not seen:  # every column it names was read past
+        problems.append(Problem(name, None, None, "import.no_header",
+                                {"expected": ", ".join(c.header() for c in spec.columns[:4])}))
+        return None
+    pending = [r for r in head.head if r[0] > found.row]
+    rest = head.rest if head.rest is not None else iter(())
+    return SheetStream(data, seen, pending, rest, head.total, unnamed, found.width, offset,
+                       _header_block(head.head, found.row),
+                       [(k, v) for k, v in defaults.items()], ignored)
 
 
-def _chain(first: list[tuple[int, tuple[Any, ...]]], rest: Iterator[tuple[Any, ...]],
-           start: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _chain(first: list[Numbered], rest: Iterator[Numbered]) -> Iterator[Numbered]:
     yield from first
-    yield from enumerate(rest, start=start)
-
-
+    yield from rest

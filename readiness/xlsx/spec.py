@@ -56,6 +56,8 @@ class SheetSpec:
     key_column: str | None = "code"  # unique within the sheet
     required: bool = True
     synonyms: tuple[str, ...] = ()
+    # Headers always read past without a word (a ledger's own row numbers: 序号, No.).
+    ignored_headers: tuple[str, ...] = ()
 
     def aliases(self) -> set[str]:
         return {vocab.normalise(n) for n in (self.key, self.zh, self.en, f"{self.zh} {self.en}",
@@ -70,6 +72,7 @@ class Row:
     number: int  # the row number Excel shows
     values: dict[str, Any]
     errored: set[str] = field(default_factory=set)  # cells that failed to parse (reported)
+    defaulted: frozenset[str] = frozenset()  # cells given the import's default (--location …)
 
 
 @dataclass
