@@ -37,6 +37,7 @@ REPORT_SHEETS = (("概览", "summary"), ("风险矩阵", "matrix"))
 STRUCTURAL = frozenset({"import.missing_column", "import.duplicate_header", "import.missing_sheet",
                         "import.no_header", "import.empty", "import.too_many_rows",
                         "import.unknown_column", "import.unknown_column_like",
+                        "import.unknown_column_ledger", "import.unknown_column_like_ledger",
                         "import.unnamed_column", "import.missing_column_option"})
 # The column keys the command line gives a value for every row, by its option.
 DEFAULT_OPTIONS = {"location": "--location", "owner_unit": "--owner-unit"}
@@ -71,24 +72,23 @@ class ImportResult:
     defaulted: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self, lang: str | None = None) -> dict[str, Any]:
-        """The result as `--json` gives it. The keys saying how the file was read are there
-        when they say something (a template read by its sheet names gives the same keys as
-        before them): `sheets` when a sheet was taken by its header row or by --sheet,
-        `not_imported`, `ignored_columns`, `repeated_headers` and `defaults` when not empty."""
+        """The result as `--json` gives it. The keys saying how the file was read (`sheets`:
+        sheet → how it was chosen; `not_imported`; `ignored_columns`: their headers;
+        `repeated_headers`; `defaults`: column → value, option and rows given it) are there when
+        any of them says something: a template read by its sheet names, with no other sheet,
+        gives the keys it gave before them."""
         out: dict[str, Any] = {
             "kind": self.kind, "path": self.path, "written": self.written,
             "dry_run": self.dry_run, "rows": self.rows, "created": self.created,
             "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected,
             "problems": [p.as_dict(lang) for p in self.problems]}
-        if any(how not in ("name", "file") for how in self.sheets.values()):
+        if (any(how not in ("name", "file") for how in self.sheets.values())
+                or self.not_imported or self.ignored_columns or self.repeated_headers
+                or self.defaults):
             out["sheets"] = dict(self.sheets)
-        if self.not_imported:
             out["not_imported"] = list(self.not_imported)
-        if self.ignored_columns:
-            out["ignored_columns"] = [dict(c) for c in self.ignored_columns]
-        if self.repeated_headers:
+            out["ignored_columns"] = [c["header"] for c in self.ignored_columns]
             out["repeated_headers"] = self.repeated_headers
-        if self.defaults:
             out["defaults"] = {key: {"value": value, "option": _option(key),
                                      "rows": self.defaulted.get(key, 0)}
                                for key, value in self.defaults.items()}
@@ -380,7 +380,8 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
         side: dict[str, SheetData] = {}
         for sheet in side_specs:
             match = chosen.get(sheet.key, (None, ""))[0]
-            stream = (open_sheet(looked.take(match), sheet, problems, ignore=ignore_columns)
+            stream = (open_sheet(looked.take(match), sheet, problems, ignore=ignore_columns,
+                                 ledger=result.sheets[match] in ("header", "option"))
                       if match else None)
             side[sheet.key] = stream.data if stream else SheetData(sheet, sheet.zh)
             if stream:
@@ -391,7 +392,8 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
             problems.append(Problem(f"{main_spec.zh} / {main_spec.en}", None, None,
                                     "import.missing_sheet"))
         main = (open_sheet(looked.take(match), main_spec, problems, ignore=ignore_columns,
-                           defaults=parsed_defaults, default_options=DEFAULT_OPTIONS)
+                           defaults=parsed_defaults, default_options=DEFAULT_OPTIONS,
+                           ledger=result.sheets[match] in ("header", "option"))
                 if match else None)
         if main is None or any(p.key in STRUCTURAL for p in problems):
             raise ImportRejected(str(path), problems)

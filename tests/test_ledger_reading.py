@@ -116,6 +116,7 @@ def test_a_ledger_under_any_sheet_name_is_found_by_its_header_row(run, org_db, t
     data = json.loads(again.output)
     assert (data["sheets"], data["not_imported"], data["unchanged"]) == (
         {"危险源辨识清单": "header"}, ["说明"], 1)
+    assert (data["ignored_columns"], data["repeated_headers"], data["defaults"]) == ([], 0, {})
     zh = run("import", str(book), db=org_db, lang="zh").output.splitlines()
     assert zh[:2] == ["危险源辨识清单: 按表头识别，作为“危险源台帐 / Hazards”导入", "说明: 未导入"]
 
@@ -181,17 +182,36 @@ def test_a_cell_merged_across_belongs_to_its_first_column(run, org_db, tmp_path)
 
 
 def test_a_header_repeated_at_page_breaks_is_skipped_and_counted(run, org_db, tmp_path) -> None:
-    rows = [hazard(f"H-{n:04d}", f"危险源{n}") for n in range(1, 7)]
+    rows = [hazard(f"H-{n:04d}", f"危险源{n}") for n in range(1, 8)]
     book = two_row_ledger(tmp_path / "分页.xlsx", [
-        *rows[:3], UPPER, LOWER, *rows[3:5], UPPER, LOWER, rows[5]],
-        merges=["A8:A9", "B8:B9", "G8:I8", "A12:A13", "G12:I12"])  # as printed: merged again
+        *rows[:3], UPPER, LOWER, *rows[3:5], UPPER, LOWER, rows[5], UPPER, LOWER, rows[6]],
+        # as printed: merged again at the first break, copied as plain cells at the second
+        merges=["A8:A9", "B8:B9", "G8:I8", "A12:A13", "G12:I12"])
     result = dry_run(org_db, book)
-    assert (result.rows, result.repeated_headers, result.problems) == (6, 4, [])
+    assert (result.rows, result.repeated_headers, result.problems) == (7, 6, [])
     ran = run("import", str(book), db=org_db)
     assert ran.output.splitlines()[-2:] == [
-        "危险源辨识清单: skipped 4 repeated header row(s) (as printed at page breaks)",
-        f"{book}: created 6, updated 0, unchanged 0, rejected 0"]
-    assert len(hazards(run, org_db)) == 6
+        "危险源辨识清单: skipped 6 repeated header row(s) (as printed at page breaks)",
+        f"{book}: created 7, updated 0, unchanged 0, rejected 0"]
+    assert len(hazards(run, org_db)) == 7
+
+
+def test_a_repeated_header_with_blank_cells_is_not_data_but_a_row_like_it_is(tmp_path) -> None:
+    from hazards.sheets import REGISTER
+    from readiness.xlsx.reader import open_book, open_sheet, read_sheet
+
+    head = ["编号", "位置", "专业", "风险类别", "危险源描述", "L", "E", "C"]
+    book = ledger(tmp_path / "r.xlsx", {"清单": [
+        head, [None, "S01", "站台门", "客运组织", "夹人", 3, 6, 15],
+        [None, None, None, None, None, "L", "E", "C"],  # part of the header again: skipped
+        [None, "S01", "站台门", "客运组织", "危险源描述", 1, 6, 15],  # data, one cell a header
+        head]})
+    wb = open_book(book)
+    problems: list = []
+    stream = open_sheet(read_sheet(wb, "清单"), REGISTER, problems)
+    rows = [r.values["description"] for r in stream.rows(problems)]
+    wb.close()
+    assert (rows, stream.repeated) == (["夹人", "危险源描述"], 2)
 
 
 def test_a_blank_header_over_a_column_of_letters_is_named_by_its_letter(run, org_db,
@@ -213,8 +233,8 @@ def test_ignore_column_reads_past_a_column_and_lists_it(run, org_db, tmp_path) -
     book = ledger(tmp_path / "i.xlsx", {"危险源辨识清单": [
         head, [1, "H-0001", "S01", "站台门", "客运组织", "站台门夹人", 3, 6, 15, "赵六"]]})
     lines = refused(run, org_db, str(book))
-    assert lines[0] == ("危险源辨识清单!J1: unknown column \"检查人\" (start the header with # for a "
-                        "column that is not to be imported)")
+    assert lines[0] == ("危险源辨识清单!J1: unknown column \"检查人\": to leave it out, give "
+                        "--ignore-column \"检查人\" (or start the header with #)")
     assert len(lines) == 2  # 序号 is the register's own ignored header: never a word about it
     result = run("import", str(book), "--ignore-column", "检查人", db=org_db)
     assert result.exit_code == 0, result.output
@@ -222,6 +242,10 @@ def test_ignore_column_reads_past_a_column_and_lists_it(run, org_db, tmp_path) -
         result.output.splitlines()
     assert dry_run(org_db, book, ignore_columns=["检查人"]).ignored_columns == [
         {"sheet": "危险源辨识清单", "column": "J", "header": "检查人"}]
+    assert json.loads(run("import", str(book), "--ignore-column", "检查人", "--json",
+                          db=org_db).output)["ignored_columns"] == ["检查人"]
+    zh = refused(run, org_db, str(book), lang="zh")[0]
+    assert zh == "危险源辨识清单!J1: 不认识的列“检查人”：不导入此列，请用 --ignore-column \"检查人\"（或让表头以 # 开头）"
     assert list(hazards(run, org_db)) == ["H-0001"]
 
 
@@ -302,6 +326,11 @@ def test_a_bad_default_is_refused_once_naming_its_option(run, org_db, tmp_path) 
 def test_a_missing_required_column_says_add_it_or_give_the_option(run, org_db, tmp_path) -> None:
     book = ledger(tmp_path / "m.xlsx", {"危险源辨识清单": [
         NO_PLACE, ["H-0001", "站台门", "客运组织", "站台门夹人", 3, 6, 15, None]]})
+    # a blank cell of such a column says so too
+    blank = two_row_ledger(tmp_path / "blank.xlsx", [hazard("H-0001", "站台门夹人", loc=None)])
+    assert refused(run, org_db, str(blank))[0] == (
+        "危险源辨识清单!5, 位置 (B): required, may not be blank: fill it in, or give blank cells a "
+        "value with --location")
     for kind in ([], ["--kind", "hazards"]):  # the kind told by the columns it has, or given
         assert refused(run, org_db, str(book), *kind)[0] == (
             "危险源辨识清单: no 'Location' column: add the column, or give one for every row "

@@ -391,7 +391,8 @@ def _two_rows(upper: Numbered, lower: Numbered, alias_map: dict[str, Column],
         below = low[i] if i < len(low) else None
         above = up[i] if i < len(up) else None
         if not _blank(below):
-            cells[i] = (below, low_row)
+            # a header merged down over both rows is named by its upper cell, as Excel does
+            cells[i] = (below, up_row if below == above else low_row)
             if i in group_of:
                 for joined in (f"{group_of[i]}{str(below).strip()}",
                                f"{group_of[i]} {str(below).strip()}"):
@@ -413,8 +414,10 @@ def header_text(value: Any) -> str:
     return vocab.normalise(str(value)).rstrip("*").strip()
 
 
-def _unknown_column(spec: SheetSpec, sheet: str, row: int, letter: str, value: Any) -> Problem:
-    """A header the sheet does not know, with the closest known spelling when one is close."""
+def _unknown_column(spec: SheetSpec, sheet: str, row: int, letter: str, value: Any,
+                    ledger: bool = False) -> Problem:
+    """A header the sheet does not know, with the closest known spelling when one is close;
+    `ledger` (a sheet not taken by its template name): with --ignore-column as what to do."""
     spellings: dict[str, str] = {}
     for col in spec.columns:
         for spelling in (col.zh, col.en, col.header(), *col.synonyms):
@@ -423,9 +426,9 @@ def _unknown_column(spec: SheetSpec, sheet: str, row: int, letter: str, value: A
     params: dict[str, object] = {"value": cell_text(value)}
     if close:
         params["like"] = spellings[close[0]]
-    return Problem(sheet, row, None,
-                   "import.unknown_column_like" if close else "import.unknown_column",
-                   params, cell=f"{letter}{row}")
+    key = "import.unknown_column_like" if close else "import.unknown_column"
+    return Problem(sheet, row, None, f"{key}_ledger" if ledger else key, params,
+                   cell=f"{letter}{row}")
 
 
 @dataclass
@@ -448,13 +451,16 @@ class SheetStream:
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (letter, header) read past
     repeated: int = 0
     defaulted: dict[str, int] = field(default_factory=dict)  # key -> rows given the default
+    options: dict[str, str] = field(default_factory=dict)  # key -> the option giving a default
 
     def rows(self, problems: list[Problem],
              progress: Callable[[int, int], None] | None = None) -> Iterator[Row]:
         data = self.data
         kinds = {c.key: c.kind for c in data.spec.columns}
         parsers = [(key, index, parser_for(kinds[key])) for key, index in self.columns.items()]
-        required = [c.key for c in data.spec.columns if c.required]
+        required = [(c.key, "import.required_option", {"option": self.options[c.key]})
+                    if c.key in self.options else (c.key, "import.required", {})
+                    for c in data.spec.columns if c.required]
         first_index = min(self.columns.values())
         known = sorted(self.columns.values())
         unnamed = self.unnamed
@@ -479,12 +485,15 @@ class SheetStream:
                 continue
             first = values[first_index] if first_index < len(values) else None
             if isinstance(first, str):
-                if first.strip() in probe and _repeats(values, block):
+                text = first.strip()
+                # the header again (a page break): its first imported cell is the header's own
+                # text, or blank (calamine gives "" for an empty cell)
+                if (not text or text in probe) and _repeats(values, block):
                     self.repeated += 1
                     continue
-                if first.strip().casefold().startswith(EXAMPLE_MARKERS):
+                if text.casefold().startswith(EXAMPLE_MARKERS):
                     continue
-            elif _blank(first) and _repeats(values, block):
+            elif first is None and _repeats(values, block):
                 self.repeated += 1
                 continue
             row = Row(number, {})
@@ -502,9 +511,9 @@ class SheetStream:
                     errored.add(key)
             if defaults:
                 self._default(row)
-            for key in required:
+            for key, message, params in required:
                 if cells.get(key) in (None, "", []) and key not in errored:
-                    problems.append(data.problem(row, key, "import.required"))
+                    problems.append(data.problem(row, key, message, **params))
             yield row
 
     def _default(self, row: Row) -> None:
@@ -563,13 +572,15 @@ def _header_block(head: list[Numbered], last: int) -> dict[int, frozenset[str]]:
 
 def open_sheet(head: SheetHead, spec: SheetSpec, problems: list[Problem], *,
                ignore: Collection[str] = (), defaults: dict[str, Any] | None = None,
-               default_options: dict[str, str] | None = None) -> SheetStream | None:
+               default_options: dict[str, str] | None = None,
+               ledger: bool = False) -> SheetStream | None:
     """Find the header of a sheet; None (with a problem) when the sheet cannot be read.
 
     `ignore`: headers to read past (`--ignore-column`), listed in `SheetStream.ignored`;
     `defaults`: column key → the value (already parsed) of every blank cell of that column, and
     of every row when the sheet lacks the column; `default_options`: column key → the option
-    that gives it, named when a required column is missing."""
+    that gives it, named when a required column is missing; `ledger`: the sheet was not taken
+    by its template name, so an unknown column's refusal offers --ignore-column."""
     name = head.name
     data = SheetData(spec, name)
     max_rows = limits.max_rows()
@@ -602,7 +613,7 @@ def open_sheet(head: SheetHead, spec: SheetSpec, problems: list[Problem], *,
             if text in told:
                 ignored.append((letter, str(one_line(cell_text(value)))))
         elif index not in columns and not text.startswith(IGNORED_MARK):
-            problems.append(_unknown_column(spec, name, row, letter, value))
+            problems.append(_unknown_column(spec, name, row, letter, value, ledger))
     seen: dict[str, int] = {}
     missing = False
     for index, col in columns.items():
@@ -638,7 +649,8 @@ def open_sheet(head: SheetHead, spec: SheetSpec, problems: list[Problem], *,
     rest = head.rest if head.rest is not None else iter(())
     return SheetStream(data, seen, pending, rest, head.total, unnamed, found.width, offset,
                        _header_block(head.head, found.row),
-                       [(k, v) for k, v in defaults.items()], ignored)
+                       [(k, v) for k, v in defaults.items()], ignored,
+                       options={k: o for k, o in options.items() if k not in defaults})
 
 
 def _chain(first: list[Numbered], rest: Iterator[Numbered]) -> Iterator[Numbered]:
