@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from hazards.checks import CheckContext, check_register, next_review, snapshot_hash
+from hazards.checks import (CheckContext, check_register, next_review, snapshot_hash,
+                            standing_level)
 from hazards.results import Hazard, HazardRow, RegisterCheck, full_hazard, register_row
 from hazards.level_words import LevelWords, for_line
 from hazards.scoring import DIRECT, Method, method_for
@@ -809,7 +810,7 @@ def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str
         current = next(iter(hazard_store.load_register(session, found.id, [code])), None)
         if current is None:
             raise NotFound("hazard.not_found", id=code)
-        if not current["residual_level"]:
+        if not standing_level(current):  # a direct judgement is accepted at its judged level
             raise InvalidValue("hazard.accept_unscored", id=code)
         person = find_person(session, accepted_by, "--by")
         unit = org_index(session)["units"].get(person["unit_code"])

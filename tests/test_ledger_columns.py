@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from hazards.register import add_hazard, list_hazards, show_hazard
+from hazards.register import accept_hazard, add_hazard, list_hazards, show_hazard
 from readiness.actor import Actor
 from readiness.errors import ImportRejected, InvalidValue
 from readiness.importing import import_file
@@ -247,6 +247,19 @@ def test_a_score_without_its_factors_is_refused(store, tmp_path) -> None:
 
 
 # --- direct judgement (直接判定) --------------------------------------------------------------------
+
+def test_a_direct_judgement_is_accepted_at_its_judged_level(store, tmp_path) -> None:
+    """重大 by direct judgement has no residual score: its residual risk is accepted at the judged
+    level, by someone with the authority for a major risk, and the finding then goes."""
+    imported(store, ledger(tmp_path / "l.xlsx"))
+    assert "hazard.acceptance-missing" in [f.code for f in show_hazard(store, None, "H-0003",
+                                                                        ON).findings]
+    h = accept_hazard(store, None, "H-0003", accepted_by="王建国", accepted_on=ON,
+                      valid_until=dt.date(2027, 12, 31), actor=ME)
+    assert (h.acceptance.accepted_by, h.acceptance.org_level) == ("900001", "company")
+    assert not [f.code for f in show_hazard(store, None, "H-0003", ON).findings
+                if f.code.startswith("hazard.acceptance")]
+
 
 def test_a_level_without_scores_or_basis_is_refused(store, tmp_path) -> None:
     book = make_workbook(tmp_path / "j.xlsx", {SHEET: [

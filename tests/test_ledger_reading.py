@@ -333,7 +333,7 @@ def test_a_missing_required_column_says_add_it_or_give_the_option(run, org_db, t
         "value with --location")
     for kind in ([], ["--kind", "hazards"]):  # the kind told by the columns it has, or given
         assert refused(run, org_db, str(book), *kind)[0] == (
-            "危险源辨识清单: no 'Location' column: add the column, or give one for every row "
+            "危险源辨识清单: no '位置' column: add the column, or give one for every row "
             "with --location")
     assert refused(run, org_db, str(book), "--kind", "hazards", lang="zh")[0] == (
         "危险源辨识清单: 没有“位置”列：加上此列，或用 --location 给出全部行的位置")

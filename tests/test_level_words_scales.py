@@ -422,3 +422,28 @@ def test_a_hazard_added_under_the_lines_scale_and_level_words(run, org_db, tmp_p
     messages = [f["message"] for f in found if f["code"] == "hazard.level-mismatch"]
     assert messages == ["H-0001 is recorded as Significant, but its score L3 E5 C15 = 225 "
                         "(LEC-160) gives Major"]
+
+
+def test_the_report_matrix_is_drawn_on_the_lines_own_scale(run, org_db, tmp_path) -> None:
+    """A hazard scored E = 5 on the line's LEC-160 sits on the report's matrix (the shipped LEC has
+    no such value), in the workbook's 风险矩阵 sheet and in the HTML heat map."""
+    from openpyxl import load_workbook
+
+    assert run("scale", "add", write(tmp_path, LEC_160), db=org_db).exit_code == 0
+    assert run("line", "set", "--method", "LEC-160", db=org_db).exit_code == 0
+    for n, score in enumerate(("L=3,E=5,C=15", "L=3,E=5,C=15", "L=1,E=5,C=3")):
+        result = run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
+                     "passenger-operation", "--description", f"站台门夹人 {n}", "--score", score,
+                     db=org_db)
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "r.xlsx"
+    result = run("report", "-o", str(out), db=org_db)
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out, read_only=True)["Matrix"].values)
+    assert rows[0] == ("L \\ C", "100", "40", "15", "7", "3", "1")
+    by_row = {r[0]: r[1:] for r in rows[1:]}
+    assert list(by_row) == ["10", "6", "3", "1", "0.5", "0.2", "0.1"]
+    assert by_row["3"] == (0, 0, 2, 0, 0, 0) and by_row["1"] == (0, 0, 0, 0, 1, 0)
+    html = tmp_path / "r.html"
+    assert run("report", "-o", str(html), db=org_db).exit_code == 0
+    assert "Risk matrix (hazards)" in html.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 
 from drills.coverage import coverage_of
 from drills.outcome import assess_run
+from readiness.errors import ReadinessError
 from readiness.org.graph import Org
 from readiness.pdca.views import burndown, closure_rate, enrich
 
@@ -34,7 +35,7 @@ def build(loaded: dict[str, Any], result: dict[str, Any], line: Any,
     locations = {loc["code"]: loc for loc in loaded["locations"]}
     items, checklist = loaded["items"], loaded["checklist"]
     settings = line.settings or {}
-    hazards = _hazards(register, loaded["findings"], locations, org, as_of)
+    hazards = _hazards(register, loaded["findings"], locations, org, as_of, settings)
     pdca = _pdca(items, as_of, line.planned_opening)
     people = _referenced_people(result, register, items, checklist, org)
     names = _names(register, loaded["catalogue"], items, checklist, locations, "zh")
@@ -147,13 +148,31 @@ def _daily(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return daily(days)  # an infinite rate survives: the stored document is JSON text, not SQL JSON
 
 
+def _matrix_axes(method_code: str, line_settings: dict[str, Any]) -> tuple[Any, ...]:
+    """The matrix's (row factor, column factor, row values, column values) for the method most
+    hazards are scored with: a shipped method or the line's own scale (`readiness scale add`)."""
+    from hazards.scoring import method_for
+
+    try:
+        scoring = method_for(method_code, line_settings)
+    except ReadinessError:  # a scale the line has since removed: no matrix
+        return (*AXES.get(method_code, ("L", "C")), [], [])
+    factors = scoring.factors
+    if not factors:
+        return (*AXES.get(method_code, ("L", "C")), [], [])
+    row_axis, col_axis = AXES.get(method_code, (factors[0], factors[-1]))
+    return (row_axis, col_axis, list(scoring.scales[row_axis].values),
+            list(scoring.scales[col_axis].values))
+
+
 def _hazards(register: list[dict[str, Any]], findings: list[Any], locations: dict[str, Any],
-             org: Org, as_of: dt.date) -> dict[str, Any]:
+             org: Org, as_of: dt.date, line_settings: dict[str, Any]) -> dict[str, Any]:
     levels = Counter(h["level"] for h in register)
     residual = Counter(h["residual_level"] for h in register)
-    method = Counter(h["method"] for h in register if h["method"]).most_common(1)
+    # a directly judged hazard has no factors to place on the matrix
+    method = Counter(h["method"] for h in register if h["method"] and h["factors"]).most_common(1)
     method_code = method[0][0] if method else "LEC"
-    row_axis, col_axis = AXES.get(method_code, ("L", "C"))
+    row_axis, col_axis, row_values, col_values = _matrix_axes(method_code, line_settings)
     cells: Counter[tuple[Any, Any]] = Counter()
     worst: dict[tuple[Any, Any], str] = {}
     order = ("major", "significant", "general", "low")
@@ -173,6 +192,7 @@ def _hazards(register: list[dict[str, Any]], findings: list[Any], locations: dic
                                for h in register).most_common(),
             "by_location": Counter(h["location_name"] for h in register).most_common(12),
             "matrix": {"method": method_code, "rows": row_axis, "cols": col_axis,
+                       "row_values": row_values, "col_values": col_values,
                        "cells": [[r, c, n] for (r, c), n in cells.items()],
                        "worst": [[r, c, w] for (r, c), w in worst.items()]},
             "majors": majors, "major_total": levels.get("major", 0),

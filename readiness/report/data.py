@@ -92,7 +92,8 @@ def view(content: dict[str, Any], snapshot: dict[str, Any], lang: str) -> dict[s
     by_id = {h["id"]: h for h in hazards["register"]}
     hazards["majors"] = [{**by_id[m["id"]], "chain": m["chain"]} for m in hazards["majors"]]
     matrix = hazards["matrix"]
-    hazards["matrix"] = {**matrix, "cells": {(r, c): n for r, c, n in matrix["cells"]},
+    hazards["matrix"] = {**matrix, **_axis_values(matrix),
+                         "cells": {(r, c): n for r, c, n in matrix["cells"]},
                          "worst": {(r, c): w for r, c, w in matrix["worst"]}}
     hazards["by_specialty"] = [tuple(x) for x in hazards["by_specialty"]]
     hazards["by_kind"] = [tuple(x) for x in hazards["by_kind"]]
@@ -138,3 +139,17 @@ def _condition(x: dict[str, Any], names: dict[str, str], org: Any, lang: str) ->
 def label(set_name: str, code: Any, lang: str) -> str:
     return vocab.label(set_name, code, lang) if code else "-"
 
+
+def _axis_values(matrix: dict[str, Any]) -> dict[str, list[Any]]:
+    """The matrix's row and column values as the snapshot recorded them; a snapshot written before
+    lines had their own scales names a shipped method, whose values are looked up."""
+    if "row_values" in matrix:
+        return {"row_values": matrix["row_values"], "col_values": matrix["col_values"]}
+    from hazards.scoring import method
+
+    try:
+        scoring = method(matrix["method"])
+        return {"row_values": list(scoring.scales[matrix["rows"]].values),
+                "col_values": list(scoring.scales[matrix["cols"]].values)}
+    except (ReadinessError, KeyError):  # a method no longer shipped: no matrix
+        return {"row_values": [], "col_values": []}

@@ -231,14 +231,8 @@ def _round(value: Any) -> Any:
 
 
 def _matrix_sheet(wb: Any, matrix: dict[str, Any], zh: bool) -> None:
-    from hazards.scoring import method
-
     sheet = Sheet(wb, "风险矩阵" if zh else "Matrix", [f"{matrix['rows']} \\ {matrix['cols']}"])
-    try:
-        scoring = method(matrix["method"])
-        rows, cols = scoring.scales[matrix["rows"]].values, scoring.scales[matrix["cols"]].values
-    except Exception:  # no scored hazards: an empty matrix
-        rows, cols = (), ()
+    rows, cols = matrix["row_values"], matrix["col_values"]
     sheet.header += [str(c) for c in cols]
     for r in rows:
         sheet.add([str(r), *(matrix["cells"].get((r, c), 0) for c in cols)])

@@ -86,14 +86,7 @@ def charts_for(data: dict[str, Any]) -> dict[str, Any]:
                                            "wakeup_success", "sleep_success"),
             window=window, width=680, height=200))})
     matrix = data["hazards"]["matrix"]
-    from hazards.scoring import method
-
-    try:
-        scoring = method(matrix["method"])
-        rows = list(scoring.scales[matrix["rows"]].values)
-        cols = list(scoring.scales[matrix["cols"]].values)
-    except Exception:  # a method the line no longer uses: no matrix
-        rows, cols = [], []
+    rows, cols = matrix["row_values"], matrix["col_values"]
     grid = [[matrix["cells"].get((r, c), 0) for c in cols] for r in rows]
     colours = [[LEVEL_COLOURS.get(matrix["worst"].get((r, c)), "#eceff1") for c in cols]
                for r in rows]

@@ -635,8 +635,7 @@ def open_sheet(head: SheetHead, spec: SheetSpec, problems: list[Problem], *,
             missing = True
             if col.key in options:
                 problems.append(Problem(name, None, None, "import.missing_column_option",
-                                        {"column_zh": col.zh, "column_en": col.en,
-                                         "option": options[col.key]}))
+                                        {"column": col.zh, "option": options[col.key]}))
             else:
                 problems.append(Problem(name, found.row, col.header(), "import.missing_column"))
     if missing:
