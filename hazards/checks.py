@@ -127,8 +127,9 @@ def scored_as(h: dict[str, Any], ctx: CheckContext) -> str:
 
 
 def level_mismatch(h: dict[str, Any], ctx: CheckContext) -> list[Finding]:
-    """The ledger's published level (`level_given`, kept as it was) against the level the line's
-    table gives the score: both levels and the score are named."""
+    """The ledger's published level against the level the line's table gives the score: both
+    levels and the score are named. `level_given` is stored only when the two differ (an agreeing
+    published level is the computed one), so a value here is always a disagreement to show."""
     if h["level_given"] and h["level"] and h["level_given"] != h["level"]:
         return [Finding("hazard.level-mismatch", h["id"],
                         {"given": _lv(h["level_given"]), "computed": _lv(h["level"]),

@@ -24,14 +24,19 @@ from readiness.xlsx.writer import write_csv, write_sheets
 @dataclass(frozen=True)
 class WordsColumn(Column):
     """A column read as the ledger writes it (text) and understood by `resolve_hazard`: several
-    accident types in one cell, a level in the line's own level words. The template still offers
-    the coded set's drop-down (`choices`)."""
+    accident types in one cell, a level in the line's own level words. The template offers the
+    coded set's drop-down (`choices`) and takes other words with a note, not a refusal."""
 
     choices: str = ""
 
     @property
     def code_set(self) -> str | None:
         return self.choices or None
+
+    @property
+    def drop_down_strict(self) -> bool:
+        return False
+
 
 REGISTER = SheetSpec(
     key="register", zh="危险源台帐", en="Hazards",

@@ -52,6 +52,13 @@ def test_template_has_the_contracted_sheets_headers_and_dropdowns(run, org_db, t
     lists = {next(iter(dv.sqref.ranges)).coord.split(":")[0][0]: dv.formula1
              for dv in ws.data_validations.dataValidation}
     assert "站台门" in lists["D"] and "客运组织" in lists["E"] and "较大" in lists["O"]
+    # a coded column refuses other words; the ledger's several accident types and its own level
+    # words only get a note (the import reads them, `readiness line set --level-words`)
+    styles = {next(iter(dv.sqref.ranges)).coord.split(":")[0][0]: (dv.errorStyle, dv.error)
+              for dv in ws.data_validations.dataValidation}
+    assert styles["D"] == ("stop", None)
+    assert styles["I"][0] == styles["O"][0] == "information"
+    assert "多个用 / 、 | 或换行分隔" in styles["I"][1] and "等级用词" in styles["O"][1]
     assert [c.value for c in wb["管控措施"][1]][:4] == ["危险源编号 Hazard ID", "类型 Type",
                                                        "人机环管 Aspect", "措施内容 Description"]
     info = "\n".join(str(r[0].value) for r in wb["说明"].iter_rows() if r[0].value)

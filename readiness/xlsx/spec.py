@@ -46,6 +46,12 @@ class Column:
     def code_set(self) -> str | None:
         return self.kind.removeprefix("code:") if self.kind.startswith("code:") else None
 
+    @property
+    def drop_down_strict(self) -> bool:
+        """Whether the template's drop-down refuses a value not in it (a coded column), or only
+        offers its values (a column read in the ledger's own words: several, or its level words)."""
+        return True
+
 
 @dataclass(frozen=True)
 class SheetSpec:

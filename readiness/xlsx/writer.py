@@ -84,7 +84,11 @@ def write_template(spec: TemplateKind, path: str | Path, lang: str = "zh") -> Pa
             if col.code_set:
                 letter = column_letters(index)
                 dv = DataValidation(type="list", formula1=_list_source(wb, col.code_set, lang),
-                                    allow_blank=True, showErrorMessage=True)
+                                    allow_blank=True, showErrorMessage=True, errorStyle="stop")
+                if not col.drop_down_strict:  # other words are the ledger's own: say, not stop
+                    dv.errorStyle = "information"
+                    dv.errorTitle = col.header()[:32]
+                    dv.error = (col.note_zh if lang == "zh" else col.note_en)[:255]
                 dv.add(f"{letter}2:{letter}5000")
                 ws.add_data_validation(dv)
     if LIST_SHEET[lang] in wb.sheetnames:  # last, after the sheets a user fills in
