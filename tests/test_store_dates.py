@@ -86,3 +86,18 @@ def test_json_output_writes_dates_as_iso_text(run, demo: Path) -> None:
     assert dt.datetime.fromisoformat(snapshot["taken_at"]).isoformat() == snapshot["taken_at"]
     text = run("assess", "history", db=str(demo)).output
     assert snapshot["taken_at"] in text  # the text table shows the same ISO form
+
+
+def test_fields_added_later_count_in_the_hash_once_they_hold_something() -> None:
+    """Upgrading leaves them out (the pinned hash above); a value given later is hashed."""
+    from readiness.assessment.assess import as_hashed
+
+    old = {"id": "H-1", "accident_type": "fall-from-height", "accident_types": ["fall-from-height"],
+           "notes": None, "history": [{"score_given": None, "basis": None, "score": 90.0}]}
+    assert as_hashed(old) == {"id": "H-1", "accident_type": "fall-from-height",
+                              "history": [{"score": 90.0}]}
+    new = {**old, "accident_types": ["fall-from-height", "electrocution"], "notes": "早高峰",
+           "history": [{"score_given": 90.0, "basis": None, "score": 90.0}]}
+    assert as_hashed(new) == {"id": "H-1", "accident_type": "fall-from-height",
+                              "accident_types": ["fall-from-height", "electrocution"],
+                              "notes": "早高峰", "history": [{"score_given": 90.0, "score": 90.0}]}

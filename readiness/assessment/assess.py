@@ -48,6 +48,29 @@ from readiness.store.trial import load_days
 AREAS = tuple(vocab.codes("assessment_area"))
 
 
+# Fields records gained after snapshots were first signed, with the value a row written before
+# them reads as. While a field holds that value it is left out of the inputs hash, so upgrading a
+# store never makes a signed snapshot stale; once someone gives it a value, the hash changes.
+ADDED_LATER: dict[str, Any] = {"notes": None, "score_given": None, "basis": None}
+
+
+def as_hashed(record: Any) -> Any:
+    """`record` as the inputs hash sees it: the ADDED_LATER fields at their old value dropped (in
+    nested records too), and a hazard's accident types left out while they are just its one
+    accident type, as before several were kept."""
+    if isinstance(record, list):
+        return [as_hashed(x) for x in record]
+    if not isinstance(record, dict):
+        return record
+    out = {k: as_hashed(v) for k, v in record.items()
+           if not (k in ADDED_LATER and v == ADDED_LATER[k])}
+    if "accident_types" in out:
+        first = out.get("accident_type")
+        if out["accident_types"] == ([first] if first else []):
+            del out["accident_types"]
+    return out
+
+
 def _company(session: Any, as_of: dt.date, shared: dict[str, Any] | None) -> dict[str, Any]:
     """What every line of the company shares (organisation, its findings and their hash),
     computed once when several lines are assessed together."""
@@ -90,7 +113,7 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
                     org_findings=company["findings"], checklist=checklist,
                     phase_changes=changes)
     read = {"line": {k: v for k, v in line_data.items() if k != "created_at"},
-            "as_of": as_of, "hazards": register, "company": company["hash"], "catalogue": catalogue,
+            "as_of": as_of, "hazards": [as_hashed(h) for h in register], "company": company["hash"], "catalogue": catalogue,
             "runs": runs, "pdca": [{k: v for k, v in i.items() if k != "row_id"} for i in items],
             "days": days, "checklist": [{k: v for k, v in c.items() if k != "row_id"}
                                         for c in checklist], "phase_changes": changes}
