@@ -207,6 +207,8 @@ class DrillScenario(Base):
     likelihood: Mapped[int]
     report_required: Mapped[bool]
     pinned: Mapped[bool | None]  # True pin, False unpin, None ranked
+    basis: Mapped[list[Any] | None]
+    required_by_regulation: Mapped[bool]
     tasks: Mapped[list[CriticalTask]] = relationship(
         back_populates="scenario", order_by="CriticalTask.seq", cascade="all, delete-orphan")
 
@@ -220,6 +222,7 @@ class CriticalTask(Base):
     name_zh: Mapped[str]
     name_en: Mapped[str]
     time_standard_min: Mapped[float | None]
+    time_basis: Mapped[list[Any] | None]
     scenario: Mapped[DrillScenario] = relationship(back_populates="tasks")
 
 
@@ -337,6 +340,7 @@ class TrialRunDay(Base):
     wakeups_ok: Mapped[int | None]
     sleeps_planned: Mapped[int | None]
     sleeps_ok: Mapped[int | None]
+    fao_mode: Mapped[bool | None]
 
 
 # --- opening safety points (phase checklists) --------------------------------------------------
@@ -368,6 +372,9 @@ class ChecklistItem(Base):
     note: Mapped[str | None]
     dropped: Mapped[bool]
     drop_reason: Mapped[str | None]
+    chapter: Mapped[str | None]
+    area: Mapped[str | None]
+    basis: Mapped[list[Any] | None]
 
 
 # --- assessment and sign-off -------------------------------------------------------------------

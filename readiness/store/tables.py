@@ -227,6 +227,10 @@ drill_scenarios = Table(
     Column("likelihood", Integer, nullable=False),
     Column("report_required", Boolean, nullable=False, default=True),
     Column("pinned", Boolean, nullable=True),
+    # where the scenario comes from: [{source, article, kind, verified}] (readiness/data/sources.toml)
+    Column("basis", JSON, nullable=True),
+    # true: a regulation says special plans must cover and drill it (must-do whatever its rank)
+    Column("required_by_regulation", Boolean, nullable=False, default=False, server_default="0"),
     UniqueConstraint("line_id", "code", name="uq_drill_scenarios_line_code"),
 )
 
@@ -240,6 +244,7 @@ critical_tasks = Table(
     Column("name_zh", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
     Column("time_standard_min", Float, nullable=True),
+    Column("time_basis", JSON, nullable=True),  # where the time standard comes from
     UniqueConstraint("scenario_id", "code", name="uq_critical_tasks_scenario_code"),
 )
 
@@ -360,6 +365,7 @@ trial_run_days = Table(
     Column("wakeups_ok", Integer, nullable=True),
     Column("sleeps_planned", Integer, nullable=True),
     Column("sleeps_ok", Integer, nullable=True),
+    Column("fao_mode", Boolean, nullable=True),  # an FAO line ran the day in fully automatic mode
     UniqueConstraint("line_id", "day", name="uq_trial_run_days_line_day"),
 )
 
@@ -392,6 +398,10 @@ checklist_items = Table(
     Column("note", Text, nullable=True),
     Column("dropped", Boolean, nullable=False, default=False),
     Column("drop_reason", Text, nullable=True),
+    # a requirement of the assessment spec attested with evidence: its chapter and area
+    Column("chapter", String(40), nullable=True),
+    Column("area", String(40), nullable=True),
+    Column("basis", JSON, nullable=True),  # [{source, article, kind, verified}]
     UniqueConstraint("line_id", "code", name="uq_checklist_items_line_code"),
 )
 
