@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from drills.catalogue import line_catalogue
+from drills.catalogue import PLAN_TIERS, line_catalogue
 from drills.outcome import assess_run, counted
-from readiness import vocab
+from readiness import sources, vocab
 from readiness.store import drills as drill_store
 from readiness.store.core import Store
 from readiness.store.hazards import load_register
@@ -20,7 +20,8 @@ PASSED = ("pass", "pass-with-findings")
 @dataclass(frozen=True, slots=True)
 class ScenarioCoverage:
     """A scenario and its standing: the latest run that counts, its outcome, and whether it
-    passed (with or without findings)."""
+    passed (with or without findings); why it is must-do, what it rests on (sources.basis) and
+    whether a regulation requires it drilled."""
 
     id: str
     name_zh: str
@@ -32,6 +33,9 @@ class ScenarioCoverage:
     latest_date: dt.date | None
     outcome: str | None  # drill_outcome code
     passed: bool
+    must_do_reason: str | None  # "regulation", "rank", "pinned" or "major-hazard"
+    required_by_regulation: bool
+    basis: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +77,9 @@ class CoverageSummary:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """`drill coverage`: per scenario, category (drill_category code), plan tier (drill_tier
-    code) and major hazard, and the summary."""
+    """`drill coverage`: per scenario, category (drill_category code), emergency-plan tier
+    (comprehensive, special, on-site: a rehearsal of normal operation has no plan tier and is
+    not counted) and major hazard, and the summary."""
 
     scenarios: list[ScenarioCoverage]
     categories: dict[str, Tally]
@@ -104,7 +109,11 @@ def coverage_of(catalogue: list[dict[str, Any]], runs: list[dict[str, Any]],
     `Coverage`'s shape, as plain data: the assessment and the report read it so).
 
     A scenario's standing is its latest run that counts: complete (every critical task rated)
-    and not void, so an incomplete or voided later run never hides an earlier result."""
+    and not void, so an incomplete or voided later run never hides an earlier result.
+
+    A scenario a regulation requires drilled is must-do whatever its rank ("regulation"); the
+    rest keep the catalogue's selection. Tiers are the three emergency-plan tiers only: an
+    operation rehearsal (timetable, ticketing) never covers one."""
     by_id = {s["id"]: s for s in catalogue}
     latest: dict[str, dict[str, Any]] = {}
     for run in runs:  # oldest first: the last one counted is the latest
@@ -117,17 +126,23 @@ def coverage_of(catalogue: list[dict[str, Any]], runs: list[dict[str, Any]],
         if not s["applicable"]:
             continue
         last = latest.get(s["id"])
+        required = bool(s.get("required_by_regulation"))
+        must = bool(s["must_do"]) or required
+        reason = "regulation" if required else (s.get("must_do_reason") or "rank") if must \
+            else None
         scenarios.append({"id": s["id"], "name_zh": s["name_zh"], "name_en": s["name_en"],
-                          "category": s["category"], "tier": s["tier"], "must_do": s["must_do"],
+                          "category": s["category"], "tier": s["tier"], "must_do": must,
                           "latest_run": last["run"] if last else None,
                           "latest_date": last["date"] if last else None,
                           "outcome": last["outcome"] if last else None,
-                          "passed": bool(last and last["outcome"] in PASSED)})
+                          "passed": bool(last and last["outcome"] in PASSED),
+                          "must_do_reason": reason, "required_by_regulation": required,
+                          "basis": sources.basis(s.get("basis"))})
     categories = {c: _tally([x for x in scenarios if x["category"] == c])
                   for c in vocab.codes("drill_category")}
     tiers = {t: {**_tally([x for x in scenarios if x["tier"] == t]),
                  "covered": any(x["passed"] for x in scenarios if x["tier"] == t)}
-             for t in vocab.codes("drill_tier")}
+             for t in PLAN_TIERS}
     hazards = []
     for h in majors:
         linked = [d for d in h["linked_drills"] if d in by_id]

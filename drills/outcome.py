@@ -44,7 +44,7 @@ def task_ratings(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def assess_run(run: dict[str, Any], scenario: dict[str, Any],
                handover: dt.date | None) -> dict[str, Any]:
-    """{"outcome", "problems": [{task, rating, minutes, standard, why}], "unrated": [task IDs],
+    """{"outcome", "problems": [{task, rating, minutes, standard, why, time_basis}], "unrated": [task IDs],
     "complete", "tasks": [each task's deciding and per-evaluator ratings], "conflicts"}."""
     rated = task_ratings(run["tasks"])
     problems, unrated = [], []
@@ -60,7 +60,9 @@ def assess_run(run: dict[str, Any], scenario: dict[str, Any],
             problems.append({"task": task["id"], "name_zh": task["name_zh"],
                              "name_en": task["name_en"], "rating": given["rating"],
                              "minutes": given["minutes"], "standard": standard,
-                             "why": given["rating"] if given["rating"] in ("M", "U") else "late"})
+                             "why": given["rating"] if given["rating"] in ("M", "U") else "late",
+                             "time_basis": task.get("time_basis") if standard is not None
+                             else None})
     deciding = {t["rating"] for t in rated.values()}
     if run.get("void"):
         outcome = "voided"

@@ -1,6 +1,6 @@
 """The drill plan: every catalogue drill on a calendar between handover and opening.
 
-Constraints (source text B §3–4, DOMAIN.md §5):
+Constraints (common practice of metro operators, adjustable by the line's settings):
 - nothing before the three-rights handover (三权移交);
 - must-do drills are placed first, so they take the earliest days;
 - equipment-repair drills run on the depot test track;
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from drills.catalogue import rank_key
+from drills.catalogue import applies, rank_key
 from readiness.results import OMIT_NONE
 from readiness.actor import Actor
 from readiness.errors import InvalidValue
@@ -126,7 +126,10 @@ def plan(scenarios: list[dict[str, Any]], locations: list[dict[str, Any]], start
     days = [first + dt.timedelta(days=n) for n in range((end - first).days + 1)]
     planned: list[PlannedDrill] = []
     unplaced: list[Unplaced] = []
-    wanted = [s for s in scenarios if fully_automatic or not s.get("fao_only")]
+    # the line's catalogue says which apply (FAO-only, a joint drill with a hub the line
+    # connects to); a bare catalogue is taken for a line that connects to none
+    wanted = [s for s in scenarios
+              if (s["applicable"] if "applicable" in s else applies(s, fully_automatic, []))]
     needs_units = [NeedsUnits(s["id"], missing) for s in wanted
                    if org_units is not None and (missing := [u for u in s.get("unit_kinds") or []
                                                              if u not in org_units])]

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from drills.catalogue import load_scenarios
 from drills.outcome import assess_run, pdca_items
 from readiness.actor import Actor
-from readiness import vocab
+from readiness import sources, vocab
 from readiness.errors import InvalidValue, NotFound, coded
 from readiness.store import drills as drill_store
 from readiness.store import pdca as pdca_store
@@ -49,7 +50,7 @@ def outside_window(date: Any, rules: RunRules) -> tuple[str, dict[str, Any]] | N
 def write_runs(session: WriteSession, line: Any, runs: list[dict[str, Any]]) -> dict[str, int]:
     """Store runs and open one PDCA item per new M, U or missed time (re-imports add none)."""
     counts = drill_store.write_runs(session, line.id, runs)
-    scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, line.id)}
+    scenarios = {s["id"]: s for s in load_scenarios(session, line.id)}
     stored = {r["id"]: r for r in drill_store.load_runs(session, line.id)}
     known = pdca_store.source_refs(session, line.id, "drill")
     items = []
@@ -124,13 +125,16 @@ class Rating:
 @dataclass(frozen=True, slots=True)
 class TaskResult:
     """A task of a run: every evaluator's rating, the deciding (worst) rating, the longest time,
-    and whether the evaluators are two grades or more apart."""
+    whether the evaluators are two grades or more apart, and the task's time standard with
+    what it rests on (sources.basis; None where the task has no time standard)."""
 
     task: str
     ratings: list[Rating]
     rating: str
     minutes: float | None
     conflict: bool
+    time_standard_min: float | None = None
+    time_basis: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,7 @@ class TaskFinding:
     minutes: float | None
     standard: float | None  # the time standard, minutes
     why: str  # "M", "U" or "late"
+    time_basis: list[dict[str, Any]] | None = None  # sources.basis of the time standard
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +197,24 @@ class VoidedRun:
     void_reason: str
 
 
-def _run_result(run: dict[str, Any], assessed: dict[str, Any]) -> Run:
-    """A stored run and its assessment (drills.outcome.assess_run) as a Run."""
+def _shown_basis(refs: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return sources.basis(refs) if refs else None
+
+
+def _run_result(run: dict[str, Any], assessed: dict[str, Any],
+                scenario: dict[str, Any] | None = None) -> Run:
+    """A stored run and its assessment (drills.outcome.assess_run) as a Run; with its
+    `scenario`, each task carries its time standard and the standard's basis."""
     row = {**UNMARKED, **run, **assessed}
+    standards = {k["id"]: k for k in (scenario or {}).get("critical_tasks", [])}
     row["tasks"] = [TaskResult(t["task"], [Rating(r["evaluator"], r["rating"], r["minutes"],
                                                   r["notes"]) for r in t["ratings"]],
-                               t["rating"], t["minutes"], t["conflict"]) for t in row["tasks"]]
-    row["problems"] = [TaskFinding(**p) for p in row["problems"]]
+                               t["rating"], t["minutes"], t["conflict"],
+                               standards.get(t["task"], {}).get("time_standard_min"),
+                               _shown_basis(standards.get(t["task"], {}).get("time_basis")))
+                    for t in row["tasks"]]
+    row["problems"] = [TaskFinding(**{**p, "time_basis": _shown_basis(p.get("time_basis"))})
+                       for p in row["problems"]]
     return Run(**{f.name: row[f.name] for f in fields(Run)})
 
 
@@ -229,7 +245,7 @@ def record_run(store: Store, line: str | None, run_id: str, *, scenario: str, on
            "tasks": [parse_task(text) for text in tasks]}
     with store.write(actor, f"drill record {run_id}") as session:
         found = find_line(session, line)
-        scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
+        scenarios = {s["id"]: s for s in load_scenarios(session, found.id)}
         locations = LocationIndex.load(session, found)
         rules = run_rules(session, found)
         errors = check_run(run, scenarios, locations, rules, allow_outside)
@@ -271,14 +287,14 @@ def run_outcome(store: Store, line: str | None, run_id: str) -> Run:
 def _outcomes(store: Store, line: str | None, run_id: str | None) -> list[Run]:
     with store.read() as session:
         found = find_line(session, line)
-        scenarios = {s["id"]: s for s in drill_store.load_scenarios(session, found.id)}
+        scenarios = {s["id"]: s for s in load_scenarios(session, found.id)}
         runs = drill_store.load_runs(session, found.id)
     if run_id is not None:
         runs = [r for r in runs if r["id"] == run_id]
         if not runs:
             raise NotFound("drill.run_not_found", id=run_id)
-    return [_run_result(run, assess_run(run, scenarios[run["scenario"]], found.handover_date))
-            for run in runs]
+    return [_run_result(run, assess_run(run, scenarios[run["scenario"]], found.handover_date),
+                        scenarios[run["scenario"]]) for run in runs]
 
 
 UNMARKED = {"outside_window": False, "void": False, "void_reason": None, "voided_by": None,

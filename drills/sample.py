@@ -90,6 +90,8 @@ def _run(n: int, entry: dict[str, Any], scenario: dict[str, Any],
                           "notes": "处置基本到位" if rating in ("M", "U") else None})
     return {"id": f"R-{n:04d}", "scenario": scenario["id"], "date": as_date(entry["date"]),
             "location": entry.get("location"), "form": entry.get("form", "live"),
-            "commander": "运营分公司总经理 邵浩" if scenario["tier"] != "on-site" else "值班站长",
+            "commander": "值班站长" if scenario["tier"] == "on-site" or (
+                scenario["tier"] == "rehearsal" and scenario["venue"] == "station")
+            else "运营分公司总经理 邵浩",
             "evaluators": EVALUATORS[:2], "units": list(entry.get("units") or []),
             "notes": "演练前桌面推演（三权移交前）" if rehearsal else None, "tasks": tasks}

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from drills.catalogue import LINE_OWN, PLAN_TIERS, load_scenarios
 from drills.runs import check_run, outside_window, run_rules, write_runs
-from readiness import vocab
+from readiness import sources, vocab
 from readiness.errors import NotFound, Problem
 from readiness.lines.locations import LocationIndex
 from readiness.store import drills as drill_store
@@ -50,8 +51,7 @@ TASKS = SheetSpec(
 def check_runs(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
     runs, tasks = sheets["runs"], sheets["tasks"]
     if "scenarios" not in ctx.state:
-        ctx.state["scenarios"] = {s["id"]: s for s in
-                                  drill_store.load_scenarios(ctx.session, ctx.line.id)}
+        ctx.state["scenarios"] = {s["id"]: s for s in load_scenarios(ctx.session, ctx.line.id)}
         ctx.state["locations"] = LocationIndex.load(ctx.session, ctx.line)
         ctx.state["rules"] = run_rules(ctx.session, ctx.line)
         ctx.state["tasks"] = {}
@@ -137,6 +137,10 @@ SCENARIOS = SheetSpec(
         Column("importance", "重要程度", "Importance", "int", required=True, example=4, width=8),
         Column("likelihood", "发生概率", "Likelihood", "int", required=True, example=2, width=8),
         Column("report_required", "需书面评估报告", "Report required", "bool", example="是"),
+        Column("basis", "依据", "Basis", example="OPERATOR-POLICY", width=24,
+               note_zh="文件代码及条款，如 JYG-2024-5 第七条；多条用 ; 分隔；空白：已有科目不变，新科目为运营单位管理要求",
+               note_en="source key and article, e.g. JYG-2024-5 第七条; several separated by ;; "
+                       "empty: unchanged, or operator policy for a new scenario"),
     ),
 )
 
@@ -148,6 +152,9 @@ SCENARIO_TASKS = SheetSpec(
         Column("name_zh", "任务名称", "Task", required=True, example="行调发布限速/停运命令", width=28),
         Column("name_en", "英文名称", "English name", width=24),
         Column("time_standard_min", "时间标准(分钟)", "Time standard (min)", "number", example=2),
+        Column("time_basis", "时间标准依据", "Time standard basis", example="OPERATOR-POLICY",
+               width=24, note_zh="同“依据”；空白：时间未改则不变，否则为运营单位管理要求",
+               note_en="as Basis; empty: unchanged while the time is, else operator policy"),
     ),
 )
 
@@ -169,22 +176,61 @@ def check_catalogue(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Pr
                                               allowed=" / ".join(vocab.choices("drill_form"))))
         if row.values["code"] not in existing and row.values["code"] not in with_tasks:
             problems.append(scenarios.problem(row, "code", "drill.scenario_needs_tasks"))
+        if parse_basis(row.values.get("basis")) is False:
+            problems.append(scenarios.problem(row, "basis", "drill.bad_basis_cell",
+                                              value=row.values["basis"]))
     for row in tasks.rows:
         if row.values["scenario"] not in file_codes | existing:
             problems.append(tasks.problem(row, "scenario", "drill.scenario_not_found",
                                           id=row.values["scenario"]))
+        if parse_basis(row.values.get("time_basis")) is False:
+            problems.append(tasks.problem(row, "time_basis", "drill.bad_basis_cell",
+                                          value=row.values["time_basis"]))
     return problems
+
+
+def parse_basis(text: object) -> list[dict[str, object]] | None | bool:
+    """A basis cell ("JYG-2024-5 第七条; OPERATOR-POLICY") as references (unverified: typed by
+    a user), None when empty, False when a source key is not registered."""
+    if text is None or not str(text).strip():
+        return None
+    refs = []
+    for part in str(text).replace("；", ";").split(";"):
+        key, _, article = part.strip().partition(" ")
+        if not key:
+            continue
+        if key not in sources.documents():
+            return False
+        refs.append({"source": key, "article": article.strip(), "verified": False})
+    return sources.check_refs(refs, "basis") if refs else None
+
+
+def _kept(given: list[dict[str, object]] | None, old: list[dict[str, object]] | None,
+          default: list[dict[str, object]] | None) -> list[dict[str, object]] | None:
+    """The basis a row leaves: the one given (keeping the old reference's `verified` where it
+    is the same source and article), else the old one, else `default`."""
+    if given is None:
+        return old if old is not None else default
+    before = {(r["source"], r["article"]): r for r in old or []}
+    return [before.get((r["source"], r["article"]), r) for r in given]
 
 
 def write_catalogue(session: Any, ctx: ImportContext,
                     sheets: dict[str, SheetData]) -> dict[str, int]:
-    current = {s["id"]: s for s in drill_store.load_scenarios(session, ctx.line.id)}
+    current = {s["id"]: s for s in load_scenarios(session, ctx.line.id)}
+    old_tasks = {k["id"]: k for s in current.values() for k in s["critical_tasks"]}
     tasks: dict[str, list[dict[str, Any]]] = {}
     for row in sheets["scenario_tasks"].rows:
         v = row.values
+        minutes = v.get("time_standard_min")
+        before = old_tasks.get(v["code"]) if v["scenario"] in current else None
+        same = before is not None and before.get("time_standard_min") == minutes
         tasks.setdefault(v["scenario"], []).append({
             "id": v["code"], "name_zh": v["name_zh"], "name_en": v.get("name_en") or v["name_zh"],
-            "time_standard_min": v.get("time_standard_min")})
+            "time_standard_min": minutes,
+            "time_basis": None if minutes is None else _kept(
+                parse_basis(v.get("time_basis")), before["time_basis"] if same else None,
+                LINE_OWN)})
     scenarios = []
     for row in sheets["scenarios"].rows:
         v = row.values
@@ -199,8 +245,10 @@ def write_catalogue(session: Any, ctx: ImportContext,
             "hazard_categories": old.get("hazard_categories", []),
             "importance": v["importance"], "likelihood": v["likelihood"],
             "report_required": v["report_required"] if v.get("report_required") is not None
-            else v["tier"] != "on-site",
-            "fao_only": old.get("fao_only", False), "source": old.get("source") or "line",
+            else v["tier"] in PLAN_TIERS[:2],
+            "fao_only": old.get("fao_only", False),
+            "basis": _kept(parse_basis(v.get("basis")), old.get("basis"), LINE_OWN),
+            "required_by_regulation": old.get("required_by_regulation", False),
             "critical_tasks": tasks.get(v["code"]) or old.get("critical_tasks", [])})
     return drill_store.upsert_scenarios(session, ctx.line.id, scenarios)
 
@@ -238,11 +286,13 @@ def write_drill_sheet(scenario: dict[str, Any], path: str | Path, run_id: str = 
     # in a header, which prints on every page.
     tasks.append([c.header() for c in TASKS.columns] + [
         f"{IGNORED_MARK} 任务名称 Task", f"{IGNORED_MARK} 时间标准 Standard (min)",
-        rating_key()])
+        rating_key(), f"{IGNORED_MARK} 时间标准依据 Standard's basis"])
     for task in scenario["critical_tasks"]:
         given = {"run": run_id or None, "task": task["id"]}
         tasks.append([given.get(c.key) for c in TASKS.columns] + [
-            f"{task['name_zh']} / {task['name_en']}", task.get("time_standard_min")])
+            f"{task['name_zh']} / {task['name_en']}", task.get("time_standard_min"), None,
+            "; ".join(sources.cite(b) for b in sources.basis(task.get("time_basis")))
+            or None])
     for ws in (runs, tasks):
         ws.freeze_panes = "A2"
         ws.page_setup.orientation = "landscape"
@@ -257,7 +307,9 @@ def write_drill_sheet(scenario: dict[str, Any], path: str | Path, run_id: str = 
             cell.font = Font(bold=True)
         for col, width in zip("ABCDEFGHI", (12, 24, 8, 12, 10, 24, 40, 12, 12)):
             ws.column_dimensions[col].width = width
-    tasks.column_dimensions[tasks.cell(1, tasks.max_column).column_letter].width = 44
+    key_column = len(TASKS.columns) + 3  # the rating key, then the standard's basis
+    tasks.column_dimensions[tasks.cell(1, key_column).column_letter].width = 44
+    tasks.column_dimensions[tasks.cell(1, key_column + 1).column_letter].width = 36
     tasks.row_dimensions[1].height = 15 * (rating_key().count("\n") + 1)  # the key, every line
     runs.oddHeader.center.text = f"{scenario['name_zh']} 演练评估表 / {scenario['name_en']}"
     return save(wb, path)
@@ -275,7 +327,7 @@ def drill_sheet(store: Any, line: str | None, scenario_id: str, path: str | Path
 
     with store.read() as session:
         found = find_line(session, line)
-        scenario = next((s for s in drill_store.load_scenarios(session, found.id)
+        scenario = next((s for s in load_scenarios(session, found.id)
                          if s["id"] == scenario_id), None)
     if scenario is None:
         raise NotFound("drill.scenario_not_found", id=scenario_id)

@@ -15,20 +15,26 @@ TASK_HEAD = ["演练编号", "关键任务", "评级", "用时(分钟)"]
 
 def test_catalogue_json_contract(run, org_db) -> None:
     data = json.loads(run("drill", "catalogue", "--json", db=org_db).output)
-    assert len(data) == 30
+    assert len(data) == 32
     first = data[0]
     assert set(first) >= {"id", "name", "category", "tier", "forms", "venue", "importance",
-                          "likelihood", "must_do", "critical_tasks"}
-    assert set(first["critical_tasks"][0]) == {"id", "name", "time_standard_min"}
-    assert sum(1 for s in data if s["must_do"]) == 17
+                          "likelihood", "must_do", "critical_tasks", "basis",
+                          "required_by_regulation"}
+    assert set(first["critical_tasks"][0]) == {"id", "name", "time_standard_min", "time_basis"}
+    # the top 17 by rank, and every scenario the regulation requires drilled (on this line)
+    applicable = [s for s in data if s["applicable"]]
+    ranked = [s["id"] for s in applicable][:17]
+    must = {s["id"] for s in data if s["must_do"]}
+    assert must == set(ranked) | {s["id"] for s in applicable if s["required_by_regulation"]}
     assert first["id"] == "OP-TIMETABLE"
 
 
 def test_pin_and_unpin(run, org_db) -> None:
-    assert run("drill", "pin", "EM-CYBER", db=org_db).exit_code == 0
+    assert run("drill", "pin", "EM-SECTION-BLOCK", db=org_db).exit_code == 0
     assert run("drill", "pin", "OP-TICKETING", "--unpin", db=org_db).exit_code == 0
     data = {s["id"]: s for s in json.loads(run("drill", "catalogue", "--json", db=org_db).output)}
-    assert data["EM-CYBER"]["must_do_reason"] == "pinned" and not data["OP-TICKETING"]["must_do"]
+    assert data["EM-SECTION-BLOCK"]["must_do_reason"] == "pinned"
+    assert not data["OP-TICKETING"]["must_do"]
     assert run("drill", "pin", "NOPE", db=org_db).output == "Error: no drill scenario 'NOPE'\n"
 
 
@@ -148,6 +154,10 @@ def test_catalogue_template_adds_a_scenario(run, org_db, tmp_path) -> None:
     result = run("import", str(book), db=org_db)
     assert result.exit_code == 0, result.output
     data = {s["id"]: s for s in json.loads(run("drill", "catalogue", "--json", db=org_db).output)}
-    assert data["EM-WIND"]["critical_tasks"] == [{"id": "EM-WIND-T1", "name": "行调发布停运命令",
-                                                 "time_standard_min": 2}]
+    (task,) = data["EM-WIND"]["critical_tasks"]
+    assert (task["id"], task["name"], task["time_standard_min"]) == ("EM-WIND-T1", "行调发布停运命令", 2)
+    # a line's own scenario and time standard rest on the operator's policy
+    assert [b["kind"] for b in task["time_basis"]] == ["operator-policy"]
+    assert [b["kind"] for b in data["EM-WIND"]["basis"]] == ["operator-policy"]
+    assert data["EM-WIND"]["required_by_regulation"] is False
     assert data["EM-WIND"]["forms"] == ["tabletop", "live"]

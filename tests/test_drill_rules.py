@@ -16,7 +16,8 @@ REQUIRED = {
     "EM-TRAIN-RESCUE", "RP-OCS", "RP-POWER", "RP-SWITCH-RUN", "RP-VEHICLE", "RP-RAIL-BREAK",
     "EM-COLLISION", "EM-STRUCTURE", "EM-INTRUSION", "EM-SECTION-FLOOD", "EM-STATION-FLOOD",
     "EM-COMMS", "EM-INJURY", "EM-ROOM-FIRE", "EM-CYBER", "EM-SWITCH-INDICATION",
-    "EM-SECTION-BLOCK", "EM-SECTION-EVAC", "EM-COUPLING-RESCUE", "EM-FAO-MODE"}
+    "EM-SECTION-BLOCK", "EM-SECTION-EVAC", "EM-COUPLING-RESCUE", "EM-FAO-MODE", "EM-TRAIN-SLIP",
+    "EM-JOINT-HUB"}
 
 
 def test_catalogue_covers_every_required_scenario_with_tasks() -> None:
@@ -24,10 +25,10 @@ def test_catalogue_covers_every_required_scenario_with_tasks() -> None:
     assert {s["id"] for s in catalogue} == REQUIRED
     for s in catalogue:
         assert s["critical_tasks"] and s["name_zh"] and s["name_en"]
-        assert s["report_required"] == (s["tier"] != "on-site")
+        assert s["report_required"] == (s["tier"] in ("comprehensive", "special"))
     assert {s["venue"] for s in catalogue if s["category"] == "repair"} == {"depot-test-track"}
     assert {s["category"] for s in catalogue} == {"operation", "emergency", "repair"}
-    assert {s["tier"] for s in catalogue} == {"comprehensive", "special", "on-site"}
+    assert {s["tier"] for s in catalogue} == {"comprehensive", "special", "on-site", "rehearsal"}
     timed = [t for s in catalogue for t in s["critical_tasks"] if t.get("time_standard_min")]
     assert len(timed) >= 20
 
@@ -36,7 +37,11 @@ def test_must_do_is_the_top_17_by_importance_times_likelihood_deterministically(
     catalogue = default_catalogue()
     chosen = must_do(catalogue)
     ranked = sorted(catalogue, key=rank_key)
-    assert list(chosen) == [s["id"] for s in ranked[:17]]
+    # the top 17 by rank, and every scenario the regulation requires drilled whatever its rank
+    assert set(chosen) == ({s["id"] for s in ranked[:17]}
+                           | {s["id"] for s in catalogue if s["required_by_regulation"]})
+    assert {i for i, why in chosen.items() if why == "rank"} == {
+        s["id"] for s in ranked[:17] if not s["required_by_regulation"]}
     assert must_do(list(reversed(catalogue))) == chosen
     scores = [s["importance"] * s["likelihood"] for s in ranked]
     assert scores == sorted(scores, reverse=True)
@@ -52,13 +57,16 @@ def test_ties_break_by_category_then_id() -> None:
 def test_pin_unpin_and_major_hazard_links() -> None:
     catalogue = [dict(s) for s in default_catalogue()]
     by_id = {s["id"]: s for s in catalogue}
-    by_id["EM-CYBER"]["pinned"] = True
+    by_id["EM-SECTION-BLOCK"]["pinned"] = True
     by_id["OP-TIMETABLE"]["pinned"] = False
-    chosen = must_do(catalogue, 17, {"EM-STRUCTURE", "OP-TIMETABLE"})
-    assert chosen["EM-CYBER"] == "pinned"
-    assert chosen["EM-STRUCTURE"] == "major-hazard"
+    by_id["EM-CYBER"]["pinned"] = False  # an old unpin of a required scenario does not hold
+    chosen = must_do(catalogue, 5, {"EM-BUS-BRIDGE", "OP-TIMETABLE"})
+    assert chosen["EM-SECTION-BLOCK"] == "pinned"
+    assert chosen["EM-BUS-BRIDGE"] == "major-hazard"
     assert chosen["OP-TIMETABLE"] == "major-hazard"  # a major hazard's drill stays must-do
-    assert sum(1 for r in chosen.values() if r == "rank") == 17
+    assert chosen["EM-CYBER"] == "regulation"
+    ranked = sorted((s for s in catalogue if s["id"] != "OP-TIMETABLE"), key=rank_key)[:5]
+    assert {i for i, r in chosen.items() if r in ("rank", "regulation")} >= {s["id"] for s in ranked}
 
 
 LOCATIONS = ([{"code": f"S{i:02d}", "name": f"站{i}", "kind": "station"} for i in range(1, 5)]
@@ -111,7 +119,7 @@ def test_timetable_drills_every_day_of_the_final_weeks() -> None:
 def test_no_location_hosts_two_drills_on_one_day() -> None:
     catalogue = [dict(s, venue="control-centre", unit_kinds=[f"U{i}"])
                  for i, s in enumerate(default_catalogue())
-                 if s["id"] != "OP-TIMETABLE" and not s["fao_only"]]
+                 if s["id"] != "OP-TIMETABLE" and not s["fao_only"] and not s.get("connections")]
     result = run_plan(catalogue)
     days = [p.date for p in result.planned]
     assert len(days) == len(set(days)) == len(catalogue)  # one control centre: one drill a day

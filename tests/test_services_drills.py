@@ -189,7 +189,7 @@ def storage_free(result) -> None:
 def test_the_catalogue_is_typed_and_named_in_the_language_asked_for(store) -> None:
     en = list_catalogue(store, None, "en")
     zh = list_catalogue(store, None, "zh")
-    assert all(isinstance(s, Scenario) for s in en) and len(en) == 30
+    assert all(isinstance(s, Scenario) for s in en) and len(en) == 32
     assert isinstance(en[0].critical_tasks[0], CatalogueTask)
     assert en[0].name == en[0].name_en and zh[0].name == zh[0].name_zh
     assert zh[0].critical_tasks[0].name != en[0].critical_tasks[0].name

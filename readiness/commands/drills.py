@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,11 +36,39 @@ def drill_catalogue(line: str | None, as_json: bool) -> None:
     if as_json:
         return emit_json(scenarios)
     show_table([L("编号", "ID"), L("名称", "Name"), L("类别", "Category"), L("层级", "Tier"),
-                L("重要×概率", "I×L"), L("必做", "Must-do")],
+                L("重要×概率", "I×L"), L("必做", "Must-do"), L("依据", "Basis")],
                [[s.id, s.name, vocab.label("drill_category", s.category),
                  vocab.label("drill_tier", s.tier), s.importance * s.likelihood,
-                 "✓" if s.must_do else ""]
+                 (L("✓ 法规要求", "✓ regulation") if s.must_do_reason == "regulation" else "✓")
+                 if s.must_do else "",
+                 "; ".join(_short_basis(b) for b in s.basis)]
                 for s in scenarios if s.applicable])
+
+
+def _short_basis(entry: dict[str, Any]) -> str:
+    """A basis entry as a table cell: the document number and article, or what the rule is
+    (operator policy, practice) in the language in use."""
+    from readiness import vocab
+
+    if entry["kind"] in ("operator-policy", "practice", "toolkit-control"):
+        return vocab.label("basis_kind", entry["kind"])
+    return f"{entry['document']} {entry['article']}".strip()
+
+
+@drill.command("seed")
+@line_option
+@json_option
+def drill_seed(line: str | None, as_json: bool) -> None:
+    """Add the default catalogue's scenarios the line does not have yet (a store made before they shipped)."""
+    from drills.catalogue import seed_scenarios
+
+    with open_store() as store:
+        result = seed_scenarios(store, line, actor=acting())
+    if as_json:
+        return emit_json(result)
+    click.echo(t("drill.seeded", line=result.line, count=len(result.added)))
+    if result.added:
+        click.echo(t("checklist.seeded_ids", ids=", ".join(result.added)))
 
 
 @drill.command("pin")

@@ -43,10 +43,13 @@ class LineSummary(Line):
 @dataclass(slots=True, frozen=True)
 class LineView(Line):
     """A line in `line show`, with its locations counted by kind (every kind, in vocab order),
-    and the level-word table its ledgers' risk levels are read with."""
+    the level-word table its ledgers' risk levels are read with, and what it connects to
+    (line_connection codes: a joint drill with a railway station or airport is required where
+    it does)."""
 
     locations: dict[str, int]
     level_words: str
+    connects: list[str]
 
 
 @dataclass(slots=True, frozen=True)
@@ -92,6 +95,22 @@ def _level_words(name: str | None) -> str | None:
     from hazards.level_words import table
 
     return table(name, "--level-words").name
+
+
+def parse_connects(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
+    """`--connects railway-station,airport` (codes or labels, comma-separated) as the
+    line_connection codes in vocab order; "none" (or 无) clears them; None leaves them."""
+    if value is None:
+        return None
+    items = value.replace("，", ",").split(",") if isinstance(value, str) else list(value)
+    items = [v.strip() for v in items if v.strip()]
+    if not items:
+        raise InvalidValue("option.bad_code", option="--connects", value="",
+                           allowed=vocab.OneOf("line_connection"))
+    if len(items) == 1 and items[0].lower() in ("none", "无"):
+        return []
+    codes = {coded("line_connection", "--connects", v) for v in items}
+    return [c for c in vocab.codes("line_connection") if c in codes]
 
 
 def check_dates(opening: dt.date | None, handover: dt.date | None, option: str) -> None:
@@ -140,23 +159,30 @@ def show_line(store: Store, line: str | None) -> LineView:
               for kind in vocab.codes("location_kind")}
     from hazards.level_words import for_line
 
-    return _line(data, LineView, locations=counts, level_words=for_line(data["settings"]).name)
+    return _line(data, LineView, locations=counts, level_words=for_line(data["settings"]).name,
+                 connects=list((data["settings"] or {}).get("connects") or []))
 
 
 def set_line(store: Store, line: str | None, *, opening: dt.date | None = None,
              handover: dt.date | None = None, profile: str | None = None,
              method: str | None = None, band_table: str | None = None,
-             level_words: str | None = None, actor: Actor) -> Line:
+             level_words: str | None = None,
+             connects: str | list[str] | tuple[str, ...] | None = None, actor: Actor) -> Line:
     """Change a line's dates, criteria profile (a standard one or the line's own), hazard
-    scoring method (a shipped one or the line's own scale) or the level words its ledgers use
-    (`settings["level_words"]`); the opening must stay after the handover."""
+    scoring method (a shipped one or the line's own scale), the level words its ledgers use
+    (`settings["level_words"]`) or what it connects to (`settings["connects"]`: railway
+    station, airport; "none" clears); the opening must stay after the handover."""
     words = _level_words(level_words)
+    hubs = parse_connects(connects)
     changes: dict[str, Any] = {"planned_opening": opening, "handover_date": handover}
     with store.write(actor, "line set") as session:
         current = line_store.find_line(session, line)
         changes.update(_scoring(method, band_table, current.settings, current.scoring_method))
         if words is not None:
             changes["settings"] = {**(current.settings or {}), "level_words": words}
+        if hubs is not None:
+            changes["settings"] = {**changes.get("settings", current.settings or {}),
+                                   "connects": hubs}
         # the option the user gave names the problem; the other date is the line's
         check_dates(opening or current.planned_opening, handover or current.handover_date,
                     "--opening-date" if opening else "--handover-date")

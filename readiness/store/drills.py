@@ -27,14 +27,16 @@ def scenario_codes(session: Session | Connection, line_id: int) -> set[str]:
 
 
 def load_scenarios(session: Session, line_id: int) -> list[dict[str, Any]]:
-    """The line's catalogue in the data file's shape, each with its critical tasks."""
+    """The line's catalogue in the data file's shape, each with its critical tasks. `basis` and
+    a task's `time_basis` are None on rows stored before they were kept (the caller supplies
+    them from the shipped catalogue by code)."""
     tasks: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for t in session.execute(select(CT).join(SC, SC.c.id == CT.c.scenario_id)
                              .where(SC.c.line_id == line_id).order_by(CT.c.seq)).mappings():
         tasks[t["scenario_id"]].append({"id": t["code"], "name_zh": t["name_zh"],
                                         "name_en": t["name_en"],
                                         "time_standard_min": t["time_standard_min"],
-                                        "row_id": t["id"]})
+                                        "time_basis": t["time_basis"], "row_id": t["id"]})
     result = []
     for s in session.execute(select(SC).where(SC.c.line_id == line_id).order_by(SC.c.code)).mappings():
         result.append({"id": s["code"], "name_zh": s["name_zh"], "name_en": s["name_en"],
@@ -44,7 +46,8 @@ def load_scenarios(session: Session, line_id: int) -> list[dict[str, Any]]:
                        "hazard_categories": s["hazard_categories"],
                        "importance": s["importance"], "likelihood": s["likelihood"],
                        "report_required": bool(s["report_required"]),
-                       "fao_only": bool(s["fao_only"]), "source": s["source"],
+                       "fao_only": bool(s["fao_only"]), "basis": s["basis"],
+                       "required_by_regulation": bool(s["required_by_regulation"]),
                        "pinned": s["pinned"], "critical_tasks": tasks.get(s["id"], []),
                        "row_id": s["id"]})
     return result
@@ -58,7 +61,8 @@ def _scenario_row(line_id: int, s: dict[str, Any]) -> dict[str, Any]:
             "hazard_categories": list(s.get("hazard_categories", [])),
             "importance": s["importance"], "likelihood": s["likelihood"],
             "report_required": bool(s.get("report_required", True)),
-            "fao_only": bool(s.get("fao_only", False)), "source": s.get("source"),
+            "fao_only": bool(s.get("fao_only", False)), "basis": s.get("basis"),
+            "required_by_regulation": bool(s.get("required_by_regulation", False)),
             "pinned": s.get("pinned")}
 
 
@@ -73,7 +77,8 @@ def upsert_scenarios(session: WriteSession, line_id: int,
     for s in scenarios:
         session.upsert_rows(CT, {"scenario_id": ids[s["id"]]}, "code", [
             {"code": t["id"], "seq": n, "name_zh": t["name_zh"], "name_en": t["name_en"],
-             "time_standard_min": t.get("time_standard_min")}
+             "time_standard_min": t.get("time_standard_min"),
+             "time_basis": t.get("time_basis")}
             for n, t in enumerate(s["critical_tasks"], start=1)])
     return counts
 
