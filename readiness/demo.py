@@ -64,6 +64,10 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
         verdict = assess(store, None, as_of=DEMO_AS_OF, actor=actor)
     _remove_sqlite(target)
     os.replace(partial, target)
+    evidence = out / "evidence"  # the attested items' sample evidence: the SHA-256 they record
+    evidence.mkdir(exist_ok=True)
+    for name, content in checklist_sample.evidence_files(DEMO_AS_OF).items():
+        (evidence / name).write_bytes(content)
     from readiness.report import write_report
 
     reports = []

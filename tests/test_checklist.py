@@ -30,7 +30,7 @@ def test_catalogue_covers_every_phase_aspect_and_topic() -> None:
     assert set(phases) == set(vocab.codes("phase")) and min(phases.values()) >= 3
     assert set(aspects) == set(vocab.codes("checklist_aspect")) and min(aspects.values()) >= 3
     assert {i["topic"] for i in items if i.get("topic")} == TOPICS
-    assert all(i["text_zh"] and i["text_en"] and i["source_zh"] for i in items)
+    assert all(i["text_zh"] and i["text_en"] and i["basis"] for i in items)
 
 
 def base(**kw):

@@ -1,8 +1,12 @@
-"""Opening safety points (开通运营安全要点): phase checklists with evidence, and phase advance.
+"""Opening safety points (开通运营安全要点) and attested requirements: one way to attest.
 
-Source text A asks the operator to write down the safety points of a new line's opening, phase by
-phase and across six aspects; certification practice (FTA safety certification) tracks them as
-items each verified, with evidence, by someone other than the one who prepared them. Rules:
+The operator writes down the safety points of a new line's opening, phase by phase and across six
+aspects; certification practice tracks them as items each verified, with evidence, by someone
+other than the one who prepared them. A requirement of the pre-opening assessment spec that the
+toolkit cannot compute from its records (an acceptance, a system's function verification, a
+linkage test, staff in post …) is an **attested item**: the same kind of item, with the spec's
+chapter and area set (readiness/data/checklist.toml, ids AT-…). Every item has a basis: the
+documents it rests on (readiness/data/sources.toml). Rules, the same for both:
 - `not-applicable` needs a reason; `done` and `verified` need evidence (a reference or a file,
   whose SHA-256 is recorded); `verified` needs a verifier who is not the owner, and a date;
 - a line may add, edit and drop items; dropping needs a reason and keeps the item (dropped);
@@ -23,16 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from readiness.actor import Actor
-from readiness import vocab
+from readiness import sources, vocab
 from readiness.errors import InvalidValue, coded
 from readiness.store import checklist as checklist_store
 from readiness.store.core import Store
-from readiness.store.lines import find_line
+from readiness.store.lines import find_line, line_by_id
 
 PHASES = tuple(vocab.codes("phase"))  # in order: the checklist lists its points phase by phase
 ADDED_PREFIX = "CL-X-"  # points a line adds to the default checklist: CL-X-01, CL-X-02 …
 CLEARED = ("verified", "not-applicable")  # what lets a phase move on
 STORE_FIELDS = ("row_id", "code")  # the store's own: never shown, never in --json
+CHAPTERS = tuple(vocab.codes("assessment_chapter"))  # the spec's four chapters, in order
+OWN_BASIS = [{"source": "OPERATOR-POLICY", "article": "", "kind": "operator-policy",
+              "verified": False}]  # the basis of a point a line adds itself
 
 
 @dataclass(slots=True, frozen=True)
@@ -62,6 +69,17 @@ class ChecklistItem:
     note: str | None
     dropped: bool
     drop_reason: str | None
+    chapter: str | None  # an attested item: the spec's chapter (assessment_chapter); else None
+    area: str | None  # an attested item: its assessment area; else None
+    basis: list[dict[str, Any]]  # {document, title, title_en, article, kind, verified}
+
+
+@dataclass(slots=True, frozen=True)
+class SeedResult:
+    """What `checklist seed` added to a line from the catalogue."""
+
+    line: str
+    added: list[str]  # the IDs added, in catalogue order
 
 
 @dataclass(slots=True, frozen=True)
@@ -90,13 +108,32 @@ class PhaseStatus:
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> list[dict[str, Any]]:
+    """The shipped catalogue, checked: codes known, IDs unique, every basis naming a known
+    document, an attested item with both a chapter and an area."""
     text = resources.files("readiness").joinpath("data/checklist.toml").read_text("utf-8")
     items = tomllib.loads(text)["item"]
+    seen: set[str] = set()
     for item in items:
         if item["phase"] not in PHASES or item["aspect"] not in vocab.codes("checklist_aspect") \
-                or item["evidence"] not in vocab.codes("evidence_kind"):
+                or item["evidence"] not in vocab.codes("evidence_kind") or item["id"] in seen \
+                or (item.get("chapter") is None) != (item.get("area") is None) \
+                or item.get("chapter") not in (None, *CHAPTERS) \
+                or item.get("area") not in (None, *vocab.codes("assessment_area")):
             raise InvalidValue("checklist.catalogue_invalid", id=item.get("id"))
+        seen.add(item["id"])
+        item["basis"] = sources.check_refs(item.get("basis"), f"checklist.toml {item['id']}")
     return items
+
+
+@lru_cache(maxsize=1)
+def catalogue_basis() -> dict[str, list[dict[str, Any]]]:
+    """Each catalogue item's basis by ID: what a row stored without one reads."""
+    return {i["id"]: i["basis"] for i in default_catalogue()}
+
+
+def citation(refs: list[dict[str, Any]] | None) -> str:
+    """A basis as one line of citations (in Chinese), as the `source` field shows it."""
+    return "; ".join(sources.cite(b, "zh") for b in sources.basis(refs))
 
 
 def next_code(codes: Iterable[str]) -> str:
@@ -106,20 +143,54 @@ def next_code(codes: Iterable[str]) -> str:
     return f"{ADDED_PREFIX}{max(numbers, default=0) + 1:02d}"
 
 
+def _cited(item: dict[str, Any]) -> dict[str, Any]:
+    item["source"] = citation(item["basis"])  # shown from the basis, never a stored free text
+    return item
+
+
 def load_items(session: Any, line_id: int) -> list[dict[str, Any]]:
-    """The line's points phase by phase (in `PHASES` order), by ID within a phase."""
-    return checklist_store.load_items(session, line_id, phase_order=PHASES)
+    """The line's points phase by phase (in `PHASES` order), by ID within a phase, each with its
+    chapter, area and basis (a row stored before it had a basis reads the catalogue's, or, for a
+    point the line added, operator policy)."""
+    return [_cited(i) for i in checklist_store.load_items(
+        session, line_id, phase_order=PHASES, default_basis=catalogue_basis(),
+        own_basis=OWN_BASIS)]
 
 
-def seed_default(session: Any, line_id: int) -> int:
-    """Give a line the default checklist (items it already has are left as they are)."""
+def _load_item(session: Any, line_id: int, code: str) -> dict[str, Any]:
+    return _cited(checklist_store.load_item(session, line_id, code,
+                                            default_basis=catalogue_basis(), own_basis=OWN_BASIS))
+
+
+def seed_default(session: Any, line_id: int, fully_automatic: bool | None = None) -> int:
+    """Give a line the catalogue's items it does not have yet (those it has, dropped or not, are
+    left as they are); an FAO-only item only to a fully automatic line. Returns how many."""
+    return len(_seed(session, line_id, fully_automatic))
+
+
+def _seed(session: Any, line_id: int, fully_automatic: bool | None) -> list[str]:
+    if fully_automatic is None:
+        fully_automatic = bool(line_by_id(session, line_id).fully_automatic)
     existing = set(checklist_store.codes(session, line_id))
     rows = [{"code": i["id"], "phase": i["phase"], "aspect": i["aspect"], "text": i["text_zh"],
              "text_en": i["text_en"], "topic": i.get("topic"), "owner_kind": i["owner_kind"],
              "evidence_kind": i["evidence"], "blocking": bool(i["blocking"]),
-             "source": i.get("source_zh"), "status": "open"}
-            for i in default_catalogue() if i["id"] not in existing]
-    return checklist_store.insert_items(session, line_id, rows)
+             "chapter": i.get("chapter"), "area": i.get("area"), "basis": i["basis"],
+             "source": citation(i["basis"]), "status": "open"}
+            for i in default_catalogue() if i["id"] not in existing
+            and (fully_automatic or not i.get("fao_only"))]
+    checklist_store.insert_items(session, line_id, rows)
+    return [r["code"] for r in rows]
+
+
+def seed_items(store: Store, line: str | None, *, actor: Actor) -> SeedResult:
+    """Add to the line the catalogue's items it does not have yet (a store made before a
+    catalogue edition brought them), audited; its own items and changes are left as they are."""
+    with store.write(actor, "checklist seed") as session:
+        found = find_line(session, line)
+        added = _seed(session, found.id, bool(found.fully_automatic))
+        name = found.name
+    return SeedResult(line=name, added=added)
 
 
 def file_evidence(path: str) -> dict[str, str]:
@@ -144,6 +215,8 @@ def status_errors(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
         errors.append(("evidence", "checklist.needs_evidence", {"id": item["code"],
                                                                 "status": ("checklist_status", status)}))
     if status == "verified":
+        if item.get("chapter") and not item.get("owner"):  # an attested item: someone answers
+            errors.append(("owner", "checklist.needs_owner", {"id": item["code"]}))
         if not item.get("verifier") or not item.get("verified_on"):
             errors.append(("verifier", "checklist.needs_verifier", {"id": item["code"]}))
         elif item.get("owner") and item["verifier"] == item["owner"]:
@@ -159,25 +232,39 @@ def _raise_first(errors: list[tuple[str, str, dict[str, Any]]]) -> None:
 
 
 def public(item: dict[str, Any]) -> ChecklistItem:
-    """A safety point as callers see it: without the store's own fields (row id, code column)."""
-    return ChecklistItem(**{k: v for k, v in item.items() if k not in STORE_FIELDS})
+    """A safety point as callers see it: without the store's own fields (row id, code column),
+    its basis as a reader is shown it (document by number, title, article, kind)."""
+    return ChecklistItem(**{**{k: v for k, v in item.items() if k not in STORE_FIELDS},
+                            "basis": sources.basis(item.get("basis"))})
+
+
+def _listed_order(item: dict[str, Any]) -> tuple[int, int, str]:
+    """Safety points phase by phase, then attested items chapter by chapter; by ID within."""
+    if item["chapter"] is None:
+        return 0, PHASES.index(item["phase"]) if item["phase"] in PHASES else len(PHASES), item["id"]
+    return 1, CHAPTERS.index(item["chapter"]) if item["chapter"] in CHAPTERS else len(CHAPTERS), \
+        item["id"]
 
 
 def list_items(store: Store, line: str | None, *, phase: str | None = None,
-               status: str | None = None, open_only: bool = False,
+               status: str | None = None, chapter: str | None = None, open_only: bool = False,
                include_dropped: bool = False) -> list[ChecklistItem]:
-    """The line's safety points, filtered; a phase or status is a code or either label, and an
-    unknown one is refused naming its option (never read as "no filter")."""
+    """The line's safety points phase by phase, then its attested items chapter by chapter,
+    filtered; a phase, status or chapter is a code or either label, and an unknown one is
+    refused naming its option (never read as "no filter")."""
     phase = coded("phase", "--phase", phase)
     status = coded("checklist_status", "--status", status)
+    chapter = coded("assessment_chapter", "--chapter", chapter)
     with store.read() as session:
         found = find_line(session, line)
         items = load_items(session, found.id)
+    items.sort(key=_listed_order)
     result = []
     for item in items:
         if item["dropped"] and not include_dropped:
             continue
-        if phase and item["phase"] != phase or status and item["status"] != status:
+        if phase and item["phase"] != phase or status and item["status"] != status \
+                or chapter and item["chapter"] != chapter:
             continue
         if open_only and item["status"] in CLEARED:
             continue
@@ -187,7 +274,7 @@ def list_items(store: Store, line: str | None, *, phase: str | None = None,
 
 def show_item(store: Store, line: str | None, code: str) -> ChecklistItem:
     with store.read() as session:
-        return public(checklist_store.load_item(session, find_line(session, line).id, code))
+        return public(_load_item(session, find_line(session, line).id, code))
 
 
 def set_item(store: Store, line: str | None, code: str, *, status: str | None = None,
@@ -247,7 +334,8 @@ def add_item(store: Store, line: str | None, *, phase: str, aspect: str, text: s
         checklist_store.insert_items(session, found.id, [{
             "code": code, "phase": phase_code, "aspect": aspect_code, "text": text,
             "text_en": None, "owner_kind": None, "evidence_kind": "document",
-            "blocking": bool(blocking), "source": "line", "status": "open"}])
+            "blocking": bool(blocking), "basis": OWN_BASIS, "source": citation(OWN_BASIS),
+            "status": "open"}])
     return show_item(store, line, code)
 
 

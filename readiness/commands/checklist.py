@@ -14,7 +14,7 @@ from readiness.i18n import get_lang, t
 if TYPE_CHECKING:
     import datetime as dt
 
-    from readiness.checklist import ChecklistItem, PhaseStatus
+    from readiness.checklist import ChecklistItem, PhaseStatus, SeedResult
 
 
 @group()
@@ -30,6 +30,9 @@ def _print_checklist_item(item: ChecklistItem) -> None:
     from readiness import vocab
 
     click.echo(f"{item.id}  {_text(item)}")
+    if item.chapter:
+        click.echo(f"  {vocab.label('assessment_chapter', item.chapter)} · "
+                   f"{vocab.label('assessment_area', item.area)}")
     click.echo(f"  {vocab.label('phase', item.phase)} · "
                f"{vocab.label('checklist_aspect', item.aspect)} · "
                f"{L('阻断开通', 'blocking') if item.blocking else L('不阻断', 'not blocking')}")
@@ -43,31 +46,70 @@ def _print_checklist_item(item: ChecklistItem) -> None:
         click.echo(f"  {L('证据', 'Evidence')}: {evidence.strip()}")
     if item.verifier:
         click.echo(f"  {L('验证', 'Verified')}: {item.verifier} {iso(item.verified_on)}")
+    if item.na_reason and item.status == "not-applicable":
+        click.echo(f"  {L('不适用理由', 'Not applicable')}: {item.na_reason}")
+    if item.basis:
+        from readiness.sources import cite
+
+        click.echo(f"  {L('依据', 'Basis')}: "
+                   + "; ".join(cite(b, get_lang()) for b in item.basis))
 
 
 @checklist.command("list")
 @line_option
 @click.option("--phase", help="Only this phase, e.g. handover (or 设备交接).")
 @click.option("--status", help="Only this status: open, in-progress, done, verified, not-applicable.")
+@click.option("--chapter", help="Only attested items of this chapter of the assessment spec: "
+              "preconditions, system-function, linkage, operational-readiness (or a label).")
 @click.option("--open", "open_only", is_flag=True, help="Only items not yet verified or N/A.")
 @click.option("--dropped", "include_dropped", is_flag=True, help="Include dropped items.")
 @json_option
-def checklist_list(line: str | None, phase: str | None, status: str | None, open_only: bool,
-                   include_dropped: bool, as_json: bool) -> None:
-    """The opening safety points, phase by phase."""
+def checklist_list(line: str | None, phase: str | None, status: str | None,
+                   chapter: str | None, open_only: bool, include_dropped: bool,
+                   as_json: bool) -> None:
+    """The opening safety points phase by phase, then the attested items chapter by chapter."""
     from readiness import vocab
     from readiness.checklist import list_items
 
     with open_store() as store:
-        items = list_items(store, line, phase=phase, status=status, open_only=open_only,
-                           include_dropped=include_dropped)
+        items = list_items(store, line, phase=phase, status=status, chapter=chapter,
+                           open_only=open_only, include_dropped=include_dropped)
     if as_json:
         return emit_json(items)
-    show_table([L("编号", "ID"), L("阶段", "Phase"), L("内容", "Item"), L("阻断", "Blocks"),
-                L("状态", "Status"), L("责任单位", "Owner unit")],
-               [[i.id, vocab.label("phase", i.phase), short(_text(i), 36),
-                 "✓" if i.blocking else "", vocab.label("checklist_status", i.status),
-                 i.owner_unit or "-"] for i in items])
+    points = [i for i in items if not i.chapter]
+    if points or not items:
+        show_table([L("编号", "ID"), L("阶段", "Phase"), L("内容", "Item"), L("阻断", "Blocks"),
+                    L("状态", "Status"), L("责任单位", "Owner unit")],
+                   [[i.id, vocab.label("phase", i.phase), short(_text(i), 36),
+                     "✓" if i.blocking else "", vocab.label("checklist_status", i.status),
+                     i.owner_unit or "-"] for i in points])
+    for code in vocab.codes("assessment_chapter"):
+        attested = [i for i in items if i.chapter == code]
+        if not attested:
+            continue
+        click.echo(f"\n{L('需证据核验的评估要求', 'Attested requirements')} · "
+                   f"{vocab.label('assessment_chapter', code)}")
+        show_table([L("编号", "ID"), L("评估方面", "Area"), L("内容", "Item"),
+                    L("阻断", "Blocks"), L("状态", "Status"), L("责任单位", "Owner unit")],
+                   [[i.id, vocab.label("assessment_area", i.area), short(_text(i), 36),
+                     "✓" if i.blocking else "", vocab.label("checklist_status", i.status),
+                     i.owner_unit or "-"] for i in attested])
+
+
+@checklist.command("seed")
+@line_option
+@json_option
+def checklist_seed(line: str | None, as_json: bool) -> None:
+    """Add the catalogue's items the line does not have yet (a store made before they shipped)."""
+    from readiness.checklist import seed_items
+
+    with open_store() as store:
+        result: SeedResult = seed_items(store, line, actor=acting())
+    if as_json:
+        return emit_json(result)
+    click.echo(t("checklist.seeded", line=result.line, count=len(result.added)))
+    if result.added:
+        click.echo(t("checklist.seeded_ids", ids=", ".join(result.added)))
 
 
 @checklist.command("show")
