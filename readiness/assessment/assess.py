@@ -1,7 +1,7 @@
 """`readiness assess`: may the line open, and if not, exactly what stands in the way?
 
 Each criterion of the line's profile is evaluated to pass / fail / not applicable, with the IDs of
-the rows that decided it. The verdict (DOMAIN.md §7): **ready**; **ready_with_conditions** when
+the rows that decided it. The verdict: **ready**; **ready_with_conditions** when
 only conditional criteria fail (each condition with an owner and a due date); **not_ready** when
 any blocking criterion fails. Every run is stored as a snapshot with a hash of the inputs it read;
 a sign-off against a snapshot goes stale as soon as those inputs change.
@@ -22,16 +22,16 @@ from drills.catalogue import line_catalogue
 from drills.coverage import coverage_of
 from hazards.checks import CheckContext, check_register
 from readiness.actor import Actor
-from readiness import vocab
+from readiness import sources, vocab
 from readiness.assessment.criteria import RULES, Inputs
-from readiness.assessment.profiles import load_profile
+from readiness.assessment.profiles import load_profile, superseded_of
 from readiness.assessment.results import (Assessment, Changes, CriterionChange, History,
                                           HistoryEntry, LineAssessment, Profile, Signature,
                                           SignOffResult, SnapshotRef, assessment_of,
                                           line_assessment_of)
 from readiness.checklist import load_items as load_checklist
 from readiness.errors import ConflictingOptions, InvalidValue, NotFound, coded
-from readiness.i18n import t
+from readiness.i18n import get_lang, t
 from readiness.org.graph import Org, check_org
 from readiness.pdca.views import enrich
 from readiness.store import assessment as snapshot_store
@@ -46,6 +46,7 @@ from readiness.store.lines import find_line, line_by_id, line_dict, line_row
 from readiness.store.trial import load_days
 
 AREAS = tuple(vocab.codes("assessment_area"))
+CHAPTERS = tuple(vocab.codes("assessment_chapter"))
 
 
 # Fields records gained after snapshots were first signed, with the value a row written before
@@ -133,10 +134,15 @@ def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -
     """Pure: criteria results, area scores and the verdict from gathered inputs, as the plain
     record a snapshot stores (the services return it typed: `results.assessment_of`)."""
     criteria = []
-    for c in profile["criteria"]:
+    for c in _by_chapter(profile["criteria"]):
         outcome = RULES[c["rule"]](inputs, c)
-        criteria.append({"id": c["id"], "area": c["area"], "blocking": c["blocking"],
-                         "clause": c.get("clause"), "name_zh": c.get("zh"), "name_en": c.get("en"),
+        basis = sources.basis(c.get("basis"))
+        criteria.append({"id": c["id"], "area": c["area"],
+                         # an attested area whose open items are all conditional is a condition
+                         "blocking": outcome.get("blocking", c["blocking"]),
+                         "clause": "; ".join(sources.cite(b, lang or get_lang()) for b in basis)
+                         or c.get("clause"),
+                         "name_zh": c.get("zh"), "name_en": c.get("en"),
                          "status": outcome["status"], "evidence": outcome["evidence"],
                          "evidence_total": outcome["evidence_total"],
                          "message": t(outcome["message_key"], lang,
@@ -144,7 +150,8 @@ def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -
                          "message_key": outcome["message_key"],
                          "message_params": outcome["params"],
                          "conditions": outcome["conditions"],
-                         **{k: c[k] for k in ("indicator", "op", "threshold", "unit") if k in c}})
+                         **{k: c[k] for k in ("indicator", "op", "threshold", "unit") if k in c},
+                         "chapter": c.get("chapter") or "operational-readiness", "basis": basis})
     failing = [c for c in criteria if c["status"] == "fail"]
     blocking = [c for c in failing if c["blocking"]]
     conditions = [c for c in failing if not c["blocking"]]
@@ -156,11 +163,25 @@ def evaluate(inputs: Inputs, profile: dict[str, Any], lang: str | None = None) -
         areas[area] = {"criteria": len(mine), "passed": passed,
                        "score": round(100 * passed / len(mine), 1) if mine else None,
                        "blocking_failed": sum(1 for c in mine if c["status"] == "fail" and c["blocking"])}
-    return {"verdict": verdict, "areas": areas, "criteria": criteria,
+    chapters = {}
+    for chapter in CHAPTERS:
+        mine = [c for c in criteria if c["chapter"] == chapter and c["status"] != "not-applicable"]
+        passed = sum(1 for c in mine if c["status"] == "pass")
+        chapters[chapter] = {"criteria": len(mine), "passed": passed,
+                             "score": round(100 * passed / len(mine), 1) if mine else None,
+                             "blocking_failed": sum(1 for c in mine
+                                                    if c["status"] == "fail" and c["blocking"])}
+    return {"verdict": verdict, "areas": areas, "chapters": chapters, "criteria": criteria,
             "blocking": [_brief(c) for c in blocking], "conditions": [_brief(c) for c in conditions],
             "indicators": {k: (None if v is None else ("inf" if v == float("inf") else round(v, 4)))
                            for k, v in inputs.indicators().items()},
             "window": [str(d["day"]) for d in inputs.window()[:1] + inputs.window()[-1:]]}
+
+
+def _by_chapter(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The criteria in the order of the spec's chapters (the profile's order within one)."""
+    order = {c: n for n, c in enumerate(CHAPTERS)}
+    return sorted(criteria, key=lambda c: order.get(c.get("chapter") or "", len(order)))
 
 
 def criterion_message(c: dict[str, Any], lang: str | None = None) -> str:
@@ -190,7 +211,7 @@ def localised(result: dict[str, Any], lang: str | None = None) -> dict[str, Any]
 
 def _brief(c: dict[str, Any]) -> dict[str, Any]:
     return {"id": c["id"], "area": c["area"], "message": c["message"], "evidence": c["evidence"],
-            "conditions": c["conditions"]}
+            "conditions": c["conditions"], "chapter": c["chapter"]}
 
 
 def _assess(store: Store, line: str | None, *, as_of: dt.date | None, profile: str | None,
@@ -206,7 +227,10 @@ def _assess(store: Store, line: str | None, *, as_of: dt.date | None, profile: s
         read: dict[str, Any] | None = {} if save else None
         inputs, digest = gather(session, found, as_of, shared, read)
     data = evaluate(inputs, loaded, lang)
-    data.update(line=found.name, profile=chosen, as_of=as_of.isoformat(), inputs_hash=digest)
+    old = superseded_of(chosen, loaded)
+    data.update(line=found.name, profile=chosen, as_of=as_of.isoformat(), inputs_hash=digest,
+                superseded=old is not None, superseded_by=old["superseded_by"] if old else None,
+                superseded_notice=old)
     if not save:
         return data, None
     from readiness.assessment import report_content

@@ -123,10 +123,17 @@ def major_hazards_accepted(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
 def hazard_reviews(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
     overdue = {f.subject: f for f in i.hazard_findings if f.code == "hazard.review-overdue"}
     by_id = {h["id"]: h for h in i.hazards}
+    # the due date is the hazard's own next review date (by its review interval), never one
+    # invented here; None when the record gives none
     conditions = [{"subject": s, "owner_unit": by_id[s]["owner_unit"], "owner": by_id[s]["owner"],
-                   "due": (i.as_of + dt.timedelta(days=14)).isoformat()} for s in sorted(overdue)]
+                   "due": _review_due(by_id[s], overdue[s])} for s in sorted(overdue)]
     return result(not overdue if i.hazards else None, "criterion.hazard-reviews",
                   sorted(overdue), conditions, count=len(overdue))
+
+
+def _review_due(hazard: dict[str, Any], finding: Any) -> str | None:
+    due = hazard.get("next_review") or (finding.params or {}).get("due")
+    return str(due) if due else None
 
 
 # --- drills ----------------------------------------------------------------------------------------------
@@ -213,7 +220,11 @@ def education(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
 # --- phases and safety points -----------------------------------------------------------------------------
 
 def _live(i: Inputs) -> list[dict[str, Any]]:
-    return [x for x in i.checklist if not x["dropped"]]
+    """The safety points of the phases: items not dropped and without a chapter (an item with
+    a chapter is an attested requirement of the spec, judged by `attested`)."""
+    if "points" not in i.cache:
+        i.cache["points"] = [x for x in i.checklist if not x["dropped"] and not x.get("chapter")]
+    return i.cache["points"]  # type: ignore[no-any-return]
 
 
 def checklist_blocking(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +252,54 @@ def phase_overrides(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
                   count=len(overrides))
 
 
+# --- attested requirements of the spec ---------------------------------------------------------------
+
+def _attested_by_area(i: Inputs) -> dict[str, list[dict[str, Any]]]:
+    """The live attested items (those with a chapter) by area, grouped once per assessment."""
+    if "attested" not in i.cache:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for x in i.checklist:
+            if x.get("chapter") and not x["dropped"]:
+                groups.setdefault(x.get("area") or "", []).append(x)
+        i.cache["attested"] = groups
+    return i.cache["attested"]  # type: ignore[no-any-return]
+
+
+def attested(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
+    """The area's attested items: each blocking one verified (or not applicable); a conditional
+    one not yet verified is a condition with its owner and its own due date (None when the
+    owner set none). Done but not verified does not pass. No items: not applicable."""
+    items = _attested_by_area(i).get(c["area"], [])
+    if not items:
+        return result(None, "criterion.attested.none", area=("assessment_area", c["area"]))
+    settled = ("verified", "not-applicable")
+    blocking = [x for x in items if x["blocking"] and x["status"] not in settled]
+    conditional = [x for x in items if not x["blocking"] and x["status"] not in settled]
+    conditions = [{"subject": x["id"], "owner_unit": x.get("owner_unit"), "owner": x.get("owner"),
+                   "due": str(x["due"]) if x.get("due") else None} for x in conditional]
+    if not (blocking or conditional):
+        return result(True, "criterion.attested.pass", area=("assessment_area", c["area"]),
+                      total=len(items))
+    out = result(False, "criterion.attested",
+                 [x["id"] for x in blocking + conditional], conditions,
+                 area=("assessment_area", c["area"]),
+                 count=len(blocking) + len(conditional), blocking=len(blocking),
+                 total=len(items))
+    out["blocking"] = bool(blocking)  # an open blocking item blocks, whatever the criterion
+    return out
+
+
+def fao_window(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
+    """Every day of the latest window of consecutive opening-timetable days was run in fully
+    automatic mode (a day not recorded as such is not shown to be)."""
+    window = i.window()
+    if not window:
+        return result(False, "criterion.fao-window.none")
+    other = [str(d["day"]) for d in window if d.get("fao_mode") is not True]
+    return result(not other, "criterion.fao-window", other, count=len(other), days=len(window),
+                  first=str(window[0]["day"]), last=str(window[-1]["day"]))
+
+
 RULES: dict[str, Callable[[Inputs, dict[str, Any]], dict[str, Any]]] = {
     "trial-duration": trial_duration, "consecutive-days": consecutive_days,
     "indicator": indicator, "hazards-scored": hazards_scored,
@@ -251,4 +310,5 @@ RULES: dict[str, Callable[[Inputs, dict[str, Any]], dict[str, Any]]] = {
     "overdue-items": overdue_items, "organisation-valid": organisation_valid,
     "education": education, "checklist-blocking": checklist_blocking,
     "checklist-open": checklist_open, "phase-overrides": phase_overrides,
+    "attested": attested, "fao-window": fao_window,
 }

@@ -59,6 +59,10 @@ class Criterion:
     op: str | None = field(default=None, metadata=OMIT_NONE)
     threshold: float | None = field(default=None, metadata=OMIT_NONE)
     unit: str | None = field(default=None, metadata=OMIT_NONE)
+    chapter: str | None = None  # the spec's chapter (assessment_chapter)
+    # what it rests on: {document, title, title_en, article, kind, verified} (readiness.sources);
+    # `clause` is the same as one line of citations
+    basis: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True, frozen=True)
@@ -70,6 +74,7 @@ class Unmet:
     message: str
     evidence: list[str]
     conditions: list[Condition]
+    chapter: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -102,6 +107,9 @@ class Assessment:
     inputs_hash: str
     snapshot: int | None = field(metadata=OMIT_NONE)
     indicators: Indicators
+    chapters: dict[str, AreaScore] = field(default_factory=dict)  # scores by the spec's chapter
+    superseded: bool = False  # the profile's edition has been replaced
+    superseded_by: str | None = None  # the profile that replaced it
 
 
 @dataclass(slots=True, frozen=True)
@@ -121,6 +129,9 @@ class LineAssessment:
     as_of: dt.date
     inputs_hash: str
     snapshot: int | None = field(default=None, metadata=OMIT_NONE)
+    chapters: dict[str, AreaScore] = field(default_factory=dict)
+    superseded: bool = False
+    superseded_by: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -243,12 +254,13 @@ def criterion_of(c: dict[str, Any]) -> Criterion:
                      c.get("evidence_total", len(evidence)), c.get("message") or "",
                      c.get("message_key"), dict(c.get("message_params") or {}),
                      [condition_of(x) for x in c.get("conditions") or []],
-                     *(c.get(k) for k in INDICATOR_KEYS))
+                     *(c.get(k) for k in INDICATOR_KEYS), c.get("chapter"),
+                     list(c.get("basis") or []))
 
 
 def unmet_of(c: dict[str, Any]) -> Unmet:
     return Unmet(c["id"], c["area"], c.get("message") or "", list(c.get("evidence") or []),
-                 [condition_of(x) for x in c.get("conditions") or []])
+                 [condition_of(x) for x in c.get("conditions") or []], c.get("chapter"))
 
 
 def _outcome(record: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +271,10 @@ def _outcome(record: dict[str, Any]) -> dict[str, Any]:
             "conditions": [unmet_of(c) for c in record["conditions"]],
             "window": [as_date(d) for d in record["window"]], "line": record["line"],
             "profile": record["profile"], "as_of": as_date(record["as_of"]),
-            "inputs_hash": record["inputs_hash"], "indicators": dict(record["indicators"])}
+            "inputs_hash": record["inputs_hash"], "indicators": dict(record["indicators"]),
+            "chapters": {k: AreaScore(**v) for k, v in (record.get("chapters") or {}).items()},
+            "superseded": bool(record.get("superseded")),
+            "superseded_by": record.get("superseded_by")}
 
 
 def assessment_of(record: dict[str, Any], snapshot: int | None) -> Assessment:

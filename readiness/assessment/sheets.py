@@ -37,6 +37,8 @@ SHEET = SheetSpec(
         _n("wakeups_ok", "唤醒成功", "Wake-ups succeeded"),
         _n("sleeps_planned", "休眠计划", "Sleeps planned"),
         _n("sleeps_ok", "休眠成功", "Sleeps succeeded"),
+        # a fully automatic line: the day was run in fully automatic mode (blank: not recorded)
+        Column("fao_mode", "全自动运行模式", "FAO mode", "bool", example="是"),
     ),
 )
 REQUIRED_COUNTS = ("trains_planned", "trains_run", "trains_on_time", "train_km")
@@ -69,11 +71,13 @@ TRIAL_RUN_TEMPLATE = TemplateKind(
     kind="trial-run", title_zh="试运行日报", title_en="Trial-run daily records",
     sheets=(SHEET,), check=check, write=write,
     instructions_zh=("每天一行，填写当日实际数据；指标由工具按统计口径计算，不填写百分比。",
-                     "全自动运行线路另填间隙探测故障、退出全自动次数、唤醒与休眠的计划和成功次数。",
+                     "全自动运行线路另填间隙探测故障、退出全自动次数、唤醒与休眠的计划和成功次数，"
+                     "并在“全自动运行模式”列填写当日是否按全自动运行模式运行（是/否）。",
                      "同一日期再次导入会更新该日数据。"),
     instructions_en=("One row per day with the day's counts; the toolkit computes the indicators, "
                      "never enter percentages.",
-                     "Fully automatic lines also give gap-detector faults, FAO drop-outs, and "
-                     "wake-ups and sleeps planned and succeeded.",
+                     "Fully automatic lines also give gap-detector faults, FAO drop-outs, "
+                     "wake-ups and sleeps planned and succeeded, and in the FAO mode column "
+                     "whether the day ran in fully automatic mode (yes/no).",
                      "Re-importing a date updates that day."),
 )

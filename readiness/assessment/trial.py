@@ -1,4 +1,5 @@
-"""Trial-run key indicators (试运行关键指标), computed from daily records (DOMAIN.md §2).
+"""Trial-run key indicators (试运行关键指标), computed from daily records as the assessment
+specification (交办运〔2023〕56号 第三条) defines them.
 
 fulfilment = trains run to the plan ÷ trains planned; punctuality = trains on time ÷ trains run;
 service reliability = train-km ÷ delays of 5 minutes or more (in 万列公里/次); failure rates per
@@ -73,7 +74,8 @@ def indicators(window: list[dict[str, Any]]) -> dict[str, float | None]:
 def daily(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each day's own indicators, for the report's daily charts."""
     return [{"day": str(d["day"]), "opening_timetable": bool(d["opening_timetable"]),
-             **indicators([d])} for d in sorted(days, key=lambda d: as_date(d["day"]))]
+             "fao_mode": d.get("fao_mode"), **indicators([d])}
+            for d in sorted(days, key=lambda d: as_date(d["day"]))]
 
 
 def day_errors(row: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -62,6 +62,7 @@ def assess(ctx: click.Context, line: str | None, as_of: dt.date | None, profile:
 
 def _print_network(results: list[LineAssessment]) -> None:
     from readiness import vocab
+    from readiness.assessment.profiles import superseded_notice
 
     show_table([L("线路", "Line"), L("结论", "Verdict"), L("阻断项", "Blocking"),
                 L("条件项", "Conditions"), L("快照", "Snapshot"), L("标准", "Profile"),
@@ -70,20 +71,31 @@ def _print_network(results: list[LineAssessment]) -> None:
                  len(r.conditions), "-" if r.snapshot is None else r.snapshot, r.profile,
                  iso(r.as_of)]
                 for r in results])
+    for r in results:
+        notice = superseded_notice(r.profile, r.superseded_by) if r.superseded else None
+        if notice:
+            click.echo(f"{r.line}: {notice}")
 
 
 def _print_assessment(data: Assessment) -> None:
     from readiness import vocab
+    from readiness.assessment.profiles import superseded_notice
 
     mark = {"pass": "✓", "fail": "✗", "not-applicable": "–"}
-    for area in vocab.codes("assessment_area"):
-        score = data.areas[area].score
-        click.echo(f"{vocab.label('assessment_area', area)}  "
+    notice = superseded_notice(data.profile, data.superseded_by) if data.superseded else None
+    if notice:
+        click.echo(notice)
+    for chapter in vocab.codes("assessment_chapter"):  # the spec's chapters, in its order
+        mine = [c for c in data.criteria if c.chapter == chapter]
+        if not mine:
+            continue
+        scored = data.chapters.get(chapter)
+        score = scored.score if scored else None
+        click.echo(f"{vocab.label('assessment_chapter', chapter)}  "
                    f"{'' if score is None else f'{score:g}%'}")
-        for c in data.criteria:
-            if c.area == area:
-                kind = L("阻断", "blocking") if c.blocking else L("条件", "condition")
-                click.echo(f"  {mark[c.status]} {c.id:<18} [{kind}] {c.message}")
+        for c in mine:
+            kind = L("阻断", "blocking") if c.blocking else L("条件", "condition")
+            click.echo(f"  {mark[c.status]} {c.id:<20} [{kind}] {c.message}")
     click.echo(t("assess.summary", verdict=vocab.label("verdict", data.verdict),
                  snapshot="-" if data.snapshot is None else data.snapshot, profile=data.profile,
                  as_of=iso(data.as_of)))

@@ -35,6 +35,16 @@ def init(name: str, opening_date: str | None, handover_date: str | None, profile
         emit_json(line)
     else:
         click.echo(t("line.created", name=name, db=where))
+    _superseded_notice(line.profile, as_json)
+
+
+def _superseded_notice(profile: str | None, as_json: bool) -> None:
+    """One line when the chosen profile follows a superseded edition (beside JSON: on stderr)."""
+    from readiness.assessment.profiles import superseded_notice
+
+    notice = superseded_notice(profile) if profile else None
+    if notice:
+        click.echo(notice, err=as_json)
 
 
 @group()
@@ -141,6 +151,8 @@ def line_show(line: str | None, as_json: bool) -> None:
     click.echo(f"{L('风险评价方法', 'Scoring')}: {shown.scoring_method}"
                f"{' / ' + shown.band_table if shown.band_table else ''}")
     click.echo(f"{L('风险等级用词', 'Level words')}: {shown.level_words}")
+    click.echo(f"{L('衔接枢纽', 'Connects to')}: "
+               + (", ".join(vocab.label("line_connection", c) for c in shown.connects) or "-"))
     counts = ", ".join(f"{vocab.label('location_kind', k)} {n}"
                        for k, n in shown.locations.items())
     click.echo(f"{L('位置', 'Locations')}: {counts}")
@@ -159,21 +171,27 @@ def line_show(line: str | None, as_json: bool) -> None:
 @click.option("--level-words", metavar="NAME",
               help="How the line's ledgers write risk levels: four-level (default), "
                    "grade-1-highest, grade-4-highest, colours or letters.")
+@click.option("--connects", metavar="LIST",
+              help="What the line connects to: railway-station, airport (comma-separated; "
+                   "none clears). A joint drill with it is then required.")
 @json_option
 def line_set(line: str | None, opening_date: str | None, handover_date: str | None,
              profile: str | None, method: str | None, band_table: str | None,
-             level_words: str | None, as_json: bool) -> None:
-    """Change a line's dates, criteria profile, hazard scoring method or level words (audited)."""
+             level_words: str | None, connects: str | None, as_json: bool) -> None:
+    """Change a line's dates, profile, scoring method, level words or connections (audited)."""
     from readiness.lines import set_line
 
     with open_store() as store:
         changed = set_line(store, line, opening=parse_date("--opening-date", opening_date),
                            handover=parse_date("--handover-date", handover_date),
                            profile=profile, method=method, band_table=band_table,
-                           level_words=level_words, actor=acting())
+                           level_words=level_words, connects=connects, actor=acting())
     if as_json:
-        return emit_json(changed)
-    click.echo(t("line.updated", name=changed.name))
+        emit_json(changed)
+    else:
+        click.echo(t("line.updated", name=changed.name))
+    if profile:
+        _superseded_notice(changed.profile, as_json)
 
 
 @group()

@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any
 
 from readiness.actor import Actor
-from readiness import vocab
+from readiness import sources, vocab
 from readiness.assessment import report_content
 from readiness.assessment.assess import assess, current_hash, localised
 from readiness.assessment.assess import gather as assess_gather
 from readiness.dates import iso
-from readiness.errors import NotFound
+from readiness.errors import NotFound, ReadinessError
 from readiness.pdca.views import title
 from readiness.store import assessment as snapshot_store
 from readiness.store.core import Store
@@ -103,6 +103,8 @@ def view(content: dict[str, Any], snapshot: dict[str, Any], lang: str) -> dict[s
     pdca["blocking_open"] = [by_code[c] for c in pdca["blocking_open"]]
     pdca["aging"] = [by_code[c] for c in pdca["aging"]]
     criteria = {c["id"]: c for c in result["criteria"] if c["area"] == "trial-run"}
+    result = {**result, "criteria": [{**c, "citations": citations(c, lang)}
+                                     for c in result["criteria"]]}
     return {
         "lang": lang,
         "line": {"name": line["name"], "opening": line["opening"], "handover": line["handover"],
@@ -115,9 +117,78 @@ def view(content: dict[str, Any], snapshot: dict[str, Any], lang: str) -> dict[s
         "trial": {**content["trial"], "window": result.get("window") or [],
                   "criteria": criteria, "indicators": result.get("indicators", {})},
         "hazards": hazards, "drills": content["drills"], "pdca": pdca,
-        "checklist": content["checklist"], "org": org, "as_of": as_of, "names": names,
+        "checklist": {**content["checklist"], "items": [
+            {**x, "chapter": x.get("chapter"), "area": x.get("area"),
+             "citations": [_citation(b, lang) for b in _basis(x.get("basis"))]}
+            for x in content["checklist"]["items"]]}, "org": org, "as_of": as_of, "names": names,
         "empty": content["empty"],
+        "chapters": chapters(result, lang), "legend": sources.legend(lang),
+        "superseded": superseded_line(result, snapshot["profile"], lang),
     }
+
+
+def _basis(refs: Any) -> list[dict[str, Any]]:
+    """A stored basis as shown; one naming a document no longer known is left out."""
+    try:
+        return sources.basis(refs)
+    except KeyError:
+        return []
+
+
+def citations(c: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """A criterion's basis as the report shows it: each document by number, title and article
+    with its kind (whether an article was checked stays in the data, not in the reader's face);
+    a snapshot taken before criteria had a basis shows its clause as written."""
+    if c.get("basis"):
+        return [_citation(b, lang) for b in c["basis"]]
+    return [{"kind": None, "text": c["clause"], "short": c["clause"]}] if c.get("clause") else []
+
+
+def _citation(b: dict[str, Any], lang: str) -> dict[str, Any]:
+    """One basis entry: `text` the whole citation; `short` what follows the kind's tag (for a
+    kind that is not a published document, its name is the tag, so only the article)."""
+    text = sources.cite(b, lang)
+    name = vocab.label("basis_kind", b["kind"], lang)
+    own = b["kind"] in ("operator-policy", "practice", "toolkit-control") \
+        and text.startswith(name) and text != name
+    return {"kind": b["kind"], "text": text, "short": text[len(name):].strip() if own else text}
+
+
+def chapters(result: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The criteria grouped by the spec's chapters, in its order, each with its score (a
+    snapshot taken before criteria had a chapter: placed by their area)."""
+    from readiness.assessment.profiles import area_chapters
+
+    by_area = area_chapters()
+    scores = result.get("chapters") or {}
+    out = []
+    for code in vocab.codes("assessment_chapter"):
+        mine = [c for c in result["criteria"]
+                if (c.get("chapter") or by_area.get(c["area"], "operational-readiness")) == code]
+        if mine:
+            applied = [c for c in mine if c["status"] != "not-applicable"]
+            passed = sum(1 for c in applied if c["status"] == "pass")
+            score = (scores.get(code) or {}).get("score") if code in scores else (
+                round(100 * passed / len(applied), 1) if applied else None)
+            out.append({"code": code, "name": vocab.label("assessment_chapter", code, lang),
+                        "criteria": mine, "score": score, "passed": passed,
+                        "applied": len(applied)})
+    return out
+
+
+def superseded_line(result: dict[str, Any], profile: str, lang: str) -> str | None:
+    """The one line saying the snapshot's profile follows a superseded edition, else None (a
+    snapshot taken before it recorded this: as the profile stands now)."""
+    from readiness.assessment.profiles import superseded_notice
+    from readiness.i18n import t
+
+    info = result.get("superseded_notice")
+    if info:
+        return t("profile.superseded", lang, profile=info["profile"], document=info["document"],
+                 replacement=info["replacement"])
+    if result.get("superseded") is False:
+        return None
+    return superseded_notice(profile, result.get("superseded_by"), lang)
 
 
 def _condition(x: dict[str, Any], names: dict[str, str], org: Any, lang: str) -> dict[str, Any]:

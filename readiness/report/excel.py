@@ -100,6 +100,8 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
                         (h("输入哈希", "Inputs hash"), snap["inputs_hash"]),
                         (h("已过时", "Stale"), "是 yes" if data["stale"] else "否 no")):
         summary.add([item, value, None, None])
+    if data.get("superseded"):  # the profile follows a superseded edition: one line says so
+        summary.add([h("注意", "Note"), data["superseded"], None, None])
     for s in data["signoffs"]:  # each decision, with any override of a not-ready verdict
         who = " ".join(str(v) for v in (s["name"], s.get("staff_id"), s["role"]) if v)
         decision = " ".join(v for v in (lab("signoff_decision", s["decision"]), s["at"],
@@ -108,13 +110,22 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
         summary.add([h("签认", "Sign-off"), who, decision,
                      (("强制同意，理由：" if zh else "Approved over a not-ready verdict: ") + override)
                      if override else None])
+    # the chapters of the spec with their scores (the chart), then each chapter's criteria
     area_first = len(summary.rows) + 2
-    for area, score in result["areas"].items():
-        summary.add([lab("assessment_area", area), score["score"],
-                     f"{score['passed']}/{score['criteria']}", None])
+    for chapter in data["chapters"]:
+        summary.add([chapter["name"], chapter["score"],
+                     f"{chapter['passed']}/{chapter['applied']}", None])
     area_last = len(summary.rows) + 1
-    for c in result["criteria"]:
-        summary.add([c["id"], lab("criterion_status", c["status"]), c["message"], c.get("clause")])
+    for chapter in data["chapters"]:
+        summary.add([chapter["name"], None, None, None])
+        for c in chapter["criteria"]:
+            summary.add([c["id"], lab("criterion_status", c["status"]), c["message"],
+                         "\n".join(b["text"] for b in c["citations"]) or None])
+    summary.add([h("依据类别", "Kinds of basis"), None, None, None])
+    from readiness.report.html import KIND_NOTES
+
+    for code, name in data["legend"]:
+        summary.add([name, None, KIND_NOTES[code][0 if zh else 1], None])
     summary.write()
     _area_chart(summary.ws, area_first, area_last, zh)
 
@@ -180,13 +191,14 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
         h("日期", "Date"), h("按开通运行图", "Opening timetable"), h("兑现率%", "Fulfilment %"),
         h("正点率%", "Punctuality %"), h("服务可靠度", "Reliability"),
         h("退出正线故障率", "Withdrawals"), h("车辆故障率", "Vehicle"), h("信号故障率", "Signalling"),
-        h("供电故障率", "Power"), h("站台门故障率", "PSD")])
+        h("供电故障率", "Power"), h("站台门故障率", "PSD"), h("全自动运行模式", "FAO mode")])
     for d in data["trial"]["days"]:
         trial.add([d["day"], "是" if d["opening_timetable"] else "否",
                    *(_round(d[k]) for k in ("fulfilment", "punctuality", "service_reliability",
                                             "withdrawal_rate", "vehicle_failure_rate",
                                             "signalling_failure_rate", "power_failure_rate",
-                                            "psd_failure_rate"))])
+                                            "psd_failure_rate")),
+                   None if d.get("fao_mode") is None else ("是" if d["fao_mode"] else "否")])
     trial.write()
     if data["trial"]["days"]:
         _trial_chart(trial.ws, len(data["trial"]["days"]), zh)
@@ -194,7 +206,8 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
     checklist = Sheet(wb, "安全要点" if zh else "Checklist", [
         h("编号", "ID"), h("阶段", "Phase"), h("方面", "Aspect"), h("内容", "Item"),
         h("阻断开通", "Blocking"), h("状态", "Status"), h("证据", "Evidence"),
-        h("验证人", "Verifier"), h("验证日期", "Verified on")])
+        h("验证人", "Verifier"), h("验证日期", "Verified on"), h("评估规范章节", "Chapter"),
+        h("评估方面", "Area"), h("依据", "Basis")])
     for x in data["checklist"]["items"]:
         if x["dropped"]:
             continue
@@ -203,7 +216,9 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
                        "是" if x["blocking"] else "", lab("checklist_status", x["status"]),
                        " ".join(v for v in (x["evidence_ref"], x["evidence_file"],
                                             x["evidence_sha256"]) if v),
-                       x["verifier"], x["verified_on"]])
+                       x["verifier"], x["verified_on"], lab("assessment_chapter", x["chapter"]),
+                       lab("assessment_area", x["area"]),
+                       "\n".join(b["text"] for b in x["citations"]) or None])
     checklist.write()
 
     from readiness.report.html import write_atomically

@@ -33,6 +33,21 @@ INDICATOR_OF = {"TR-FULFILMENT": "fulfilment", "TR-PUNCTUALITY": "punctuality",
                 "TR-WAKEUP": "wakeup_success", "TR-SLEEP": "sleep_success"}
 
 
+# What each kind of basis is, for the report's legend (zh, en).
+KIND_NOTES = {
+    "regulation": ("国家或行业主管部门发布的规章、规范性文件，按文号查阅",
+                   "issued by the state or the ministry; look it up by its number"),
+    "standard": ("国家、行业或国际标准，按标准号查阅",
+                 "a national, industry or international standard; look it up by its number"),
+    "operator-policy": ("本线路运营单位自定的管理要求（可调整），不是法规要求",
+                        "the operator's own rule for the line (adjustable), not a regulation"),
+    "practice": ("城市轨道交通运营单位的通行做法，不是法规要求",
+                 "common practice of metro operators, not a regulation"),
+    "toolkit-control": ("本工具为保证记录可追溯而设的控制，不是法规要求",
+                        "a control of this toolkit that keeps the record traceable, not a regulation"),
+}
+
+
 def environment(template_dir: str | None = None) -> Any:
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
@@ -65,11 +80,14 @@ def charts_for(data: dict[str, Any]) -> dict[str, Any]:
     zh = lang == "zh"
     result = data["result"]
     out: dict[str, Any] = {}
+    # scores by the spec's chapters (a snapshot taken before chapters: by area)
+    scored = [(ch["name"], ch["score"]) for ch in data.get("chapters") or []] or \
+        [(vocab.label("assessment_area", k, lang), v["score"]) for k, v in result["areas"].items()]
     out["areas"] = Markup(charts.bar_chart(
-        [(vocab.label("assessment_area", k, lang), v["score"] or 0)
-         for k, v in result["areas"].items()], title="各方面得分" if zh else "Area scores",
+        [(name, score or 0) for name, score in scored],
+        title="各章节通过率" if zh else "Share of criteria passed, by chapter",
         unit="%", horizontal=True, width=640,
-        colours=["#2e7d32" if v["score"] == 100 else "#ef6c00" for v in result["areas"].values()]))
+        colours=["#2e7d32" if score == 100 else "#ef6c00" for _, score in scored]))
     window = tuple(data["trial"]["window"]) if len(data["trial"]["window"]) == 2 else None
     out["indicators"] = []
     for cid, criterion in data["trial"]["criteria"].items():
@@ -135,7 +153,8 @@ def render_html(data: dict[str, Any], template_dir: str | None = None) -> str:
     css = env.get_template("report.css").render()
     return str(template.render(d=data, c=charts_for(data), css=Markup(css), lang=data["lang"],
                                zh=data["lang"] == "zh", LEVEL_COLOURS=LEVEL_COLOURS,
-                               OUTCOME_COLOURS=OUTCOME_COLOURS, vocab=vocab))
+                               OUTCOME_COLOURS=OUTCOME_COLOURS, KIND_NOTES=KIND_NOTES,
+                               vocab=vocab))
 
 
 def write_atomically(path: str | Path, write: Any) -> Path:
