@@ -1,7 +1,8 @@
 """`readiness hazard check`: every rule the register must satisfy, as small pure functions.
 
 Each takes one hazard (the plain dict of `--json`) and a CheckContext, and returns findings.
-Rules: DOMAIN.md §3 (scoring, controls, acceptance, reviews) and §4 (owners, approval levels).
+Rules: scoring, controls, acceptance and reviews (交运规〔2024〕10号 and the operator's policy in
+hazards/data/register.toml); owners and approval levels (the line's organisation).
 """
 
 from __future__ import annotations

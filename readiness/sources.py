@@ -81,7 +81,9 @@ def cite(entry: dict[str, Any], lang: str = "zh") -> str:
             and entry["document"] == vocab.label("basis_kind", entry["kind"], "zh"):
         name = vocab.label("basis_kind", entry["kind"], lang)
         return f"{name} {entry['article']}".strip()
-    if lang == "zh" or entry["title"] == entry["title_en"]:
+    if entry["title"] in entry["document"]:  # a law is looked up by its own name
+        text = entry["document"] if lang == "zh" else f"{entry['document']} ({entry['title_en']})"
+    elif lang == "zh" or entry["title"] == entry["title_en"]:
         text = f"{entry['document']}《{entry['title']}》"
     else:
         text = f"{entry['document']} {entry['title_en']}"

@@ -1,6 +1,6 @@
 """The organisation as a graph, and `readiness org check`.
 
-Rules (DOMAIN.md §4, Work Safety Law art. 22): one company at the root; each unit strictly below
+Rules (Work Safety Law art. 22 and the operator's layered letters): one company at the root; each unit strictly below
 its parent's level; every unit reachable from the root; every post filled; a valid responsibility
 letter between each unit and its parent and between each person and their unit, level by level;
 three-level safety education for everyone; every owner of a hazard, drill or PDCA item in the

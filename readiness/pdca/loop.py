@@ -1,4 +1,4 @@
-"""The PDCA loop as an explicit state machine (DOMAIN.md §6, ISO 45001 10.2).
+"""The PDCA loop as an explicit state machine (ISO 45001 10.2).
 
     PLAN  --plan-->  DO  --do-->  CHECK  --check (effective)-->  ACT  --act-->  CLOSED
                                     \\--check (ineffective)--> PLAN, cycle + 1
