@@ -110,6 +110,8 @@ def test_nothing_cites_development_documents_or_background_articles(demo: Path) 
         except UnicodeDecodeError:
             continue
         hits += _hits(str(path), text.splitlines())
+    readme = Path(__file__).resolve().parents[1] / "README.md"  # what a user reads first
+    hits += _hits(str(readme), readme.read_text(encoding="utf-8").splitlines())
     hits += _hits(str(demo / "report.html"),
                   (demo / "report.html").read_text(encoding="utf-8").splitlines())
     book = load_workbook(demo / "report.xlsx", read_only=True)

@@ -52,7 +52,9 @@ CHAPTERS = tuple(vocab.codes("assessment_chapter"))
 # Fields records gained after snapshots were first signed, with the value a row written before
 # them reads as. While a field holds that value it is left out of the inputs hash, so upgrading a
 # store never makes a signed snapshot stale; once someone gives it a value, the hash changes.
-ADDED_LATER: dict[str, Any] = {"notes": None, "score_given": None, "basis": None}
+ADDED_LATER: dict[str, Any] = {"notes": None, "score_given": None, "basis": None,
+                               "chapter": None, "area": None, "time_basis": None,
+                               "fao_mode": None}
 
 
 def as_hashed(record: Any) -> Any:

@@ -87,7 +87,6 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
         return f"{code} {name}" if name else code
 
     wb = Workbook(write_only=True)
-    result = data["result"]
 
     summary = Sheet(wb, "概览" if zh else "Summary", [h("项目", "Item"), h("内容", "Value"),
                                                      h("说明", "Detail"), h("依据", "Source")])
