@@ -82,7 +82,7 @@ def test_attested_items_sit_in_a_chapter_and_an_area_of_the_spec() -> None:
     assert works["blocking"] is False and "每一项" in works["text_zh"]
     (flood,) = [i for i in items if i["area"] == "flood-control"]
     assert [(r["source"], r["verified"]) for r in flood["basis"]] == [
-        ("MOT-2023-56", False), ("JYG-2019-1", False)]
+        ("MOT-2023-56", False), ("JYG-2023-3", False)]
 
 
 def test_the_catalogue_cites_no_development_document() -> None:
@@ -156,7 +156,7 @@ def test_a_new_line_gets_the_attested_items_with_chapter_area_and_basis(run, lin
     assert first["basis"][0]["document"] == "交办运〔2023〕56号"
     point = next(i for i in items if i["id"] == "CL-HO-06")
     assert (point["chapter"], point["area"]) == (None, None)
-    assert point["basis"] == [{"document": "中华人民共和国安全生产法（2021年修正）",
+    assert point["basis"] == [{"document": "《中华人民共和国安全生产法》（2021年修正）",
                                "title": "中华人民共和国安全生产法",
                                "title_en": "Work Safety Law of the People's Republic of China "
                                            "(2021 amendment)",
@@ -206,7 +206,7 @@ def test_a_row_without_a_basis_reads_the_catalogue_s(run, line_db) -> None:
         raw = {i["id"]: i for i in checklist_store.load_items(
             session, line_id, phase_order=checklist.PHASES,
             default_basis=checklist.catalogue_basis(), own_basis=checklist.OWN_BASIS)}
-        assert raw["AT-PC-09"]["basis"][1]["source"] == "JYG-2019-1"
+        assert raw["AT-PC-09"]["basis"][1]["source"] == "JYG-2023-3"
         assert raw["CL-X-01"]["basis"][0]["source"] == "OPERATOR-POLICY"
         assert {"chapter", "area", "basis"} <= set(raw["AT-PC-09"])
 

@@ -338,10 +338,11 @@ def test_a_store_from_before_per_evaluator_ratings_upgrades_with_every_rating(
     first = runs_json(run, org_db)["R-1"]["tasks"][0]
     assert [(r["evaluator"], r["rating"]) for r in first["ratings"]] == [("陈静", "P"), ("刘洋", "S")]
     verify = run("audit", "verify", db=org_db)
-    # The columns added after 0004 (what a scenario and a time standard rest on, whether a
-    # regulation requires the drill) did not exist then: the downgrade dropped their values and
-    # the trail still names them. Nothing else may differ.
-    later = ("basis", "required_by_regulation", "time_basis")
+    # The columns added after 0004 (what a scenario, a time standard and a checklist item rest
+    # on, whether a regulation requires the drill, an attested item's chapter and area) did not
+    # exist then: the downgrade dropped their values and the trail still names them. Nothing
+    # else may differ.
+    later = ("basis", "required_by_regulation", "time_basis", "chapter", "area")
     left = [ln for ln in verify.output.splitlines()
             if "behind the toolkit" in ln and not any(f": {c} was" in ln for c in later)]
     assert left == [], verify.output

@@ -367,8 +367,8 @@ def _restore_postgresql(path: Path, url: str, force: bool) -> RestoreResult:
     if force:
         args += ["--clean", "--if-exists"]
     proc = _run_pg_tool("pg_restore", [*args, *conn_args, str(path)], env)
-    if proc.returncode != 0:
-        raise BackupRefused("backup.pg_failed", tool="pg_restore",
+    if proc.returncode != 0:  # e.g. an archive cut short after its table of contents
+        raise BackupRefused("backup.restore_failed", path=str(path),
                             detail=_first_error(proc.stderr))
     with Store(url) as store:
         try:
