@@ -28,7 +28,7 @@ from readiness.actor import Actor
 # computed on the demo line by the toolkit before the store returned dates (commit 488ab63) was
 # 87ce5836…; the sample line itself changed when the readiness case took the regulation's shape (new
 # drill scenarios and attested requirements in its inputs), so the pin is the new sample's hash.
-DEMO_INPUTS_HASH = "8139588ff7c566806cfc5ebb98425fa72724d583e23e27ba7c7570c85ddfcd79"
+DEMO_INPUTS_HASH = "6b2ee7c3bc0d1bec5586e273ebc64970a304f06fb95fcb76e91645bcb1018064"
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +95,14 @@ def test_fields_added_later_count_in_the_hash_once_they_hold_something() -> None
     from readiness.assessment.assess import as_hashed
 
     old = {"id": "H-1", "accident_type": "fall-from-height", "accident_types": ["fall-from-height"],
-           "notes": None, "history": [{"score_given": None, "basis": None, "score": 90.0}]}
-    assert as_hashed(old) == {"id": "H-1", "accident_type": "fall-from-height",
-                              "history": [{"score": 90.0}]}
+           "notes": None, "score_given": None, "basis": None, "score": 90.0}
+    assert as_hashed(old) == {"id": "H-1", "accident_type": "fall-from-height", "score": 90.0}
     new = {**old, "accident_types": ["fall-from-height", "electrocution"], "notes": "早高峰",
-           "history": [{"score_given": 90.0, "basis": None, "score": 90.0}]}
+           "score_given": 90.0}
     assert as_hashed(new) == {"id": "H-1", "accident_type": "fall-from-height",
                               "accident_types": ["fall-from-height", "electrocution"],
-                              "notes": "早高峰", "history": [{"score_given": 90.0, "score": 90.0}]}
+                              "notes": "早高峰", "score_given": 90.0, "score": 90.0}
+    item = {"row_id": 7, "id": "CL-HO-01", "chapter": None, "area": None, "basis": None}
+    assert as_hashed(item, drop=("row_id",)) == {"id": "CL-HO-01"}
+    assert as_hashed({"day": "2026-11-01", "fao_mode": None}) == {"day": "2026-11-01"}
+    assert as_hashed({"day": "2026-11-01", "fao_mode": True})["fao_mode"] is True

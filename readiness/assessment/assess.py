@@ -57,19 +57,18 @@ ADDED_LATER: dict[str, Any] = {"notes": None, "score_given": None, "basis": None
                                "fao_mode": None}
 
 
-def as_hashed(record: Any) -> Any:
-    """`record` as the inputs hash sees it: the ADDED_LATER fields at their old value dropped (in
-    nested records too), and a hazard's accident types left out while they are just its one
-    accident type, as before several were kept."""
-    if isinstance(record, list):
-        return [as_hashed(x) for x in record]
-    if not isinstance(record, dict):
-        return record
-    out = {k: as_hashed(v) for k, v in record.items()
-           if not (k in ADDED_LATER and v == ADDED_LATER[k])}
-    if "accident_types" in out:
+def as_hashed(record: dict[str, Any], drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`record` (one row as loaded: flat) as the inputs hash sees it: without `drop` and the
+    ADDED_LATER fields at their old value, and a hazard's accident types left out while they are
+    just its one accident type, as before several were kept."""
+    out = {k: v for k, v in record.items() if k not in drop}
+    for key in ADDED_LATER.keys() & out.keys():
+        if out[key] == ADDED_LATER[key]:
+            del out[key]
+    types = out.get("accident_types")
+    if types is not None:
         first = out.get("accident_type")
-        if out["accident_types"] == ([first] if first else []):
+        if types == ([first] if first else []):
             del out["accident_types"]
     return out
 
@@ -116,10 +115,12 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
                     org_findings=company["findings"], checklist=checklist,
                     phase_changes=changes)
     read = {"line": {k: v for k, v in line_data.items() if k != "created_at"},
-            "as_of": as_of, "hazards": [as_hashed(h) for h in register], "company": company["hash"], "catalogue": catalogue,
-            "runs": runs, "pdca": [{k: v for k, v in i.items() if k != "row_id"} for i in items],
-            "days": days, "checklist": [{k: v for k, v in c.items() if k != "row_id"}
-                                        for c in checklist], "phase_changes": changes}
+            "as_of": as_of, "hazards": [as_hashed(h) for h in register],
+            "company": company["hash"], "catalogue": catalogue, "runs": runs,
+            "pdca": [{k: v for k, v in i.items() if k != "row_id"} for i in items],
+            "days": [as_hashed(d) for d in days],
+            "checklist": [as_hashed(c, drop=("row_id",)) for c in checklist],
+            "phase_changes": changes}
     digest = hashlib.sha256(canonical(read).encode("utf-8")).hexdigest()
     if keep is not None:
         from readiness.store.lines import list_locations
