@@ -196,31 +196,47 @@ class Run:
     hung: bool = False  # killed at HANG_TIMEOUT
 
 
+# Linux counts a process's peak RSS from before its exec: a child forked from this pytest process
+# (hundreds of MB late in a run) would report at least that. So a small launcher interpreter forks
+# the import and reports the grandchild's own peak, measured from a process of a few MB.
+LAUNCHER = """
+import os, resource, sys
+cap, report, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.execv(argv[0], argv)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_child(db: Path, path: Path, env: dict[str, str], cwd: Path) -> Run:
     """`readiness --db DB --lang en import PATH` in a fresh interpreter; its own peak RSS."""
     python = [sys.executable, *(["-P"] if sys.flags.safe_path else [])]
     argv = [*python, "-c", "import cli; cli.main()", "--db", str(db), "--lang", "en",
             "import", str(path)]
-    out_path = cwd / "child.out"
-
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
+    out_path, report = cwd / "child.out", cwd / "child.rusage"
     with open(out_path, "wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+        proc = subprocess.Popen([*python, "-c", LAUNCHER, str(ADDRESS_SPACE_CAP), str(report),
+                                 *argv], stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                 env={**os.environ, **env, "RUST_BACKTRACE": "0"},
-                                preexec_fn=limits)
+                                start_new_session=True)
         hung = threading.Event()
-        killer = threading.Timer(HANG_TIMEOUT, lambda: (hung.set(), proc.kill()))
+        killer = threading.Timer(HANG_TIMEOUT, lambda: (hung.set(),
+                                                        os.killpg(proc.pid, signal.SIGKILL)))
         killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             killer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
-    return Run(proc.returncode, out_path.read_text("utf-8", errors="replace"),
-               usage.ru_maxrss / 1024, "child process", hung=hung.is_set())
+    output = out_path.read_text("utf-8", errors="replace")
+    if hung.is_set() or not report.exists():
+        return Run(proc.returncode, output, 0.0, "child process", hung=hung.is_set())
+    code, maxrss_kb = report.read_text().split()
+    return Run(int(code), output, int(maxrss_kb) / 1024, "child process", hung=False)
 
 
 def run_in_process(db: Path, path: Path) -> Run:
