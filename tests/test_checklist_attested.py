@@ -302,6 +302,19 @@ def test_the_workbook_covers_chapter_and_area(run, org_db, tmp_path) -> None:
         "安全要点!3, 评估方面 (N): AT-X-02 needs both a chapter and an area (or neither)"]
 
 
+
+def test_a_sheet_with_a_chapter_but_no_area_column_is_refused_on_its_cells(run, org_db,
+                                                                           tmp_path) -> None:
+    """Found by the importer fuzz: only ID and chapter columns used to stop on an internal error."""
+    book = make_workbook(tmp_path / "two.xlsx", {"安全要点": [
+        ["编号 ID", "评估章节 Chapter"], ["AT-X-09", "preconditions"]]})
+    result = run("import", str(book), db=org_db)
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert result.output.splitlines()[:-1] == [
+        f"安全要点!2, 编号 ID (A): the new checklist item AT-X-09 needs '{h}', but the sheet has "
+        "no such column" for h in ("阶段 Phase", "方面 Aspect", "内容 Item")] + [
+        "安全要点!2, 评估章节 Chapter (B): AT-X-09 needs both a chapter and an area (or neither)"]
+
 # --- the sample line ------------------------------------------------------------------------------
 
 def test_the_sample_line_attests_with_evidence_files(run, tmp_path) -> None:

@@ -41,6 +41,8 @@ SHEET = SheetSpec(
     ),
 )
 
+_COLUMNS = {c.key: c for c in SHEET.columns}
+
 UPDATABLE = ("owner_unit", "owner", "due", "status", "evidence_ref", "verifier", "verified_on",
              "note")
 
@@ -60,8 +62,13 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
         current = ctx.state["items"].get(values["code"])
         if current is None:
             for field in ("phase", "aspect", "text"):
-                if not values.get(field):
+                if values.get(field):
+                    continue
+                if field in sheet.headers:
                     errors.append((field, "checklist.new_needs", {"id": values["code"]}))
+                else:
+                    errors.append((field, "checklist.new_needs_column",
+                                   {"id": values["code"], "header": _COLUMNS[field].header()}))
         errors += _placement_errors(values, current)
         merged = {**(current or {"code": values["code"], "status": "open"}),
                   **{k: values[k] for k in UPDATABLE if values.get(k) is not None},
@@ -71,9 +78,21 @@ def check(ctx: ImportContext, sheets: dict[str, SheetData]) -> list[Problem]:
         errors += [(f if f in ("verifier", "owner") else "status", k, p)
                    for f, k, p in status_errors(merged)]
         for field, key, params in errors:
-            problems.append(sheet.problem(row, field if field in sheet.headers else "status",
-                                          key, **params))
+            problems.append(sheet.problem(row, _cell_for(field, sheet.headers), key, **params))
     return problems
+
+
+# A problem about a column the sheet lacks is shown on its partner's cell, else on the status
+# (or the ID, which every sheet has).
+_PARTNER = {"chapter": "area", "area": "chapter"}
+
+
+def _cell_for(field: str, headers: Any) -> str:
+    if field in headers:
+        return field
+    if _PARTNER.get(field) in headers:
+        return _PARTNER[field]
+    return "status" if "status" in headers else "code"
 
 
 def _placement_errors(values: dict[str, Any],
@@ -94,9 +113,12 @@ def _placement_errors(values: dict[str, Any],
 
 def _placement(values: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     """The chapter and area a row gives a line's own item (never a catalogue item's)."""
-    if values.get("chapter") is None or current is not None and current["id"] in catalogue_basis():
+    chapter, area = values.get("chapter"), values.get("area")
+    if chapter is None or area is None:  # one without the other is refused in the check
         return {}
-    return {"chapter": values["chapter"], "area": values["area"]}
+    if current is not None and current["id"] in catalogue_basis():
+        return {}
+    return {"chapter": chapter, "area": area}
 
 
 def write(session: Any, ctx: ImportContext, sheets: dict[str, SheetData]) -> dict[str, int]:
