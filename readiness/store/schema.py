@@ -166,6 +166,9 @@ class ControlMeasure(Base):
     verification: Mapped[str | None]
     evidence: Mapped[str | None]
     verified: Mapped[bool]
+    check_what: Mapped[str | None]
+    check_how: Mapped[str | None]
+    check_every_days: Mapped[int | None]
 
 
 class HazardAcceptance(Base):
@@ -316,6 +319,54 @@ class PdcaTransition(Base):
 
 
 # --- trial run -------------------------------------------------------------------------------
+
+class Inspection(Base):
+    __table__ = tables.inspections
+    id: Mapped[int]
+    line_id: Mapped[int]
+    code: Mapped[str]
+    inspected_on: Mapped[dt.date]
+    kind: Mapped[str]
+    special_reason: Mapped[str | None]
+    inspector: Mapped[str]
+    location_id: Mapped[int | None]
+
+
+class InspectionResult(Base):
+    __table__ = tables.inspection_results
+    id: Mapped[int]
+    inspection_id: Mapped[int]
+    hazard_id: Mapped[int]
+    control_id: Mapped[int | None]
+    result: Mapped[str]
+    finding: Mapped[str | None]
+    grade: Mapped[str | None]
+    evidence: Mapped[str | None]
+
+
+class HiddenDanger(Base):
+    __table__ = tables.hidden_dangers
+    id: Mapped[int]
+    line_id: Mapped[int]
+    code: Mapped[str]
+    result_id: Mapped[int]
+    grade: Mapped[str]
+    status: Mapped[str]
+    found_on: Mapped[dt.date]
+    found_by: Mapped[str]
+    description: Mapped[str | None]
+    measures: Mapped[str | None]
+    responsible: Mapped[str | None]
+    funds: Mapped[str | None]
+    deadline: Mapped[dt.date | None]
+    contingency: Mapped[str | None]
+    pdca_code: Mapped[str | None]
+    reported_to: Mapped[str | None]
+    reported_on: Mapped[dt.date | None]
+    accepted_by: Mapped[str | None]
+    accepted_on: Mapped[dt.date | None]
+    acceptance_note: Mapped[str | None]
+
 
 class TrialRunDay(Base):
     __table__ = tables.trial_run_days

@@ -187,6 +187,11 @@ control_measures = Table(
     Column("verification", Text, nullable=True),
     Column("evidence", Text, nullable=True),
     Column("verified", Boolean, nullable=False, default=False),
+    # the inspection handbook (隐患排查手册): what to check, how, and every how many days
+    # (null: the default for the hazard's level, hazards/data/inspection.toml)
+    Column("check_what", Text, nullable=True),
+    Column("check_how", Text, nullable=True),
+    Column("check_every_days", Integer, nullable=True),
 )
 
 hazard_acceptances = Table(
@@ -367,6 +372,65 @@ trial_run_days = Table(
     Column("sleeps_ok", Integer, nullable=True),
     Column("fao_mode", Boolean, nullable=True),  # an FAO line ran the day in fully automatic mode
     UniqueConstraint("line_id", "day", name="uq_trial_run_days_line_day"),
+)
+
+# --- dual prevention: inspections and hidden dangers (隐患排查治理) ------------------------------
+
+inspections = Table(
+    "inspections", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),  # 排查编号
+    Column("inspected_on", Date, nullable=False),
+    Column("kind", String(20), nullable=False),  # routine · periodic · special
+    Column("special_reason", Text, nullable=True),  # season, holiday, after an incident or change
+    Column("inspector", String(60), nullable=False),  # staff ID
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_inspections_line_code"),
+)
+
+inspection_results = Table(
+    "inspection_results", metadata,
+    _id(),
+    Column("inspection_id", Integer, ForeignKey("inspections.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("hazard_id", Integer, ForeignKey("hazards.id"), nullable=False, index=True),
+    Column("control_id", Integer, ForeignKey("control_measures.id", ondelete="SET NULL"),
+           nullable=True, index=True),
+    Column("result", String(20), nullable=False),  # ok · weakened · failed · missing
+    Column("finding", Text, nullable=True),
+    Column("grade", String(20), nullable=True),  # general · major (a result other than ok)
+    Column("evidence", Text, nullable=True),
+    UniqueConstraint("inspection_id", "hazard_id", "control_id",
+                     name="uq_inspection_results_inspection_hazard_control"),
+)
+
+hidden_dangers = Table(
+    "hidden_dangers", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),  # YH-0001
+    # the result that found it: one hidden danger per result, so a re-import adds none
+    Column("result_id", Integer, ForeignKey("inspection_results.id"), nullable=False,
+           unique=True),
+    Column("grade", String(20), nullable=False),  # general · major
+    Column("status", String(30), nullable=False),
+    Column("found_on", Date, nullable=False),
+    Column("found_by", String(60), nullable=False),
+    Column("description", Text, nullable=True),
+    # the five fixes (五定): measures, responsible person, funds, deadline, contingency plan
+    Column("measures", Text, nullable=True),
+    Column("responsible", String(60), nullable=True),
+    Column("funds", Text, nullable=True),
+    Column("deadline", Date, nullable=True),
+    Column("contingency", Text, nullable=True),
+    Column("pdca_code", String(40), nullable=True),  # its rectification round the PDCA loop
+    Column("reported_to", Text, nullable=True),  # a major one: to whom, and when
+    Column("reported_on", Date, nullable=True),
+    Column("accepted_by", String(60), nullable=True),  # 验收销号
+    Column("accepted_on", Date, nullable=True),
+    Column("acceptance_note", Text, nullable=True),
+    UniqueConstraint("line_id", "code", name="uq_hidden_dangers_line_code"),
 )
 
 # --- opening safety points (phase checklists) --------------------------------------------------
