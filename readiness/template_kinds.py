@@ -43,6 +43,13 @@ REGISTRY: tuple[Kind, ...] = (
          "Template for problems and their rectification (sheet 问题整改 PDCA).",
          export="readiness.pdca.sheets:export_items",
          export_summary="Export every PDCA item (re-importing the file changes nothing)."),
+    Kind("inspection", "hazards.inspection_sheets:INSPECTION_TEMPLATE",
+         "Template for hidden-danger inspections (sheet 隐患排查记录 Inspections)."),
+    Kind("dangers", "hazards.inspection_sheets:LEDGER_KIND",
+         "Template of the hidden-danger ledger (sheet 隐患排查治理台账 Hidden dangers); "
+         "importing it checks it against the store.",
+         export="hazards.inspection_sheets:export_dangers",
+         export_summary="Export the hidden-danger ledger (re-importing the file changes nothing)."),
     Kind("checklist", "readiness.checklist.sheets:CHECKLIST_TEMPLATE",
          "Template for the opening safety points (sheet 安全要点 Checklist)."),
     Kind("trial-run", "readiness.assessment.sheets:TRIAL_RUN_TEMPLATE",

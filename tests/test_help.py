@@ -21,7 +21,8 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # names (which are bilingual in the files themselves).
 CHINESE_EXAMPLES = ("站台门", "客运组织", "物的因素", "陈静", "运营中的安全", "设备交接",
                     "位置", "危险源台帐", "管控措施", "单位", "人员", "责任状", "演练记录",
-                    "任务评估", "演练科目", "关键任务", "问题整改", "安全要点", "试运行")
+                    "任务评估", "演练科目", "关键任务", "问题整改", "安全要点", "试运行",
+                    "隐患排查记录", "隐患排查治理台账")
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

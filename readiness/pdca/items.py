@@ -110,19 +110,26 @@ def open_item(store: Store, line: str | None, data: dict[str, Any], *,
     """Open a new item at PLAN, cycle 1, on `on` (default today). `data`: title (required),
     class (required), source and kind (default other), as codes or labels; source_ref,
     description, hazards, owner_unit, owner, due (a date), id (default the next P-NNNN)."""
+    item = item_row(data, on)
+    with store.write(actor, "pdca open") as session:
+        found = find_line(session, line)
+        (code,) = pdca_store.open_items(session, found.id, [item], on)
+    return show_item(store, line, code)
+
+
+def item_row(data: dict[str, Any], on: dt.date | None) -> dict[str, Any]:
+    """A new item's row for `pdca_store.open_items`, its codes checked (data as `open_item`):
+    for a service that opens an item inside its own write."""
     if not (data.get("title") or "").strip():
         raise InvalidValue("pdca.needs_title")
-    item = {"title": data["title"], "description": data.get("description"),
+    return {"title": data["title"], "description": data.get("description"),
             "source": coded("pdca_source", "--source", data.get("source") or "other"),
             "source_ref": data.get("source_ref"),
             "kind": coded("pdca_kind", "--kind", data.get("kind") or "other"),
             "item_class": coded("pdca_class", "--class", data.get("class"), required=True),
             "hazards": list(data.get("hazards") or []), "owner_unit": data.get("owner_unit"),
-            "owner": data.get("owner"), "due": data.get("due"), "opened_on": on, "code": data.get("id")}
-    with store.write(actor, "pdca open") as session:
-        found = find_line(session, line)
-        (code,) = pdca_store.open_items(session, found.id, [item], on)
-    return show_item(store, line, code)
+            "owner": data.get("owner"), "due": data.get("due"), "opened_on": on,
+            "code": data.get("id")}
 
 
 def step(store: Store, line: str | None, code: str, step_name: str, data: dict[str, Any], *,
