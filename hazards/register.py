@@ -537,7 +537,8 @@ def _control_row(c: dict[str, Any]) -> dict[str, Any]:
     return {"hazard_id": c["hazard_id"], "control_type": c["type"], "aspect": c.get("aspect"),
             "description": c["description"], "owner": c.get("owner"),
             "verification": c.get("verification"), "evidence": c.get("evidence"),
-            "verified": bool(c.get("verified"))}
+            "verified": bool(c.get("verified")), "check_what": c.get("check_what"),
+            "check_how": c.get("check_how"), "check_every_days": c.get("check_every_days")}
 
 
 # --- library functions behind the CLI ------------------------------------------------------------
@@ -769,13 +770,19 @@ def evaluate_hazard(store: Store, line: str | None, code: str, *, actor: Actor, 
 def add_control(store: Store, line: str | None, code: str, *, actor: Actor,
                 control_type: str, description: str, aspect: str | None = None,
                 owner: str | None = None, verification: str | None = None,
-                evidence: str | None = None, verified: bool = False) -> Hazard:
+                evidence: str | None = None, verified: bool = False,
+                check_what: str | None = None, check_how: str | None = None,
+                check_every_days: int | None = None) -> Hazard:
     """Add a control measure to a hazard (audited); a changed control set voids an acceptance.
-    `control_type` and `aspect` are a code or either label."""
+    `control_type` and `aspect` are a code or either label. `check_what`, `check_how` and
+    `check_every_days` are its inspection handbook entry (None: the default, see
+    hazards.handbook)."""
     control_type = coded("control_type", "--type", control_type)
     aspect = coded("control_aspect", "--aspect", aspect)
     if not control_type or not description:
         raise InvalidValue("hazard.control_incomplete")
+    if check_every_days is not None and not (1 <= check_every_days <= 3660):
+        raise InvalidValue("hazard.bad_every", value=check_every_days)
     with store.write(actor, f"hazard control add {code}") as session:
         found = find_line(session, line)
         current = next((h for h in hazard_store.load_register(session, found.id)
@@ -785,7 +792,10 @@ def add_control(store: Store, line: str | None, code: str, *, actor: Actor,
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         row = {"hazard_id": row_id, "type": control_type, "aspect": aspect,
                "description": description, "owner": owner, "verification": verification,
-               "evidence": evidence, "verified": bool(verified)}
+               "evidence": evidence, "verified": bool(verified),
+               "check_what": (check_what or "").strip() or None,
+               "check_how": (check_how or "").strip() or None,
+               "check_every_days": check_every_days}
         hazard_store.insert_controls(session, [_control_row(row)])
         if current["acceptance"]:
             hazard_store.void_acceptances(session, [(row_id, code, "controls-changed")])

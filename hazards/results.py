@@ -28,6 +28,10 @@ class Control:
     verification: str | None
     evidence: str | None
     verified: bool
+    # the inspection handbook entry; None: a default (by type, description, the hazard's level)
+    check_what: str | None = None
+    check_how: str | None = None
+    check_every_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,6 +211,12 @@ def hazard_control() -> None:
 @click.option("--verification", help="How it is verified.")
 @click.option("--evidence", help="Evidence that it works.")
 @click.option("--verified", is_flag=True, help="The control has been verified to work.")
+@click.option("--check", "check_what",
+              help="What an inspection checks (default: whether the control is in place and "
+                   "working).")
+@click.option("--how", "check_how", help="How it is checked (default: by the control's type).")
+@click.option("--every", "check_every_days", type=int, metavar="DAYS",
+              help="Days between checks (default: by the hazard's level).")
 @json_option
 def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_json: bool,
                        **control: Any) -> None:

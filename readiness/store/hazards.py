@@ -35,7 +35,10 @@ EVALUATION_FIELDS = ("evaluated_on", "method", "band_table", "factors", "score",
                      "level_given", "score_given", "basis", "residual_factors", "residual_score",
                      "residual_level", "evaluator", "note")
 CONTROL_FIELDS = ("control_type", "aspect", "description", "owner", "verification", "evidence",
-                  "verified")
+                  "verified", "check_what", "check_how", "check_every_days")
+# A control's inspection handbook entry (what to check, how, every how many days): in a control's
+# dict only once set, so that a register without them reads (and hashes) as before they existed.
+CHECK_FIELDS = ("check_what", "check_how", "check_every_days")
 
 
 def _latest_evaluations(session: Session | Connection,
@@ -78,7 +81,8 @@ def _control(r: Any) -> dict[str, Any]:
     return {"id": r["id"], "type": r["control_type"], "aspect": r["aspect"],
             "description": r["description"], "owner": r["owner"],
             "verification": r["verification"], "evidence": r["evidence"],
-            "verified": bool(r["verified"])}
+            "verified": bool(r["verified"]),
+            **{f: r[f] for f in CHECK_FIELDS if r[f] is not None}}
 
 
 def hazard_dict(row: Any, line_name: str, location: Any, evaluation: dict[str, Any] | None,

@@ -9,6 +9,7 @@ is neutralised on the way out (`text`).
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,41 @@ def write_sheets(path: Path, sheets: list[tuple[SheetSpec, list[list[Any]]]]) ->
         ws.append(header)
         for row in rows:
             ws.append([safe_cell(ws, v) for v in row])
+    save(wb, path)
+
+
+def write_styled_rows(path: Path, title: str, widths: list[int],
+                      rows: Iterable[tuple[str, list[Any]]]) -> None:
+    """A printable one-sheet workbook (handbooks and the like), written row by row: each row is
+    (style, values), style "title" (large bold), "section" (bold first cell), "heading" (the
+    header colours) or "" (plain text, formulas neutralised)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[column_letters(index)].width = width
+    fonts = {"title": Font(bold=True, size=15), "section": Font(bold=True, size=13),
+             "heading": Font(bold=True, color="FFFFFF")}
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    wrap = Alignment(wrap_text=True, vertical="center")
+
+    def styled(value: Any, style: str) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = fonts[style]
+        if style == "heading":
+            cell.fill, cell.alignment = fill, wrap
+        return cell
+
+    for style, values in rows:
+        if style in ("title", "section"):
+            ws.append([styled(values[0], style), *values[1:]] if values else [])
+        elif style == "heading":
+            ws.append([styled(v, style) for v in values])
+        else:
+            ws.append([safe_cell(ws, v) for v in values])
     save(wb, path)
 
 
