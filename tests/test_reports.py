@@ -20,7 +20,7 @@ from readiness.org.accountability import load_org
 from readiness.report import write_report
 from readiness.store.core import Store
 
-SHEETS_ZH = ["概览", "危险源台帐", "风险矩阵", "演练", "问题整改", "责任体系", "试运行指标", "安全要点"]
+SHEETS_ZH = ["概览", "危险源台帐", "风险矩阵", "风险四色图", "演练", "问题整改", "责任体系", "试运行指标", "安全要点"]
 HOSTILE = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
 FORMULAS = ['=HYPERLINK("http://evil.invalid","click")', "=cmd|' /C calc'!A0"]
 
@@ -80,7 +80,7 @@ def test_both_languages_and_the_empty_line(tmp_path: Path, run, lang: str) -> No
     assert ("尚无试运行记录" if lang == "zh" else "No trial-run records yet") in html
     assert ("不具备开通条件" if lang == "zh" else "Not ready") in html
     sheets = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl")
-    assert len(sheets) == 8 and len(sheets[list(sheets)[1]]) == 0  # no hazards, header only
+    assert len(sheets) == 9 and len(sheets[list(sheets)[1]]) == 0  # no hazards, header only
 
 
 def test_pandas_reads_every_sheet_with_expected_rows(sample: Path) -> None:

@@ -65,7 +65,17 @@ def build(loaded: dict[str, Any], result: dict[str, Any], line: Any,
                 "letters": {code: _letter(org, code, u["parent_code"], as_of)
                             for code, u in org.units.items() if u["parent_code"] in org.units}},
         "empty": not (register or loaded["runs"] or items or loaded["days"]),
+        "riskmap": _riskmap(loaded["locations"], register, loaded.get("open_dangers")),
     }
+
+
+def _riskmap(locations: list[dict[str, Any]], register: list[dict[str, Any]],
+             dangers: dict[str, dict[str, int]] | None) -> list[dict[str, Any]]:
+    """The four-colour risk map's places in line order, as assessed (`dangers`: the open hidden
+    dangers by place, when the assessment read them)."""
+    from readiness.report.riskmap import places
+
+    return [p.as_dict() for p in places(locations, register, dangers)]
 
 
 def pack(content: dict[str, Any]) -> str:

@@ -122,6 +122,7 @@ def view(content: dict[str, Any], snapshot: dict[str, Any], lang: str) -> dict[s
              "citations": [_citation(b, lang) for b in _basis(x.get("basis"))]}
             for x in content["checklist"]["items"]]}, "org": org, "as_of": as_of, "names": names,
         "empty": content["empty"],
+        "riskmap": content.get("riskmap"),  # None: a snapshot taken before the map was kept
         "chapters": chapters(result, lang), "legend": sources.legend(lang),
         "superseded": superseded_line(result, snapshot["profile"], lang),
     }

@@ -31,7 +31,9 @@ class Sheet:
     def add(self, row: list[Any]) -> None:
         self.rows.append(row)
 
-    def write(self, level_columns: tuple[int, ...] = (), lang: str = "zh") -> None:
+    def write(self, level_columns: tuple[int, ...] = (), lang: str = "zh",
+              fills: dict[tuple[int, int], str] | None = None) -> None:
+        """Write the sheet; `fills`: (row index, column index) → a cell's fill colour (RRGGBB)."""
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.formatting.rule import CellIsRule
         from openpyxl.styles import Alignment, Font, PatternFill
@@ -66,8 +68,23 @@ class Sheet:
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             head.append(cell)
         ws.append(head)
-        for row in self.rows:
-            ws.append([safe_cell(ws, v) for v in row])
+        fills = fills or {}
+        for n, row in enumerate(self.rows):
+            ws.append([_filled(ws, v, fills[(n, i)]) if (n, i) in fills else safe_cell(ws, v)
+                       for i, v in enumerate(row)])
+
+
+def _filled(ws: Any, value: Any, colour: str) -> Any:
+    """A cell in a solid colour, its text white or black to be read on it."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.fill = PatternFill("solid", fgColor=colour)
+    r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+    cell.font = Font(bold=True, color="000000" if r * 0.299 + g * 0.587 + b * 0.114 > 150
+                     else "FFFFFF")
+    return cell
 
 
 def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
@@ -150,6 +167,8 @@ def write_workbook(data: dict[str, Any], path: str | Path) -> Path:
 
     matrix = data["hazards"]["matrix"]
     _matrix_sheet(wb, matrix, zh)
+    if data.get("riskmap") is not None:
+        _riskmap_sheet(wb, data["riskmap"], lang)
 
     drills = Sheet(wb, "演练" if zh else "Drills", [
         h("类型", "Record"), h("编号", "ID"), h("科目", "Scenario"), h("日期", "Date"),
@@ -251,6 +270,39 @@ def _matrix_sheet(wb: Any, matrix: dict[str, Any], zh: bool) -> None:
     for r in rows:
         sheet.add([str(r), *(matrix["cells"].get((r, c), 0) for c in cols)])
     sheet.write()
+
+
+def _riskmap_sheet(wb: Any, rows: list[dict[str, Any]], lang: str) -> None:
+    """The four-colour risk map as a sheet: each place in line order, its colour as the cell's
+    fill, its hazards at each current level and its open hidden dangers; then the counts."""
+    from readiness.report import riskmap
+
+    zh = lang == "zh"
+    places = riskmap.from_dicts(rows)
+    levels = riskmap.LEVELS
+    none = riskmap.words(lang)["none"]
+    sheet = Sheet(wb, "风险四色图" if zh else "Risk map", [
+        "序号 Seq", "编号 Code", "位置 Place", "类型 Kind", "颜色 Colour",
+        *(f"{vocab.label('risk_level', lv, 'zh')} {vocab.label('risk_level', lv, 'en')}"
+          for lv in levels), "一般隐患 General HD", "重大隐患 Major HD"])
+    fills: dict[tuple[int, int], str] = {}
+    for p in places:
+        fills[(len(sheet.rows), 4)] = p.colour.lstrip("#").upper()
+        sheet.add([p.seq, p.code, p.name, vocab.label("location_kind", p.kind, lang),
+                   vocab.label("risk_level", p.level, lang) if p.level else none,
+                   *(p.counts.get(lv) or None for lv in levels),
+                   p.dangers.get("general") or None, p.dangers.get("major") or None])
+    sums = riskmap.totals(places)
+    for lv in (*levels, None):
+        fills[(len(sheet.rows), 4)] = (riskmap.LEVEL_COLOURS[lv] if lv else
+                                       riskmap.NO_HAZARD).lstrip("#").upper()
+        sheet.add([None, None, ("合计 " if zh else "Total ") + (
+            riskmap.level_word(lv, lang) if lv else none), None,
+            f"{sums['places'][lv or 'none']} {'处' if zh else 'places'}",
+            *((sums["hazards"][x] if x == lv else None) for x in levels), None, None])
+    sheet.add([None, None, "合计 未关闭隐患" if zh else "Total open hidden dangers", None, None,
+               *(None for _ in levels), sums["dangers"]["general"], sums["dangers"]["major"]])
+    sheet.write(fills=fills)
 
 
 def _area_chart(ws: Any, first: int, last: int, zh: bool) -> None:

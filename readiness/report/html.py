@@ -136,6 +136,13 @@ def charts_for(data: dict[str, Any]) -> dict[str, Any]:
         {"passed": "passed", "drilled": "not passed", "not": "not run"},
         title="演练覆盖（通过 / 未通过 / 未演练）" if zh else "Drill coverage (passed / not passed / not run)"))
     out["org"] = Markup(_strip_xml(org_render.to_svg(data["org"], data["as_of"], lang)))
+    out["riskmap"] = None
+    if data.get("riskmap") is not None:
+        from readiness.report import riskmap
+
+        out["riskmap"] = Markup(riskmap.inline(riskmap.to_svg(
+            riskmap.from_dicts(data["riskmap"]), lang,
+            subtitle=f"{data['line']['name']} · {data['snapshot']['as_of']}")))
     return out
 
 
