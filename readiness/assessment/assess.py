@@ -21,6 +21,8 @@ from typing import Any
 from drills.catalogue import line_catalogue
 from drills.coverage import coverage_of
 from hazards.checks import CheckContext, check_register
+from hazards.dangers import standing_on
+from hazards.handbook import inspections_due
 from readiness.actor import Actor
 from readiness import sources, vocab
 from readiness.assessment.criteria import RULES, Inputs
@@ -36,6 +38,7 @@ from readiness.org.graph import Org, check_org
 from readiness.pdca.views import enrich
 from readiness.store import assessment as snapshot_store
 from readiness.store import checklist as checklist_store
+from readiness.store import dangers as danger_store
 from readiness.store import drills as drill_store
 from readiness.store import org as org_store
 from readiness.store import pdca as pdca_store
@@ -89,6 +92,15 @@ def _company(session: Any, as_of: dt.date, shared: dict[str, Any] | None) -> dic
     return company
 
 
+def _inspections_from(days: list[dict[str, Any]], handover: dt.date | None,
+                      as_of: dt.date) -> dt.date | None:
+    """When handbook inspections became due: the trial run's first day, else the handover (the
+    operator runs the line from then); None if neither has come by `as_of`."""
+    first = min((d["day"] for d in days), default=None)
+    start = first or handover
+    return start if start is not None and start <= as_of else None
+
+
 def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | None = None,
            keep: dict[str, Any] | None = None) -> tuple[Inputs, str]:
     """Everything the assessment reads, and the hash of it (for snapshots and stale sign-offs).
@@ -108,12 +120,18 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
     ctx = CheckContext(as_of=as_of, units=org.units, people=org.people,
                        scenarios={s["id"] for s in catalogue} or None,
                        line_settings=line.settings or {})
+    dangers = standing_on(danger_store.load_dangers(session, line.id),
+                          {i["code"]: i["phase"] for i in items}, as_of)
+    last_checked = danger_store.last_checked_by_control(session, line.id, as_of)
+    start = _inspections_from(days, line.handover_date, as_of)
     inputs = Inputs(line=line_data, as_of=as_of, days=days, hazards=register,
                     hazard_findings=check_register(register, ctx),
                     coverage=coverage_of(catalogue, runs, majors, line.handover_date),
                     pdca=[enrich(i, as_of) for i in items],
                     org_findings=company["findings"], checklist=checklist,
-                    phase_changes=changes)
+                    phase_changes=changes, dangers=dangers,
+                    inspections_due=inspections_due(register, last_checked, start, as_of),
+                    inspection_start=start)
     read = {"line": {k: v for k, v in line_data.items() if k != "created_at"},
             "as_of": as_of, "hazards": [as_hashed(h) for h in register],
             "company": company["hash"], "catalogue": catalogue, "runs": runs,
@@ -121,6 +139,8 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
             "days": [as_hashed(d) for d in days],
             "checklist": [as_hashed(c, drop=("row_id",)) for c in checklist],
             "phase_changes": changes}
+    if dangers or last_checked:  # a line without inspections hashes as before they existed
+        read.update(dangers=dangers, last_checked=sorted(last_checked.items()))
     digest = hashlib.sha256(canonical(read).encode("utf-8")).hexdigest()
     if keep is not None:
         from readiness.store.lines import list_locations
@@ -129,7 +149,8 @@ def gather(session: Any, line: Any, as_of: dt.date, shared: dict[str, Any] | Non
                     days=days, checklist=checklist, changes=changes,
                     findings=inputs.hazard_findings,
                     plan=drill_store.load_plan(session, line.id),
-                    locations=list_locations(session, line.id))
+                    locations=list_locations(session, line.id),
+                    open_dangers=danger_store.open_counts_by_location(session, line.id))
     return inputs, digest
 
 

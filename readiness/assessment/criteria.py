@@ -31,6 +31,11 @@ class Inputs:
     org_findings: list[Any]
     checklist: list[dict[str, Any]]
     phase_changes: list[dict[str, Any]]
+    # hidden dangers as they stood on as_of (hazards.dangers.standing_on) and the handbook
+    # entries not checked at their frequency (hazards.handbook.inspections_due)
+    dangers: list[dict[str, Any]] = field(default_factory=list)
+    inspections_due: list[dict[str, Any]] = field(default_factory=list)
+    inspection_start: dt.date | None = None  # when handbook inspections became due
     cache: dict[str, Any] = field(default_factory=dict)
 
     def window(self) -> list[dict[str, Any]]:
@@ -194,6 +199,42 @@ def overdue_items(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
                   _item_conditions(items), count=len(items))
 
 
+# --- dual prevention: hidden dangers and handbook inspections -------------------------------------
+
+def _not_closed(i: Inputs, grade: str) -> list[dict[str, Any]]:
+    return [d for d in i.dangers if d["grade"] == grade and d["status"] != "closed"]
+
+
+def major_dangers_closed(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
+    """A major hidden danger blocks until accepted and closed (验收销号)."""
+    open_ = _not_closed(i, "major")
+    closed = sum(1 for d in i.dangers if d["grade"] == "major") - len(open_)
+    return result(not open_, "criterion.major-dangers-closed", [d["id"] for d in open_],
+                  count=len(open_), closed=closed)
+
+
+def general_dangers_on_time(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
+    """A general hidden danger past its deadline is a condition, with its responsible person."""
+    late = [d for d in _not_closed(i, "general") if d["overdue"]]
+    conditions = [{"subject": d["id"], "owner_unit": None, "owner": d["responsible"],
+                   "due": str(d["deadline"])} for d in late]
+    return result(not late, "criterion.general-dangers-on-time", [d["id"] for d in late],
+                  conditions, count=len(late), open=len(_not_closed(i, "general")))
+
+
+def handbook_inspections(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
+    """Every handbook entry checked at its frequency since inspections became due (the trial
+    run's first day, else the handover); not applicable before then or without controls."""
+    if i.inspection_start is None or not any(h["controls"] for h in i.hazards):
+        return result(None, "criterion.handbook-inspections-none")
+    late = i.inspections_due
+    subjects = [f"{e['hazard']} / {e['control']}" for e in late]  # as the handbook lists it
+    conditions = [{"subject": s, "owner_unit": e["owner_unit"], "owner": e["owner"],
+                   "due": str(e["due"])} for s, e in zip(subjects, late)]
+    return result(not late, "criterion.handbook-inspections", subjects, conditions,
+                  count=len(late), since=str(i.inspection_start))
+
+
 # --- responsibility ---------------------------------------------------------------------------------------
 
 ORG_BLOCKING = ("org.multiple-roots", "org.cycle", "org.level-not-below-parent", "org.unreachable",
@@ -311,4 +352,7 @@ RULES: dict[str, Callable[[Inputs, dict[str, Any]], dict[str, Any]]] = {
     "education": education, "checklist-blocking": checklist_blocking,
     "checklist-open": checklist_open, "phase-overrides": phase_overrides,
     "attested": attested, "fao-window": fao_window,
+    "major-dangers-closed": major_dangers_closed,
+    "general-dangers-on-time": general_dangers_on_time,
+    "handbook-inspections": handbook_inspections,
 }
