@@ -29,6 +29,8 @@ def templates() -> list[dict[str, Any]]:
 
 
 def _places(template: dict[str, Any], locations: list[dict[str, Any]], offset: int) -> list[str]:
+    if template.get("places"):  # a hazard of one particular place (the river crossing)
+        return list(template["places"])
     fitting = [loc["code"] for loc in locations if loc["kind"] in template["location_kinds"]]
     if not fitting:
         return []

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drills import sample as drill_sample
+from hazards import inspection_sample
 from hazards import sample as hazard_sample
 from readiness.actor import Actor
 from readiness.assessment import sample as trial_sample
@@ -23,6 +24,7 @@ from readiness.assessment.assess import assess
 from readiness.checklist import sample as checklist_sample
 from readiness.errors import ReadinessError
 from readiness.pdca import sample as pdca_sample
+from readiness.store import pdca as pdca_store
 from readiness.store.core import Store, WriteSession
 from readiness.store.lines import add_line
 
@@ -61,6 +63,10 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             counts["checklist"] = checklist_sample.build(session, line["id"], data, DEMO_AS_OF)
             counts["trial_days"] = trial_sample.build(session, line["id"],
                                                       data["line"]["trial_run_start"], DEMO_AS_OF)
+            inspected = inspection_sample.build(session, line["id"], data,
+                                                data["line"]["trial_run_start"], DEMO_AS_OF)
+            counts.update(inspections=inspected["inspections"], dangers=inspected["dangers"])
+            counts["pdca"] = len(pdca_store.load_items(session, line["id"]))
         verdict = assess(store, None, as_of=DEMO_AS_OF, actor=actor)
     _remove_sqlite(target)
     os.replace(partial, target)
