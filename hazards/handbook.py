@@ -251,19 +251,29 @@ def inspections_due(register: list[dict[str, Any]], last_checked: dict[int, dt.d
     """The handbook entries not checked at their frequency as of `as_of`: each control of a hazard
     not eliminated whose last check (else `start`, when inspections became due) is more than its
     days between checks ago. Ordered by due date; each with the hazard, control, owner and due."""
-    late = []
+    late: list[dict[str, Any]] = []
+    if start is None and not last_checked:
+        return late
+    # a loop over every control of the network's lines: the defaults looked up once, and a
+    # control is late when its last check (or the start) is before as_of minus its frequency
+    by_level = {lv: default_every(lv) for lv in (*LEVELS, None)}
+    cutoffs: dict[int, dt.date] = {}  # days between checks → the last day a check may be
     for h in register:
         if h.get("status") == "eliminated":
             continue
         level = h.get("residual_level") or h.get("level")
+        default = by_level.get(level) or by_level[None]
         for c in h["controls"]:
-            every = c.get("check_every_days") or default_every(level)
+            every = c.get("check_every_days") or default
             last = last_checked.get(c["id"])
             since = last or start
             if since is None:
                 continue
-            due = since + dt.timedelta(days=every)
-            if due < as_of:
+            cutoff = cutoffs.get(every)
+            if cutoff is None:
+                cutoff = cutoffs[every] = as_of - dt.timedelta(days=every)
+            if since < cutoff:
+                due = since + dt.timedelta(days=every)
                 late.append({"hazard": h["id"], "control_id": c["id"],
                              "control": c["description"], "every_days": every,
                              "last_checked": last, "due": due,

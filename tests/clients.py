@@ -470,6 +470,23 @@ def png_is_blank(png_path: Path, max_fraction: float = 1e-4) -> bool:
     return True
 
 
+def png_colour_counts(png_path: Path, colours: dict[str, str], tolerance: int = 6
+                      ) -> dict[str, int]:
+    """How many pixels of the PNG are each of `colours` ({name: "#rrggbb"}), each channel within
+    `tolerance` (anti-aliased edges are not counted, solid fills are)."""
+    width, _, bpp, rows = _png_rows(Path(png_path))
+    wanted = {name: tuple(int(c.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+              for name, c in colours.items()}
+    counts = dict.fromkeys(colours, 0)
+    for row in rows:
+        seen = Counter(row[i:i + 3] for i in range(0, len(row), bpp))
+        for pixel, n in seen.items():
+            for name, rgb in wanted.items():
+                if all(abs(pixel[k] - rgb[k]) <= tolerance for k in range(3)):
+                    counts[name] += n
+    return counts
+
+
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
 

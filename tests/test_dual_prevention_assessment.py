@@ -6,7 +6,6 @@ dangers closed and open, one major one accepted and closed, a map in all four co
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
 from pathlib import Path
@@ -16,24 +15,11 @@ import pytest
 from readiness.assessment.assess import evaluate
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile
+from test_dangers import db, j  # noqa: F401 - db is a fixture used by name
 from test_regulation_shape import every_attested_item_verified, passing_inputs
 
+# `db`: L9 with hazard H-0001 at S01 (residual low: checked every 90 days) and two controls
 FOUND = "2026-10-01"  # after the store's handover (2026-09-01), before any run of this test
-
-
-def j(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
-
-
-@pytest.fixture
-def db(run, org_db) -> str:
-    """L9 with hazard H-0001 at S01 (residual low: checked every 90 days) and two controls."""
-    j(run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category", "equipment",
-          "--description", "站台门夹人", "--score", "L=3,E=6,C=7", "--residual", "L=1,E=6,C=7",
-          "--control", "engineering: 站台门防夹挡板", "--control", "administrative: 司机瞭望确认",
-          "--json", db=org_db))
-    return org_db
 
 
 def criterion(run, db: str, ident: str, as_of: str) -> tuple[dict, dict]:
@@ -152,6 +138,14 @@ def test_the_rules_each_way() -> None:
     assert evaluate(Inputs(**{**started, "inspections_due": due}), profile,
                     "en")["verdict"] == "ready_with_conditions"
     assert RULES["handbook-inspections"](Inputs(**base), {})["status"] == "not-applicable"
+    # one condition per owner, however many of their controls are late
+    more = due + [{**due[0], "control_id": 2, "control": "y", "due": dt.date(2026, 11, 5)},
+                  {**due[0], "control_id": 3, "control": "z", "owner": "900031"}]
+    grouped = RULES["handbook-inspections"](Inputs(**{**started, "inspections_due": more}), {})
+    assert grouped["evidence"] == ["H-1 / x", "H-1 / y", "H-1 / z"]
+    assert grouped["conditions"] == [
+        {"subject": "H-1 / x (+1)", "owner_unit": "HQ", "owner": "900030", "due": "2026-11-02"},
+        {"subject": "H-1 / z", "owner_unit": "HQ", "owner": "900031", "due": "2026-11-02"}]
 
 
 def test_every_profile_has_the_three_criteria_with_a_basis() -> None:

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 import clients
+from test_reports import need
 from hazards import handbook
 
 MAJOR, LOW = "L=6,E=6,C=15", "L=1,E=6,C=7"  # LEC 540 → major, 42 → low
@@ -165,10 +166,7 @@ def test_html_prints_one_section_per_post_and_chromium_renders_it(
     assert "龙湖公园站务班组（TM-KY1-01） · 站务员" in html and "交运规〔2024〕10号" in html
     for forbidden in ("<script", "src=\"http", "href=\"http", "@import", "url("):
         assert forbidden not in html, forbidden  # self-contained, offline
-    if clients.find_chromium() is None:
-        if os.environ.get("READINESS_REQUIRE_CLIENTS") == "1":
-            pytest.fail("a real client is required here but missing")
-        pytest.skip("chromium not installed")
+    need(clients.find_chromium())
     png = tmp_path / "hb.png"
     clients.chromium_screenshot(out, png, width=1000, height=1400)
     assert not clients.png_is_blank(png)

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import clients
+from test_reports import need
+
 from readiness.actor import Actor
 from readiness.report import riskmap
 from readiness.report.html import LEVEL_COLOURS
@@ -278,3 +281,36 @@ def test_riskmap_and_notice_commands(sample: Path, run, tmp_path: Path) -> None:
     result = run("notice", "-o", str(notices), db=db)
     assert result.exit_code == 0, result.output
     assert notices.exists() and "notice" in result.output
+
+
+def test_chromium_draws_the_sample_map_in_its_four_colours(sample: Path, run,
+                                                          tmp_path: Path) -> None:
+    page = tmp_path / "map.html"
+    assert run("riskmap", "-o", str(page), db=str(sample / "demo.db"), lang="zh").exit_code == 0
+    need(clients.find_chromium())
+    png = tmp_path / "map.png"
+    clients.chromium_screenshot(page, png, width=1200, height=900)
+    assert not clients.png_is_blank(png)
+    counts = clients.png_colour_counts(png, dict(LEVEL_COLOURS))
+    # a solid patch of every colour: the river crossing red, stations and sections the rest
+    assert all(n >= 150 for n in counts.values()), counts
+    pdf = tmp_path / "map.pdf"
+    clients.chromium_pdf(page, pdf)
+    pages = clients.pdf_pages(pdf)
+    assert len(pages) == 1 and clients.is_a4(pages[0])  # the whole line on one A4 page
+
+
+def test_chromium_prints_the_notices_one_a4_page_per_place(sample: Path, run,
+                                                          tmp_path: Path) -> None:
+    page = tmp_path / "notice.html"
+    assert run("notice", "-o", str(page), db=str(sample / "demo.db"), lang="zh").exit_code == 0
+    html = page.read_text("utf-8")
+    assert "体育中心—滨江公园区间" in html and "越江" in html  # the sample's red place
+    need(clients.find_chromium())
+    png = tmp_path / "notice.png"
+    clients.chromium_screenshot(page, png, width=900, height=1200)
+    assert not clients.png_is_blank(png)
+    pdf = tmp_path / "notice.pdf"
+    clients.chromium_pdf(page, pdf)
+    pages = clients.pdf_pages(pdf)
+    assert len(pages) == html.count('<section class="notice"') and all(clients.is_a4(p) for p in pages)

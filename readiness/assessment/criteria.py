@@ -227,10 +227,16 @@ def handbook_inspections(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
     run's first day, else the handover); not applicable before then or without controls."""
     if i.inspection_start is None or not any(h["controls"] for h in i.hazards):
         return result(None, "criterion.handbook-inspections-none")
-    late = i.inspections_due
+    late = i.inspections_due  # ordered by due date
     subjects = [f"{e['hazard']} / {e['control']}" for e in late]  # as the handbook lists it
-    conditions = [{"subject": s, "owner_unit": e["owner_unit"], "owner": e["owner"],
-                   "due": str(e["due"])} for s, e in zip(subjects, late)]
+    # one condition per owner, not per control (a line that has not begun inspecting would
+    # list every control): its earliest late control, how many more, the earliest due date
+    by_owner: dict[tuple[Any, Any], list[int]] = {}
+    for k, e in enumerate(late):
+        by_owner.setdefault((e["owner_unit"], e["owner"]), []).append(k)
+    conditions = [{"subject": subjects[ks[0]] + (f" (+{len(ks) - 1})" if len(ks) > 1 else ""),
+                   "owner_unit": unit, "owner": owner, "due": str(late[ks[0]]["due"])}
+                  for (unit, owner), ks in by_owner.items()]
     return result(not late, "criterion.handbook-inspections", subjects, conditions,
                   count=len(late), since=str(i.inspection_start))
 
