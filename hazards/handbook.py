@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from readiness.errors import InvalidValue
 
@@ -71,6 +71,17 @@ def default_how(control_type: str, lang: str = "zh") -> str:
 
 def default_what(description: str, lang: str = "zh") -> str:
     return str(policy()["check_what"][lang]).format(control=description)
+
+
+class LateCheck(NamedTuple):
+    """A control not checked at its frequency: when it fell due, what, and whose it is."""
+
+    due: dt.date
+    hazard: str
+    control_id: int
+    control: str
+    owner_unit: str | None
+    owner: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,36 +258,37 @@ def largest_post(handbook: Handbook) -> PostBook | None:
 
 
 def inspections_due(register: list[dict[str, Any]], last_checked: dict[int, dt.date],
-                    start: dt.date | None, as_of: dt.date) -> list[dict[str, Any]]:
+                    start: dt.date | None, as_of: dt.date) -> list[LateCheck]:
     """The handbook entries not checked at their frequency as of `as_of`: each control of a hazard
     not eliminated whose last check (else `start`, when inspections became due) is more than its
-    days between checks ago. Ordered by due date; each with the hazard, control, owner and due."""
-    late: list[dict[str, Any]] = []
+    days between checks ago, ordered by the day it fell due."""
+    late: list[LateCheck] = []
     if start is None and not last_checked:
         return late
-    # a loop over every control of the network's lines: the defaults looked up once, and a
-    # control is late when its last check (or the start) is before as_of minus its frequency
-    by_level = {lv: default_every(lv) for lv in (*LEVELS, None)}
-    cutoffs: dict[int, dt.date] = {}  # days between checks → the last day a check may be
+    # a loop over every control of a network's lines, so kept lean: the defaults and the
+    # cut-off days looked up once per frequency; a control is late when its last check (or
+    # the start) is before as_of minus its frequency
+    cutoffs: dict[int, tuple[dt.date, dt.timedelta]] = {}
+
+    def cutoff(every: int) -> tuple[dt.date, dt.timedelta]:
+        found = cutoffs.get(every)
+        if found is None:
+            step = dt.timedelta(days=every)
+            found = cutoffs[every] = (as_of - step, step)
+        return found
+
+    by_level = {lv: cutoff(default_every(lv)) for lv in (*LEVELS, None)}
+    checked = last_checked.get if last_checked else None
     for h in register:
-        if h.get("status") == "eliminated":
+        if h["status"] == "eliminated":
             continue
-        level = h.get("residual_level") or h.get("level")
-        default = by_level.get(level) or by_level[None]
+        default = by_level.get(h.get("residual_level") or h.get("level")) or by_level[None]
         for c in h["controls"]:
-            every = c.get("check_every_days") or default
-            last = last_checked.get(c["id"])
-            since = last or start
-            if since is None:
-                continue
-            cutoff = cutoffs.get(every)
-            if cutoff is None:
-                cutoff = cutoffs[every] = as_of - dt.timedelta(days=every)
-            if since < cutoff:
-                due = since + dt.timedelta(days=every)
-                late.append({"hazard": h["id"], "control_id": c["id"],
-                             "control": c["description"], "every_days": every,
-                             "last_checked": last, "due": due,
-                             "owner_unit": h.get("owner_unit"),
-                             "owner": c.get("owner") or h.get("owner")})
-    return sorted(late, key=lambda e: (e["due"], e["hazard"], e["control_id"]))
+            every = c.get("check_every_days")
+            last, step = cutoff(every) if every else default
+            since = (checked(c["id"]) or start) if checked else start
+            if since is not None and since < last:
+                late.append(LateCheck(since + step, h["id"], c["id"], c["description"],
+                                      h["owner_unit"], c.get("owner") or h["owner"]))
+    late.sort()
+    return late

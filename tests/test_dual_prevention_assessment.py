@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from hazards.handbook import LateCheck
 from readiness.assessment.assess import evaluate
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile
@@ -130,22 +131,20 @@ def test_the_rules_each_way() -> None:
     assert RULES["general-dangers-on-time"](Inputs(**{**base, "dangers": [
         {**general, "overdue": False}]}), {})["status"] == "pass"
     hazards = [{**base["hazards"][0], "controls": [{"id": 1, "description": "x"}]}]
-    due = [{"hazard": "H-1", "control_id": 1, "control": "x", "every_days": 1,
-            "last_checked": None, "due": dt.date(2026, 11, 2), "owner_unit": "HQ",
-            "owner": "900030"}]
+    due = [LateCheck(dt.date(2026, 11, 2), "H-1", 1, "x", "HQ", "900030")]
     started = {**base, "hazards": hazards, "inspection_start": dt.date(2026, 11, 1)}
     assert RULES["handbook-inspections"](Inputs(**started), {})["status"] == "pass"
     assert evaluate(Inputs(**{**started, "inspections_due": due}), profile,
                     "en")["verdict"] == "ready_with_conditions"
     assert RULES["handbook-inspections"](Inputs(**base), {})["status"] == "not-applicable"
-    # one condition per owner, however many of their controls are late
-    more = due + [{**due[0], "control_id": 2, "control": "y", "due": dt.date(2026, 11, 5)},
-                  {**due[0], "control_id": 3, "control": "z", "owner": "900031"}]
+    # one condition per owner unit, however many of its controls are late
+    more = due + [LateCheck(dt.date(2026, 11, 5), "H-1", 2, "y", "HQ", "900031"),
+                  LateCheck(dt.date(2026, 11, 6), "H-2", 3, "z", "TM-KY1-01", None)]
     grouped = RULES["handbook-inspections"](Inputs(**{**started, "inspections_due": more}), {})
-    assert grouped["evidence"] == ["H-1 / x", "H-1 / y", "H-1 / z"]
+    assert grouped["evidence"] == ["H-1 / x", "H-1 / y", "H-2 / z"]
     assert grouped["conditions"] == [
         {"subject": "H-1 / x (+1)", "owner_unit": "HQ", "owner": "900030", "due": "2026-11-02"},
-        {"subject": "H-1 / z", "owner_unit": "HQ", "owner": "900031", "due": "2026-11-02"}]
+        {"subject": "H-2 / z", "owner_unit": "TM-KY1-01", "owner": None, "due": "2026-11-06"}]
 
 
 def test_every_profile_has_the_three_criteria_with_a_basis() -> None:

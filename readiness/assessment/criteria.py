@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,18 +228,26 @@ def handbook_inspections(i: Inputs, c: dict[str, Any]) -> dict[str, Any]:
     run's first day, else the handover); not applicable before then or without controls."""
     if i.inspection_start is None or not any(h["controls"] for h in i.hazards):
         return result(None, "criterion.handbook-inspections-none")
-    late = i.inspections_due  # ordered by due date
-    subjects = [f"{e['hazard']} / {e['control']}" for e in late]  # as the handbook lists it
-    # one condition per owner, not per control (a line that has not begun inspecting would
-    # list every control): its earliest late control, how many more, the earliest due date
-    by_owner: dict[tuple[Any, Any], list[int]] = {}
-    for k, e in enumerate(late):
-        by_owner.setdefault((e["owner_unit"], e["owner"]), []).append(k)
-    conditions = [{"subject": subjects[ks[0]] + (f" (+{len(ks) - 1})" if len(ks) > 1 else ""),
-                   "owner_unit": unit, "owner": owner, "due": str(late[ks[0]]["due"])}
-                  for (unit, owner), ks in by_owner.items()]
-    return result(not late, "criterion.handbook-inspections", subjects, conditions,
-                  count=len(late), since=str(i.inspection_start))
+    late = i.inspections_due  # LateCheck tuples, ordered by the day each fell due
+    # one condition per owner unit, not per control (a line that has not begun inspecting
+    # would list every control): its earliest late control, how many more, that due date
+    count = Counter(e.owner_unit for e in late)
+    conditions = []
+    for e in late:
+        more = count.pop(e.owner_unit, None)  # the unit's first (earliest) late control
+        if more is not None:
+            conditions.append({"subject": _late_label(e) + (f" (+{more - 1})" if more > 1 else ""),
+                               "owner_unit": e.owner_unit, "owner": e.owner,
+                               "due": e.due.isoformat()})
+    outcome = result(not late, "criterion.handbook-inspections",
+                     [_late_label(e) for e in late[:EVIDENCE_CAP]], conditions,
+                     count=len(late), since=str(i.inspection_start))
+    outcome["evidence_total"] = len(late)
+    return outcome
+
+
+def _late_label(e: Any) -> str:
+    return f"{e.hazard} / {e.control}"  # as the handbook lists it
 
 
 # --- responsibility ---------------------------------------------------------------------------------------
