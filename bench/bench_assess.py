@@ -34,7 +34,7 @@ ROOT = HERE.parent
 TABLES = ["hazards", "hazard_evaluations", "control_measures", "hazard_acceptances", "org_units",
           "people", "responsibility_letters", "drill_scenarios", "critical_tasks", "drill_runs",
           "task_evaluations", "pdca_items", "trial_run_days", "checklist_items", "phase_changes",
-          "lines", "locations"]
+          "lines", "locations", "inspections", "inspection_results", "hidden_dangers"]
 
 PANDAS_LOAD = """
 import json, resource, sys, time

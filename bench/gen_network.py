@@ -5,7 +5,9 @@
 Per line: the sample line's 50 locations; 5,000 hazards (the sample templates at their fitting
 locations, each with its LEC evaluation, controls and mostly an acceptance at the required level);
 the default drill catalogue with 100 runs rated task by task; 1,000 PDCA items in every phase with
-their transitions; the opening checklist and phase history; 120 days of trial-run records.
+their transitions; the opening checklist and phase history; 120 days of trial-run records;
+10,000 inspection results over the last 30 days (rounds of 20 controls; one in twenty found
+wanting, a hidden danger each), so most controls are checked and some are not.
 Company-wide: 5,000 units, 50,000 people and their letters (`bench_org_check.organisation`, eight
 centres renamed to the catalogue's centre codes). Every row is written and audited through
 `Store.write` sessions, as in real use.
@@ -43,6 +45,7 @@ from readiness.actor import Actor
 
 AS_OF = dt.date(2026, 11, 23)
 HAZARDS, RUNS, ITEMS, DAYS = 5000, 100, 1000, 120
+RESULTS, ROUND = 10_000, 20  # inspection results per line, controls per inspection
 CENTRES = ["CT-KY", "CT-CW", "CT-DD", "CT-CL", "CT-GD", "CT-TH", "CT-GW", "CT-JD"]
 LOOP = ["PLAN", "DO", "CHECK", "ACT", "CLOSED"]
 WEAK_FIX = {"type": "engineering", "aspect": "equipment", "zh": "增设区间作业防护报警装置"}
@@ -206,6 +209,30 @@ def checklist(session: WriteSession, line_id: int, org: dict[str, Any]) -> None:
          "reason": None} for a, b in zip(path, path[1:])], key_field="to_phase")
 
 
+def inspections(session: WriteSession, line_id: int) -> None:
+    """RESULTS results on the line's controls in register order, as the importer writes them."""
+    from hazards.inspections import write_inspections
+
+    register = hazard_store.load_register(session, line_id)
+    ids = hazard_store.existing_codes(session, line_id)
+    checks = [(h, c) for h in register for c in h["controls"]][:RESULTS]
+    plans = []
+    for n in range(0, len(checks), ROUND):
+        day = AS_OF - dt.timedelta(days=1 + (n // ROUND) % 30)
+        rows = []
+        for k, (h, c) in enumerate(checks[n:n + ROUND], start=n):
+            wanting = k % 20 == 7
+            rows.append({"hazard_id": ids[h["id"]], "hazard": h["id"], "control_id": c["id"],
+                         "result": "weakened" if wanting else "ok",
+                         "finding": "措施执行不到位" if wanting else None,
+                         "grade": "general" if wanting else None, "evidence": None})
+        plans.append((None, {"code": f"PC-{line_id}-{n // ROUND + 1:05d}", "inspected_on": day,
+                             "kind": "routine", "special_reason": None,
+                             "inspector": checks[n][0]["owner"] or "bench",
+                             "location_id": None}, rows))
+    write_inspections(session, line_id, plans)
+
+
 def build_network(path: str | Path, lines: int = 20) -> dict[str, Any]:
     path, started = Path(path), time.perf_counter()
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -230,6 +257,7 @@ def build_network(path: str | Path, lines: int = 20) -> dict[str, Any]:
                 drill_runs(session, line.id, line_data["handover_date"], data["locations"], loc_ids)
                 pdca(session, line.id, n, org)
                 checklist(session, line.id, org)
+                inspections(session, line.id)
                 days = trial_days(AS_OF - dt.timedelta(days=DAYS), AS_OF - dt.timedelta(days=1))
                 session.insert_rows(TrialRunDay, [{"line_id": line.id, **d} for d in days],
                                     key_field="day")
