@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from readiness.commands.handbook import handbook_command
-from readiness.commands.options import (acting, as_of_option, emit_json, group, json_option, L,
-                                        line_option, on_option, open_store, parse_date, short,
-                                        show_table)
+from readiness.commands.options import (acting, as_of_option, emit_json, force_option, group,
+                                        json_option, L, line_option, on_option, open_store,
+                                        output_option, parse_date, short, show_table)
 from readiness.dates import iso
 
 if TYPE_CHECKING:
@@ -251,6 +250,25 @@ def danger_accept(danger_id: str, line: str | None, by: str, note: str | None,
     _done(item, as_json)
 
 
-inspection.add_command(handbook_command)
+@inspection.command("handbook")
+@output_option("FILE.xlsx or FILE.html (printable A4).", required=True)
+@line_option
+@click.option("--post", help="Only the posts of this name, as the organisation names them.")
+@click.option("--unit",
+              help="Only the posts of this unit and the units under it: unit ID or name.")
+@force_option()
+def handbook_command(output: str, line: str | None, post: str | None, unit: str | None,
+                     force: bool) -> None:
+    """Write the inspection handbook of each post (one per post): every control the post owns,
+    what to check, how, and how often."""
+    from readiness.i18n import get_lang, t
+    from readiness.report.handbook import write_handbook
+
+    with open_store() as store:
+        path, handbook = write_handbook(store, line, output, post=post, unit=unit,
+                                        lang=get_lang(), force=force)
+    key = "handbook.written" if handbook.posts else "handbook.empty"
+    click.echo(t(key, path=path, posts=len(handbook.posts), controls=handbook.controls))
+
 
 COMMANDS = [inspection, danger]
