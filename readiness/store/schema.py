@@ -457,6 +457,32 @@ class SignOff(Base):
     at: Mapped[dt.datetime]
 
 
+# --- accounts ---------------------------------------------------------------------------------
+
+class Account(Base):
+    """A person's sign-in: their staff ID, a password hash, lock-out state."""
+
+    __table__ = tables.accounts
+    id: Mapped[int]
+    staff_id: Mapped[str]
+    password_hash: Mapped[str]
+    disabled: Mapped[bool]
+    failed_logins: Mapped[int]
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    password_changed_at: Mapped[dt.datetime]
+
+
+class AccountRole(Base):
+    """A role an account holds, on every line (line_id None) or on one."""
+
+    __table__ = tables.account_roles
+    id: Mapped[int]
+    account_id: Mapped[int]
+    role: Mapped[str]
+    line_id: Mapped[int | None]
+
+
 # --- audit -------------------------------------------------------------------------------------
 
 class AuditRecord(Base):

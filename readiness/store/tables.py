@@ -498,6 +498,31 @@ signoffs = Table(
     UniqueConstraint("snapshot_id", "staff_id", name="uq_signoffs_snapshot_staff"),
 )
 
+# --- accounts: who may sign in, with which roles --------------------------------------------
+
+accounts = Table(
+    "accounts", metadata,
+    _id(),
+    # every account is one person of the organisation
+    Column("staff_id", String(60), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),  # Argon2id; never audited in clear
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("password_changed_at", DateTime, nullable=False),
+)
+
+account_roles = Table(
+    "account_roles", metadata,
+    _id(),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("role", String(30), nullable=False),  # data/roles.toml
+    # None: every line; else the role holds on this line only
+    Column("line_id", Integer, ForeignKey("lines.id", ondelete="CASCADE"), nullable=True),
+)
+
 # --- audit -------------------------------------------------------------------------------------
 
 audit_log = Table(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, event, func, inspect, select, true, update
 from sqlalchemy.orm import Session
 
-from readiness.store.audit import GENESIS, canonical, record_hash
+from readiness.store.audit import GENESIS, SECRET_FIELDS, canonical, record_hash, secret_digest
 from readiness.store.core import AUDIT_RAW, _bulk_insert, jsonable, row_values, utcnow
 from readiness.store.schema import Base
 from readiness.store.tables import audit_log
@@ -44,6 +44,8 @@ class WriteSession(Session):
         head = self._last_audit_hash()
         rows = []
         for action, entity, entity_id, key, before, after in records:
+            if entity in SECRET_FIELDS:  # a password hash only as its digest
+                before, after = _redacted(entity, before), _redacted(entity, after)
             # serialised once: the same text is hashed and stored
             before_json = None if before is None else canonical(before)
             after_json = None if after is None else canonical(after)
@@ -84,6 +86,14 @@ class WriteSession(Session):
             self.execute(update(table).where(table.c.id == entity_id).values(**after))
         self.audit_many([("update", table.name, i, k, b, a) for i, k, b, a in changes])
 
+    def delete_rows(self, model: Table | type[Base],
+                    rows: list[tuple[int, str | None, dict[str, Any]]]) -> None:
+        """Delete rows: each (id, key, the row as it was), audited."""
+        table = _table(model)
+        if rows:
+            self.execute(table.delete().where(table.c.id.in_([i for i, _, _ in rows])))
+        self.audit_many([("delete", table.name, i, k, b, None) for i, k, b in rows])
+
     def upsert_rows(self, model: Table | type[Base], scope: dict[str, Any], key_field: str,
                     rows: list[dict[str, Any]]) -> dict[str, int]:
         """Insert rows whose key is new in `scope`, update those that differ, leave the rest.
@@ -119,6 +129,12 @@ class WriteSession(Session):
                                 .order_by(audit_log.c.id.desc()).limit(1)).scalar()
             self._audit_head = last or GENESIS
         return self._audit_head
+
+
+def _redacted(entity: str, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not values or not any(f in values for f in SECRET_FIELDS[entity]):
+        return values
+    return {k: (secret_digest(v) if k in SECRET_FIELDS[entity] else v) for k, v in values.items()}
 
 
 def _key(row: dict[str, Any], field: str) -> str | None:

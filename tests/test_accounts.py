@@ -1,0 +1,170 @@
+"""Accounts: one per person, Argon2 password hashes never held in clear (not in the store, not in
+the audit trail), the password policy, lock-out after failed logins, roles and line limits as
+data, and the last administrator kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from readiness.accounts import (LoginRefused, RoleGrant, allowed, authenticate, list_accounts,
+                                roles, show_account)
+from readiness.store.core import Store
+
+PASSWORD = "Tunnel-Watch-2026"
+
+
+def j(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def add(run, db, who, *roles_and_lines, password=PASSWORD):
+    return run("user", "add", who, *roles_and_lines, "--password-stdin", "--json", db=db,
+               input=password + "\n")
+
+
+@pytest.fixture
+def run(runner, tmp_path):
+    import cli
+
+    def invoke(*args, db=None, lang="en", user="tester", input=None):
+        base = ["--db", db or str(tmp_path / "store.db"), "--lang", lang, "--user", user]
+        return runner.invoke(cli.cli, [*base, *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_an_account_for_a_person_with_roles_and_lines(run, org_db) -> None:
+    admin = j(add(run, org_db, "900001", "--role", "admin"))
+    assert (admin["staff_id"], admin["roles"]) == ("900001", [{"role": "admin", "line": None}])
+    officer = j(add(run, org_db, "刘洋", "--role", "safety-officer", "--line", "L9"))  # a name
+    assert officer["staff_id"] == "900030"
+    assert officer["roles"] == [{"role": "safety-officer", "line": "L9"}]
+    listed = run("user", "list", db=org_db)
+    assert "900030" in listed.output and "Safety officer (L9)" in listed.output
+    zh = run("user", "list", db=org_db, lang="zh")
+    assert "安全员（L9）" in zh.output and "系统管理员" in zh.output
+
+
+@pytest.mark.parametrize("args, password, says", [
+    (["900030", "--role", "viewer"], "short", "at least 10 characters"),
+    (["900030", "--role", "viewer"], "xx900030xxxxxx", "own staff ID or name"),
+    (["900030", "--role", "viewer"], "刘洋-long-password", "own staff ID or name"),
+    (["900030", "--role", "boss"], PASSWORD, "--role: 'boss' is not valid"),
+    (["900030", "--role", "admin", "--line", "L9"], PASSWORD, "admin is not limited to lines"),
+    (["900030", "--role", "viewer", "--line", "L7"], PASSWORD, "L7"),
+    (["990099", "--role", "viewer"], PASSWORD, "990099"),
+])
+def test_refusals_are_one_line_and_write_nothing(run, org_db, args, password, says) -> None:
+    result = run("user", "add", *args, "--password-stdin", db=org_db, input=password + "\n")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and says in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert j(run("user", "list", "--json", db=org_db)) == []
+
+
+def test_a_second_account_for_the_same_person_is_refused(run, org_db) -> None:
+    j(add(run, org_db, "900030", "--role", "viewer"))
+    again = add(run, org_db, "900030", "--role", "leadership")
+    assert again.exit_code == 1 and "already has an account" in again.output
+
+
+def test_the_prompt_asks_twice(run, org_db) -> None:
+    mismatch = run("user", "add", "900030", "--role", "viewer", db=org_db,
+                   input=f"{PASSWORD}\nsomething-else\n{PASSWORD}\n{PASSWORD}\n")
+    assert mismatch.exit_code == 0, mismatch.output
+    assert "account added for 刘洋 (900030)" in mismatch.output
+
+
+def test_the_password_is_never_held_in_clear(run, org_db) -> None:
+    j(add(run, org_db, "900030", "--role", "viewer"))
+    j(run("user", "passwd", "900030", "--password-stdin", "--json", db=org_db,
+          input="Another-Long-Secret\n"))
+    conn = sqlite3.connect(org_db)
+    (stored,) = conn.execute("select password_hash from accounts").fetchone()
+    assert stored.startswith("$argon2id$")
+    trail = " ".join(str(r) for r in conn.execute("select before, after from audit_log "
+                                                  "where entity = 'accounts'"))
+    assert "sha256:" in trail and "$argon2" not in trail
+    conn.close()
+    for path in (org_db, org_db + "-wal"):
+        try:
+            data = open(path, "rb").read()
+        except FileNotFoundError:
+            continue
+        assert PASSWORD.encode() not in data and b"Another-Long-Secret" not in data
+
+
+def test_a_hash_changed_behind_the_toolkits_back_is_found(run, org_db) -> None:
+    j(add(run, org_db, "900030", "--role", "viewer"))
+    conn = sqlite3.connect(org_db)
+    conn.execute("update accounts set password_hash = 'x' where staff_id = '900030'")
+    conn.commit()
+    conn.close()
+    result = run("audit", "verify", db=org_db)
+    assert result.exit_code != 0 and "accounts" in result.output
+    assert "password_hash" in result.output
+
+
+def test_lock_out_after_five_failed_logins_and_passwd_lifts_it(run, org_db) -> None:
+    j(add(run, org_db, "900030", "--role", "viewer"))
+    now = dt.datetime(2026, 12, 1, 8, 0)
+    with Store.open(org_db) as store:
+        assert authenticate(store, "900030", PASSWORD, now).staff_id == "900030"
+        for _ in range(4):
+            with pytest.raises(LoginRefused):
+                authenticate(store, "900030", "wrong-password", now)
+        assert show_account(store, "900030").locked_until is None
+        with pytest.raises(LoginRefused):
+            authenticate(store, "900030", "wrong-password", now)  # the fifth
+        locked = show_account(store, "900030").locked_until
+        assert locked == now + dt.timedelta(minutes=15)
+        with pytest.raises(LoginRefused) as refused:
+            authenticate(store, "900030", PASSWORD, now + dt.timedelta(minutes=14))
+        assert refused.value.key == "account.locked"
+        later = authenticate(store, "900030", PASSWORD, now + dt.timedelta(minutes=16))
+        assert later.locked_until is None
+        with pytest.raises(LoginRefused) as unknown:
+            authenticate(store, "990099", PASSWORD, now)
+        assert unknown.value.key == "account.login_refused"  # the same words as a wrong password
+    log = j(run("audit", "log", "--json", db=org_db))
+    assert any(r["entity"] == "accounts" and (r.get("after") or {}).get("locked_until")
+               for r in log)
+
+
+def test_a_disabled_account_cannot_sign_in_and_the_last_admin_stays(run, org_db) -> None:
+    j(add(run, org_db, "900001", "--role", "admin"))
+    j(add(run, org_db, "900030", "--role", "viewer"))
+    last = run("user", "disable", "900001", db=org_db)
+    assert last.exit_code == 1 and "last active administrator" in last.output
+    demote = run("user", "roles", "900001", "--role", "viewer", db=org_db)
+    assert demote.exit_code == 1 and "last active administrator" in demote.output
+    j(run("user", "disable", "900030", "--json", db=org_db))
+    with Store.open(org_db) as store:
+        with pytest.raises(LoginRefused):
+            authenticate(store, "900030", PASSWORD)
+        assert not allowed(show_account(store, "900030"), "read")
+    j(run("user", "enable", "900030", "--json", db=org_db))
+    with Store.open(org_db) as store:
+        assert authenticate(store, "900030", PASSWORD).staff_id == "900030"
+
+
+def test_permissions_are_data_and_lines_limit_them(run, org_db) -> None:
+    j(add(run, org_db, "900030", "--role", "safety-officer", "--line", "L9"))
+    j(add(run, org_db, "900001", "--role", "leadership"))
+    with Store.open(org_db) as store:
+        officer, leader = show_account(store, "900030"), show_account(store, "900001")
+        assert [a.staff_id for a in list_accounts(store)] == ["900001", "900030"]
+    assert officer.roles == [RoleGrant("safety-officer", "L9")]
+    assert allowed(officer, "hazard-edit", "L9") and not allowed(officer, "hazard-edit", "L7")
+    assert not allowed(officer, "signoff", "L9")
+    assert allowed(leader, "signoff", "L7") and not allowed(leader, "hazard-edit", "L7")
+    table = roles()
+    assert set(table) == {"admin", "safety-officer", "drill-commander", "leadership",
+                          "assessor", "viewer"}
+    assert "signoff" not in table["admin"]["actions"]
+    assert table["assessor"]["actions"] == ["read", "export"]  # writes nothing
