@@ -804,13 +804,16 @@ def add_control(store: Store, line: str | None, code: str, *, actor: Actor,
 
 def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str,
                   org_level: str | None = None, accepted_on: dt.date | None = None,
-                  valid_until: dt.date | None = None, actor: Actor) -> Hazard:
+                  valid_until: dt.date | None = None, actor: Actor,
+                  account: Any = None) -> Hazard:
     """Record acceptance of the hazard's residual risk, with a snapshot of what was accepted.
 
     `accepted_by` must be one person of the organisation (staff ID, or a name unique among
     people); the level of the acceptance is their unit's. `org_level` (a code or label), if
-    given, is only a check that must agree with it."""
+    given, is only a check that must agree with it. Once the store has accounts, `account`
+    (authenticated) must be that person's own and allowed to accept risk on the line."""
     from hazards.checks import material_snapshot
+    from readiness.accounts import check_signer
     from readiness.store.org import find_person
 
     accepted_on = accepted_on or dt.date.today()
@@ -823,6 +826,7 @@ def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str
         if not standing_level(current):  # a direct judgement is accepted at its judged level
             raise InvalidValue("hazard.accept_unscored", id=code)
         person = find_person(session, accepted_by, "--by")
+        check_signer(session, account, "risk-accept", found.name, person)
         unit = org_index(session)["units"].get(person["unit_code"])
         who = {"who": person["name"], "staff_id": person["staff_id"]}
         if unit is None:

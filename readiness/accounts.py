@@ -250,3 +250,28 @@ def authenticate(store: Store, staff_id: str, password: str,
     if not ok:  # the failure is recorded (the write above committed); then refused
         raise LoginRefused("account.login_refused")
     return show_account(store, staff_id)
+
+
+# --- legal acts: who signs must be a real, authenticated person ------------------------------------
+
+def check_signer(session: Any, account: Account | None, action: str, line: str,
+                 person: dict[str, Any]) -> None:
+    """Once the store has accounts, a sign-off or a risk acceptance needs an authenticated
+    account (`authenticate`) that may do `action` on `line`, acting for its own person; the
+    person's own authority (their level) is checked by the service on top. Without accounts
+    (a store not yet shared) the act is recorded as before."""
+    if account is None:
+        if account_store.any_account(session):
+            raise InvalidValue("account.needs_as")
+        return
+    if not allowed(account, action, line):
+        raise InvalidValue("account.not_allowed", staff_id=account.staff_id, line=line,
+                           action=action)
+    if account.staff_id != person["staff_id"]:
+        raise InvalidValue("account.not_yourself", staff_id=account.staff_id,
+                           other=person["staff_id"])
+
+
+def acting_as(account: Account, via: str | None) -> Actor:
+    """The actor of a write made by an authenticated account: the audit records the account."""
+    return Actor(account.staff_id, via)

@@ -168,3 +168,62 @@ def test_permissions_are_data_and_lines_limit_them(run, org_db) -> None:
                           "assessor", "viewer"}
     assert "signoff" not in table["admin"]["actions"]
     assert table["assessor"]["actions"] == ["read", "export"]  # writes nothing
+
+
+# --- legal acts once the store has accounts ------------------------------------------------------
+
+@pytest.fixture
+def signing_db(run, org_db):
+    """L9 with a hazard H-0001 and a snapshot 1; accounts for the GM (leadership) and 李明
+    (leadership, on L7 only) and an admin."""
+    j(run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category", "equipment",
+          "--description", "站台门夹人", "--score", "L=3,E=6,C=7", "--residual", "L=1,E=6,C=7",
+          "--control", "engineering: 挡板", "--owner-unit", "CT-KY", "--json", db=org_db))
+    assert run("assess", "--as-of", "2026-11-23", "--json", db=org_db).exit_code == 0
+    j(add(run, org_db, "900030", "--role", "admin"))
+    return org_db
+
+
+def test_without_accounts_signing_is_as_before(run, org_db) -> None:
+    assert run("assess", "--as-of", "2026-11-23", "--json", db=org_db).exit_code == 0
+    signed = run("signoff", "1", "--by", "900001", "--decision", "reject", db=org_db)
+    assert signed.exit_code == 0, signed.output
+
+
+def test_once_accounts_exist_a_sign_off_needs_the_signers_own_account(run, signing_db) -> None:
+    j(add(run, signing_db, "900001", "--role", "leadership"))
+    j(add(run, signing_db, "900010", "--role", "viewer"))
+    bare = run("signoff", "1", "--by", "900001", "--decision", "reject", db=signing_db)
+    assert bare.exit_code == 1 and "need --as YOUR_STAFF_ID" in bare.output
+    wrong = run("signoff", "1", "--as", "900001", "--password-stdin", "--decision", "reject",
+                db=signing_db, input="not-the-password\n")
+    assert wrong.exit_code == 1 and "wrong staff ID or password" in wrong.output
+    other = run("signoff", "1", "--as", "900001", "--by", "900010", "--password-stdin",
+                "--decision", "reject", db=signing_db, input=PASSWORD + "\n")
+    assert other.exit_code == 1 and "signs only as its own person" in other.output
+    viewer = run("signoff", "1", "--as", "900010", "--password-stdin", "--decision", "reject",
+                 db=signing_db, input=PASSWORD + "\n")
+    assert viewer.exit_code == 1 and "may not signoff on line L9" in viewer.output
+    admin = run("signoff", "1", "--as", "900030", "--password-stdin", "--decision", "reject",
+                db=signing_db, input=PASSWORD + "\n")
+    assert admin.exit_code == 1 and "may not signoff" in admin.output  # admins do not sign
+    signed = j(run("signoff", "1", "--as", "900001", "--password-stdin", "--decision", "reject",
+                   "--json", db=signing_db, input=PASSWORD + "\n"))
+    assert (signed["staff_id"], signed["decision"]) == ("900001", "reject")
+    log = j(run("audit", "log", "--json", db=signing_db))
+    assert any(r["entity"] == "signoffs" and r["username"] == "900001" for r in log), \
+        [(r["entity"], r["username"]) for r in log[-3:]]
+
+
+def test_a_line_limited_leader_accepts_risk_only_on_their_line(run, signing_db) -> None:
+    assert run("init", "--line", "L7", "--opening-date", "2027-06-30", "--handover-date",
+               "2027-03-01", db=signing_db).exit_code == 0
+    j(add(run, signing_db, "900010", "--role", "leadership", "--line", "L7"))
+    elsewhere = run("hazard", "accept", "H-0001", "--line", "L9", "--as", "900010",
+                    "--password-stdin", db=signing_db, input=PASSWORD + "\n")
+    assert elsewhere.exit_code == 1 and "may not risk-accept on line L9" in elsewhere.output
+    j(run("user", "roles", "900010", "--role", "leadership", "--line", "L9", "--json",
+          db=signing_db))
+    accepted = j(run("hazard", "accept", "H-0001", "--line", "L9", "--as", "900010",
+                     "--password-stdin", "--json", db=signing_db, input=PASSWORD + "\n"))
+    assert accepted["acceptance"]["accepted_by"] == "900010"

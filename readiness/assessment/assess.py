@@ -364,12 +364,14 @@ def compare(old: dict[str, Any], old_criteria: list[dict[str, Any]], new: dict[s
 
 def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
              override_reason: str | None = None, note: str | None = None,
-             actor: Actor) -> SignOffResult:
+             actor: Actor, account: Any = None) -> SignOffResult:
     """Record one person's decision on a snapshot. `by` is a staff ID or a name unique among
     people (`--by`); the role recorded is their post. `decision` is approve or reject (a code or
     either label, `--decision`). Approving a not-ready snapshot needs an override reason, and
     only that takes one. Signing the same snapshot again updates that person's decision
-    (audited)."""
+    (audited). Once the store has accounts, `account` (authenticated) must be the signer's own
+    and allowed to sign off on the snapshot's line."""
+    from readiness.accounts import check_signer
     from readiness.store.org import find_person
 
     code = coded("signoff_decision", "--decision", decision, required=True)
@@ -377,6 +379,8 @@ def sign_off(store: Store, snapshot_id: int, *, by: str, decision: str | None,
     with store.write(actor, f"signoff {snapshot_id}") as session:
         snapshot = snapshot_store.header(session, snapshot_id)
         person = find_person(session, by, "--by")
+        check_signer(session, account, "signoff", line_by_id(session, snapshot["line_id"]).name,
+                     person)
         overriding = code == "approve" and snapshot["verdict"] == "not_ready"
         if overriding and reason is None:
             raise InvalidValue("assess.override_needed", snapshot=snapshot_id)

@@ -9,7 +9,8 @@ import click
 
 from readiness.commands.options import (acting, as_of_option, command, emit_json, force_option,
                                         group, json_option, L, line_option, open_store,
-                                        output_option, show_table)
+                                        output_option, show_table, signing_account,
+                                        signing_options, acting_for)
 from readiness.dates import iso
 from readiness.i18n import get_lang, t
 
@@ -170,23 +171,31 @@ def _print_diff(changes: Changes) -> None:
 
 @command()
 @click.argument("snapshot", type=int)
-@click.option("--by", "by", required=True, metavar="STAFF_ID|NAME",
-              help="Who signs: a staff ID, or a name no one else in the organisation has.")
+@click.option("--by", "by", metavar="STAFF_ID|NAME",
+              help="Who signs: a staff ID, or a name no one else in the organisation has "
+                   "(default: the --as account's person).")
 @click.option("--decision", required=True, metavar="approve|reject",
               help="The decision: approve or reject (no default).")
 @click.option("--override-reason",
               help="Required to approve a not-ready snapshot: why opening is approved anyway.")
 @click.option("--note", help="A remark kept with the decision.")
+@signing_options
 @json_option
-def signoff(snapshot: int, by: str, decision: str, override_reason: str | None,
-            note: str | None, as_json: bool) -> None:
+def signoff(snapshot: int, by: str | None, decision: str, override_reason: str | None,
+            note: str | None, as_account: str | None, password_stdin: bool,
+            as_json: bool) -> None:
     """Record a leader's decision on an assessment snapshot (signing again updates it)."""
     from readiness import vocab
     from readiness.assessment.assess import sign_off
 
     with open_store() as store:
-        data = sign_off(store, snapshot, by=by, decision=decision,
-                        override_reason=override_reason, note=note, actor=acting())
+        account = signing_account(store, as_account, password_stdin)
+        signer = by or (account.staff_id if account else None)
+        if signer is None:
+            raise click.UsageError(t("account.by_or_as"))
+        data = sign_off(store, snapshot, by=signer, decision=decision,
+                        override_reason=override_reason, note=note,
+                        actor=acting_for(account), account=account)
     if as_json:
         return emit_json(data)
     params = {"name": data.name, "staff_id": data.staff_id, "role": data.role or "-",

@@ -10,7 +10,8 @@ import click
 
 from readiness.commands.options import (acceptor, acting, as_of_option, emit_json, group,
                                         json_option, L, line_option, on_option, open_store,
-                                        parse_date, short, show_table)
+                                        parse_date, short, show_table, signing_account,
+                                        signing_options, acting_for)
 from readiness.i18n import t
 
 if TYPE_CHECKING:
@@ -232,23 +233,30 @@ def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_j
 @hazard.command("accept")
 @click.argument("hazard_id")
 @line_option
-@click.option("--by", "accepted_by", required=True,
-              help="Who accepts: a staff ID, or a name no one else in the organisation has.")
+@click.option("--by", "accepted_by",
+              help="Who accepts: a staff ID, or a name no one else in the organisation has "
+                   "(default: the --as account's person).")
 @click.option("--level", "org_level",
               help="Optional check: the level of their unit (company … team); refused if it differs.")
 @on_option("Date accepted (default today).")
 @click.option("--until", "valid_until", metavar="YYYY-MM-DD", help="Acceptance valid until.")
+@signing_options
 @json_option
-def hazard_accept(hazard_id: str, line: str | None, accepted_by: str, org_level: str | None,
-                  on: dt.date | None, valid_until: str | None, as_json: bool) -> None:
+def hazard_accept(hazard_id: str, line: str | None, accepted_by: str | None,
+                  org_level: str | None, on: dt.date | None, valid_until: str | None,
+                  as_account: str | None, password_stdin: bool, as_json: bool) -> None:
     """Record acceptance of a hazard's residual risk (voided by any later material change)."""
     from hazards.register import accept_hazard
     from readiness import vocab
 
     with open_store() as store:
-        h = accept_hazard(store, line, hazard_id, accepted_by=accepted_by, org_level=org_level,
+        account = signing_account(store, as_account, password_stdin)
+        accepter = accepted_by or (account.staff_id if account else None)
+        if accepter is None:
+            raise click.UsageError(t("account.by_or_as"))
+        h = accept_hazard(store, line, hazard_id, accepted_by=accepter, org_level=org_level,
                           accepted_on=on, valid_until=parse_date("--until", valid_until),
-                          actor=acting())
+                          actor=acting_for(account), account=account)
     if as_json:
         return _emit_hazard(h, True)
     acc = h.acceptance

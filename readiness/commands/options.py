@@ -266,3 +266,35 @@ def acceptor(acc: Any) -> str:
     (an old free-text entry as it is)."""
     name = acc.accepted_by_name
     return f"{name} {acc.accepted_by}" if name else str(acc.accepted_by)
+
+
+def signing_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--as ACCOUNT` and `--password-stdin`: who performs a legal act (sign-off, risk
+    acceptance) once the store has accounts."""
+    f = click.option("--password-stdin", is_flag=True,
+                     help="Read the account's password from standard input.")(f)
+    return click.option("--as", "as_account", metavar="STAFF_ID",
+                        help="Your account (asks its password); required once the store has "
+                             "accounts.")(f)
+
+
+def signing_account(store: Any, as_account: str | None, password_stdin: bool) -> Any:
+    """The authenticated account `--as` names (None without `--as`), and the actor its write
+    records."""
+    if not as_account:
+        return None
+    from readiness.accounts import authenticate
+    from readiness.i18n import t
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = str(click.prompt(t("account.prompt"), hide_input=True))
+    return authenticate(store, as_account, password)
+
+
+def acting_for(account: Any) -> Actor:
+    """The actor of a write: the signed-in account when there is one, else the OS user."""
+    from readiness.accounts import acting_as
+
+    return acting_as(account, acting().via) if account is not None else acting()

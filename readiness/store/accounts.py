@@ -51,6 +51,10 @@ def find_account(session: Session | Connection, staff_id: str) -> dict[str, Any]
     return found[0] if found else None
 
 
+def any_account(session: Session | Connection) -> bool:
+    return session.execute(select(A.c.id).limit(1)).first() is not None
+
+
 def count_admins(session: Session | Connection) -> int:
     return len(session.execute(select(AR.c.account_id).join(A, A.c.id == AR.c.account_id)
                                .where(AR.c.role == "admin", A.c.disabled.is_(False))
