@@ -16,7 +16,7 @@ import click
 from readiness import __version__, cli_text
 from readiness.commands import (assessment, audit, checklist, demo, drills, hazards, imports,
                                 lines, org, pdca, riskmap, scales)
-from readiness.commands import dangers, users
+from readiness.commands import dangers, serve, users
 from readiness.commands.options import ReadinessGroup, Settings, reader_gone
 from readiness.i18n import set_lang, t
 
@@ -91,7 +91,7 @@ def cli(ctx: click.Context, db: str, lang: str, user: str | None, debug: bool) -
 
 
 for _module in (lines, imports, hazards, scales, org, drills, pdca, checklist, assessment, audit,
-                demo, dangers, riskmap, users):
+                demo, dangers, riskmap, users, serve):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -1,0 +1,1 @@
+"""The web application: a face over the same services the command line calls (see app.py)."""

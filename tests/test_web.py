@@ -1,0 +1,105 @@
+"""The web application, first steps: health, sign-in and out with server-side sessions, CSRF on
+every form, security headers, cookie flags, the dashboard of the lines the account may read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from readiness.web.app import COOKIE, create_app
+
+PASSWORD = "Tunnel-Watch-2026"
+
+
+@pytest.fixture
+def web(run, org_db):
+    for who, role in (("900001", "leadership"), ("900030", "viewer")):
+        assert run("user", "add", who, "--role", role, "--password-stdin", db=org_db,
+                   input=PASSWORD + "\n").exit_code == 0
+    return TestClient(create_app(org_db), follow_redirects=False)
+
+
+@pytest.fixture
+def run(runner, tmp_path):
+    import cli
+
+    def invoke(*args, db=None, lang="en", user="tester", input=None):
+        base = ["--db", db or str(tmp_path / "store.db"), "--lang", lang, "--user", user]
+        return runner.invoke(cli.cli, [*base, *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def sign_in(web, staff_id="900001", password=PASSWORD):
+    form = web.get("/login")
+    return web.post("/login", data={"csrf": csrf_of(form.text), "staff_id": staff_id,
+                                     "password": password})
+
+
+def test_healthz_answers_without_data_and_headers_are_set(web) -> None:
+    answer = web.get("/healthz")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "script-src 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["referrer-policy"] == "same-origin"
+
+
+def test_anonymous_is_sent_to_sign_in(web) -> None:
+    answer = web.get("/")
+    assert answer.status_code == 303 and answer.headers["location"].endswith("/login")
+
+
+def test_sign_in_sets_a_safe_cookie_and_shows_the_lines(web) -> None:
+    answer = sign_in(web)
+    assert answer.status_code == 303, answer.text
+    cookie = answer.headers["set-cookie"]
+    assert COOKIE in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace(
+        "SameSite=Lax", "SameSite=lax")
+    page = web.get("/")
+    assert page.status_code == 200 and "L9" in page.text and "900001" in page.text
+    assert "<script" not in page.text
+
+
+def test_a_wrong_password_is_refused_in_the_users_language(web) -> None:
+    answer = sign_in(web, password="not-the-password")
+    assert answer.status_code == 401 and "工号或密码不正确" in answer.text
+    web.get("/lang/en")
+    english = sign_in(web, password="not-the-password")
+    assert "wrong staff ID or password" in english.text
+
+
+def test_a_post_without_or_with_a_wrong_csrf_token_is_refused(web) -> None:
+    web.get("/login")
+    missing = web.post("/login", data={"staff_id": "900001", "password": PASSWORD})
+    assert missing.status_code == 403
+    wrong = web.post("/login", data={"csrf": "x", "staff_id": "900001", "password": PASSWORD})
+    assert wrong.status_code == 403
+    assert web.get("/").status_code == 303  # nobody signed in
+
+
+def test_sign_out_ends_the_session_and_disabling_ends_it_at_once(web, run, org_db) -> None:
+    sign_in(web)
+    page = web.get("/")
+    out = web.post("/logout", data={"csrf": csrf_of(page.text)})
+    assert out.status_code == 303
+    assert web.get("/").status_code == 303
+    sign_in(web, "900030")
+    assert web.get("/").status_code == 200
+    assert run("user", "disable", "900030", db=org_db).exit_code == 0
+    assert web.get("/").status_code == 303
+
+
+def test_a_line_name_is_text_not_markup(web, run, org_db) -> None:
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    assert run("init", "--line", hostile, "--opening-date", "2027-06-30", "--handover-date",
+               "2027-03-01", db=org_db).exit_code == 0
+    sign_in(web)
+    page = web.get("/")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img" in page.text
+    assert "<script>" not in page.text and "<img" not in page.text
