@@ -103,3 +103,44 @@ def test_a_line_name_is_text_not_markup(web, run, org_db) -> None:
     page = web.get("/")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img" in page.text
     assert "<script>" not in page.text and "<img" not in page.text
+
+
+@pytest.fixture
+def two_lines(web, run, org_db):
+    """L9 with hazard H-0001, L7 with its own H-0001; 900030 may read L9 only."""
+    assert run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
+               "equipment", "--description", "站台门夹人<b>", "--score", "L=3,E=6,C=7",
+               "--control", "engineering: 挡板", db=org_db).exit_code == 0
+    assert run("init", "--line", "L7", "--opening-date", "2027-06-30", "--handover-date",
+               "2027-03-01", db=org_db).exit_code == 0
+    assert run("user", "roles", "900030", "--role", "viewer", "--line", "L9",
+               db=org_db).exit_code == 0
+    return web
+
+
+def test_the_register_and_a_hazard_read_in_the_browser(two_lines) -> None:
+    web = two_lines
+    sign_in(web, "900030")
+    register = web.get("/lines/L9/hazards")
+    assert register.status_code == 200 and "H-0001" in register.text
+    assert "站台门夹人&lt;b&gt;" in register.text and "1 个危险源" in register.text
+    one = web.get("/lines/L9/hazards/H-0001")
+    assert one.status_code == 200 and "挡板" in one.text
+    assert web.get("/lines/L9/hazards?level=nonsense").status_code == 400
+    assert web.get("/lines/L9/hazards/H-9999").status_code == 404
+    assert web.get("/lines/L5/hazards").status_code == 404
+
+
+def test_a_user_limited_to_one_line_cannot_read_another_by_changing_the_url(two_lines) -> None:
+    web = two_lines
+    sign_in(web, "900030")
+    assert web.get("/lines/L7/hazards").status_code == 403
+    assert web.get("/lines/L7/hazards/H-0001").status_code == 403
+    dashboard = web.get("/")
+    assert "L9" in dashboard.text and ">L7<" not in dashboard.text
+
+
+def test_anonymous_reads_nothing(two_lines) -> None:
+    for path in ("/", "/lines/L9/hazards", "/lines/L9/hazards/H-0001"):
+        answer = two_lines.get(path)
+        assert answer.status_code == 303 and answer.headers["location"].endswith("/login"), path

@@ -201,6 +201,69 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
                           "latest": snapshots[0] if snapshots else None})
         return page(request, "dashboard.html", account=account, csrf=session.csrf, lines=lines)
 
+    PAGE = 50  # hazards per page
+
+    def reader(request: Request) -> tuple[Any, Session] | Response:
+        """The signed-in account allowed to read the line in the URL, or the response."""
+        from readiness.accounts import allowed
+        from readiness.lines import list_lines
+
+        found = signed_in(request)
+        if found is None:
+            return RedirectResponse(request.url_for("login_form"), status_code=303)
+        line = request.path_params["line"]
+        if line not in {x.name for x in list_lines(store)}:
+            return Response("no such line", status_code=404)
+        if not allowed(found[0], "read", line):
+            return Response("not allowed", status_code=403)
+        return found
+
+    async def hazards(request: Request) -> Response:
+        from readiness.errors import ReadinessError
+        from hazards.register import list_hazards
+
+        found = reader(request)
+        if isinstance(found, Response):
+            return found
+        account, session = found
+        line = request.path_params["line"]
+        q = request.query_params
+        filters = {k: q.get(k) or None for k in ("level", "specialty", "location", "owner",
+                                                   "status")}
+        try:
+            rows = list_hazards(store, line, **filters)
+        except ReadinessError as problem:
+            from readiness.i18n import set_lang, t
+
+            set_lang(_lang(request))
+            return page(request, "hazards.html", status=400, account=account, csrf=session.csrf,
+                        line=line, rows=[], error=t(problem.key, **problem.params),
+                        filters=filters, page_no=1, pages=1, total=0)
+        try:
+            page_no = max(1, int(q.get("page") or 1))
+        except ValueError:
+            page_no = 1
+        pages = max(1, -(-len(rows) // PAGE))
+        page_no = min(page_no, pages)
+        return page(request, "hazards.html", account=account, csrf=session.csrf, line=line,
+                    rows=rows[(page_no - 1) * PAGE:page_no * PAGE], error=None,
+                    filters=filters, page_no=page_no, pages=pages, total=len(rows))
+
+    async def hazard(request: Request) -> Response:
+        from readiness.errors import NotFound
+        from hazards.register import show_hazard
+
+        found = reader(request)
+        if isinstance(found, Response):
+            return found
+        account, session = found
+        line = request.path_params["line"]
+        try:
+            h = show_hazard(store, line, request.path_params["code"])
+        except (NotFound, StopIteration):
+            return Response("no such hazard", status_code=404)
+        return page(request, "hazard.html", account=account, csrf=session.csrf, line=line, h=h)
+
     async def language(request: Request) -> Response:
         lang = request.path_params["lang"]
         response = RedirectResponse(request.headers.get("referer") or "/", status_code=303)
@@ -214,6 +277,8 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
               Route("/login", login, methods=["POST"], name="login"),
               Route("/logout", logout, methods=["POST"], name="logout"),
               Route("/lang/{lang}", language, name="language"),
+              Route("/lines/{line}/hazards", hazards, name="hazards"),
+              Route("/lines/{line}/hazards/{code}", hazard, name="hazard"),
               Route("/", dashboard, name="dashboard")]
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
