@@ -264,6 +264,42 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
             return Response("no such hazard", status_code=404)
         return page(request, "hazard.html", account=account, csrf=session.csrf, line=line, h=h)
 
+    async def pdca(request: Request) -> Response:
+        from readiness.pdca.items import list_items
+
+        found = reader(request)
+        if isinstance(found, Response):
+            return found
+        account, session = found
+        line = request.path_params["line"]
+        every = request.query_params.get("all") == "1"
+        items = list_items(store, line, include_closed=every,
+                           overdue=request.query_params.get("overdue") == "1")
+        return page(request, "pdca.html", account=account, csrf=session.csrf, line=line,
+                    items=items, every=every)
+
+    async def checklist(request: Request) -> Response:
+        from readiness.checklist import list_items as checklist_items
+
+        found = reader(request)
+        if isinstance(found, Response):
+            return found
+        account, session = found
+        line = request.path_params["line"]
+        return page(request, "checklist.html", account=account, csrf=session.csrf, line=line,
+                    items=checklist_items(store, line))
+
+    async def snapshots(request: Request) -> Response:
+        from readiness.assessment.assess import history
+
+        found = reader(request)
+        if isinstance(found, Response):
+            return found
+        account, session = found
+        line = request.path_params["line"]
+        return page(request, "snapshots.html", account=account, csrf=session.csrf, line=line,
+                    snapshots=history(store, line).snapshots)
+
     async def language(request: Request) -> Response:
         lang = request.path_params["lang"]
         response = RedirectResponse(request.headers.get("referer") or "/", status_code=303)
@@ -272,13 +308,20 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
                                 samesite="lax", secure=secure_cookies, path="/")
         return response
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)  # no icon, and no 404 in the browser's console
+
     routes = [Route("/healthz", healthz, name="healthz"),
+              Route("/favicon.ico", favicon, name="favicon"),
               Route("/login", login_form, methods=["GET"], name="login_form"),
               Route("/login", login, methods=["POST"], name="login"),
               Route("/logout", logout, methods=["POST"], name="logout"),
               Route("/lang/{lang}", language, name="language"),
               Route("/lines/{line}/hazards", hazards, name="hazards"),
               Route("/lines/{line}/hazards/{code}", hazard, name="hazard"),
+              Route("/lines/{line}/pdca", pdca, name="pdca"),
+              Route("/lines/{line}/checklist", checklist, name="checklist"),
+              Route("/lines/{line}/snapshots", snapshots, name="snapshots"),
               Route("/", dashboard, name="dashboard")]
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
