@@ -145,7 +145,7 @@ class Signature:
     override_reason: str | None
     note: str | None
     at: dt.datetime
-    stale: bool
+    stale: bool | None  # None: not worked out (`latest`, for a dashboard)
 
 
 @dataclass(slots=True, frozen=True)
@@ -163,7 +163,7 @@ class HistoryEntry:
     signoffs: list[Signature]
     blocking: int
     conditions: int
-    stale: bool
+    stale: bool | None  # None: not worked out (`latest`)
 
 
 @dataclass(slots=True, frozen=True)

@@ -183,9 +183,11 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    async def dashboard(request: Request) -> Response:
+    # The read views are plain functions: Starlette runs them in its thread pool, so a slow
+    # store read does not hold up other requests (sign-in and sign-out await their forms).
+    def dashboard(request: Request) -> Response:
         from readiness.accounts import allowed
-        from readiness.assessment.assess import history
+        from readiness.assessment.assess import latest
         from readiness.lines import list_lines
 
         found = signed_in(request)
@@ -196,9 +198,8 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
         for line in list_lines(store):
             if not allowed(account, "read", line.name):
                 continue
-            snapshots = history(store, line.name).snapshots
             lines.append({"name": line.name, "phase": line.phase,
-                          "latest": snapshots[0] if snapshots else None})
+                          "latest": latest(store, line.name)})
         return page(request, "dashboard.html", account=account, csrf=session.csrf, lines=lines)
 
     PAGE = 50  # hazards per page
@@ -218,7 +219,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
             return Response("not allowed", status_code=403)
         return found
 
-    async def hazards(request: Request) -> Response:
+    def hazards(request: Request) -> Response:
         from readiness.errors import ReadinessError
         from hazards.register import list_hazards
 
@@ -249,7 +250,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
                     rows=rows[(page_no - 1) * PAGE:page_no * PAGE], error=None,
                     filters=filters, page_no=page_no, pages=pages, total=len(rows))
 
-    async def hazard(request: Request) -> Response:
+    def hazard(request: Request) -> Response:
         from readiness.errors import NotFound
         from hazards.register import show_hazard
 
@@ -264,7 +265,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
             return Response("no such hazard", status_code=404)
         return page(request, "hazard.html", account=account, csrf=session.csrf, line=line, h=h)
 
-    async def pdca(request: Request) -> Response:
+    def pdca(request: Request) -> Response:
         from readiness.pdca.items import list_items
 
         found = reader(request)
@@ -278,7 +279,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
         return page(request, "pdca.html", account=account, csrf=session.csrf, line=line,
                     items=items, every=every)
 
-    async def checklist(request: Request) -> Response:
+    def checklist(request: Request) -> Response:
         from readiness.checklist import list_items as checklist_items
 
         found = reader(request)
@@ -289,7 +290,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
         return page(request, "checklist.html", account=account, csrf=session.csrf, line=line,
                     items=checklist_items(store, line))
 
-    async def snapshots(request: Request) -> Response:
+    def snapshots(request: Request) -> Response:
         from readiness.assessment.assess import history
 
         found = reader(request)
