@@ -601,6 +601,36 @@ def list_hazards(store: Store, line: str | None, *, level: str | None = None,
     return result
 
 
+def page_hazards(store: Store, line: str | None, *, page: int = 1, size: int = 50,
+                 level: str | None = None, specialty: str | None = None,
+                 location: str | None = None, owner: str | None = None,
+                 status: str | None = None, as_of: dt.date | None = None
+                 ) -> tuple[int, list[HazardRow]]:
+    """One page of `list_hazards` (filters alike) and how many hazards match in all. Without a
+    level filter only the page is read from the store (the level is the latest evaluation's)."""
+    as_of = as_of or dt.date.today()
+    start = (max(page, 1) - 1) * size
+    if level:
+        rows = list_hazards(store, line, level=level, specialty=specialty, location=location,
+                            owner=owner, status=status, as_of=as_of)
+        return len(rows), rows[start:start + size]
+    specialty = coded("specialty", "--specialty", specialty)
+    status = coded("hazard_status", "--status", status)
+    with store.read_rows() as session:
+        found = line_row(session, line)
+        total, codes = hazard_store.page_codes(session, found.id, specialty=specialty,
+                                               status=status, location=location, owner=owner,
+                                               offset=start, limit=size)
+        register = hazard_store.load_register(session, found.id, codes) if codes else []
+    ctx = CheckContext(as_of=as_of)  # the review intervals are all a listing row needs
+    rows = []
+    for h in register:
+        due = next_review(h, ctx)
+        rows.append(register_row(h, due, bool(due and due < as_of
+                                              and h["status"] != "eliminated")))
+    return total, rows
+
+
 def show_hazard(store: Store, line: str | None, code: str,
                 as_of: dt.date | None = None) -> Hazard:
     """One hazard in full: its dated evaluations, acceptors by name, and its findings."""

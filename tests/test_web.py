@@ -190,3 +190,25 @@ def test_every_read_page_for_every_role_and_anonymous(everyone) -> None:
             if path.endswith("H-0001") and role == "admin":
                 expected = 404  # L7 has no H-0001
             assert other.status_code == expected, (role, path, other.status_code)
+
+
+def test_the_register_pages_in_the_store_with_its_filters(run, org_db) -> None:
+    from hazards.register import list_hazards, page_hazards
+    from readiness.store.core import Store
+
+    for n, (location, owner) in enumerate((("S01", "CT-KY"), ("S01", "CT-KY"), ("D01", None))):
+        extra = ["--owner-unit", owner] if owner else []
+        added = run("hazard", "add", "--location", location, "--specialty", "psd", "--category",
+                    "equipment", "--description", f"站台门夹人 {n}", "--score", "L=3,E=6,C=7",
+                    *extra, db=org_db)
+        assert added.exit_code == 0, added.output
+    with Store.open(org_db) as store:
+        every = [h.id for h in list_hazards(store, "L9")]
+        assert every == ["H-0001", "H-0002", "H-0003"]
+        first = page_hazards(store, "L9", page=1, size=2)
+        second = page_hazards(store, "L9", page=2, size=2)
+        assert (first[0], [h.id for h in first[1]]) == (3, ["H-0001", "H-0002"])
+        assert (second[0], [h.id for h in second[1]]) == (3, ["H-0003"])
+        assert [h.id for h in page_hazards(store, "L9", owner="CT-KY")[1]] == every[:2]
+        assert page_hazards(store, "L9", location="D01")[0] == 1
+        assert page_hazards(store, "L9", level="general")[0] == 3  # the level: a full read

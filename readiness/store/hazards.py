@@ -77,6 +77,31 @@ def load_register(session: Session | Connection, line_id: int,
     return register
 
 
+def page_codes(session: Session | Connection, line_id: int, *, specialty: str | None = None,
+               status: str | None = None, location: str | None = None,
+               owner: str | None = None, offset: int = 0, limit: int = 50
+               ) -> tuple[int, list[str]]:
+    """(how many hazards of the line match, the codes of one page of them in code order), by
+    the filters the hazard table holds itself: a page of a 100,000-hazard register is read
+    without the rest (`load_register(..., codes)` then reads the page in full)."""
+    from sqlalchemy import or_
+
+    where = [H.c.line_id == line_id]
+    if specialty:
+        where.append(H.c.specialty == specialty)
+    if status:
+        where.append(H.c.status == status)
+    if owner:
+        where.append(or_(H.c.owner == owner, H.c.owner_unit == owner))
+    if location:
+        where.append(H.c.location_id.in_(select(LOC.c.id).where(
+            LOC.c.line_id == line_id, or_(LOC.c.code == location, LOC.c.name == location))))
+    total = session.execute(select(func.count()).select_from(H).where(*where)).scalar_one()
+    codes = list(session.execute(select(H.c.code).where(*where).order_by(H.c.code)
+                                 .offset(offset).limit(limit)).scalars())
+    return int(total), codes
+
+
 def _control(r: Any) -> dict[str, Any]:
     return {"id": r["id"], "type": r["control_type"], "aspect": r["aspect"],
             "description": r["description"], "owner": r["owner"],

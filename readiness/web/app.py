@@ -220,8 +220,8 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
         return found
 
     def hazards(request: Request) -> Response:
+        from hazards.register import page_hazards
         from readiness.errors import ReadinessError
-        from hazards.register import list_hazards
 
         found = reader(request)
         if isinstance(found, Response):
@@ -232,23 +232,22 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
         filters = {k: q.get(k) or None for k in ("level", "specialty", "location", "owner",
                                                    "status")}
         try:
-            rows = list_hazards(store, line, **filters)
+            page_no = max(1, int(q.get("page") or 1))
+        except ValueError:
+            page_no = 1
+        try:
+            total, rows = page_hazards(store, line, page=page_no, size=PAGE, **filters)
         except ReadinessError as problem:
             from readiness.i18n import set_lang, t
 
             set_lang(_lang(request))
             return page(request, "hazards.html", status=400, account=account, csrf=session.csrf,
                         line=line, rows=[], error=t(problem.key, **problem.params),
-                        filters=filters, page_no=1, pages=1, total=0)
-        try:
-            page_no = max(1, int(q.get("page") or 1))
-        except ValueError:
-            page_no = 1
-        pages = max(1, -(-len(rows) // PAGE))
-        page_no = min(page_no, pages)
+                        filters=filters, page_no=1, pages=1, total=0, keep={})
+        pages = max(1, -(-total // PAGE))
         return page(request, "hazards.html", account=account, csrf=session.csrf, line=line,
-                    rows=rows[(page_no - 1) * PAGE:page_no * PAGE], error=None,
-                    filters=filters, page_no=page_no, pages=pages, total=len(rows))
+                    rows=rows, error=None, filters=filters, page_no=min(page_no, pages),
+                    pages=pages, total=total, keep={k: v for k, v in filters.items() if v})
 
     def hazard(request: Request) -> Response:
         from readiness.errors import NotFound
