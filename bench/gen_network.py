@@ -1,6 +1,6 @@
 """A 20-line network store for the assessment and report benchmarks, built deterministically.
 
-    python bench/gen_network.py OUT.db [LINES]
+    python bench/gen_network.py OUT.db|postgresql+psycopg://…/EMPTY_DB [LINES]
 
 Per line: the sample line's 50 locations; 5,000 hazards (the sample templates at their fitting
 locations, each with its LEC evaluation, controls and mostly an acceptance at the required level);
@@ -234,9 +234,12 @@ def inspections(session: WriteSession, line_id: int) -> None:
 
 
 def build_network(path: str | Path, lines: int = 20) -> dict[str, Any]:
-    path, started = Path(path), time.perf_counter()
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    """The network in a fresh SQLite file at `path`, or in the (empty) database at a URL."""
+    started, is_url = time.perf_counter(), "://" in str(path)
+    if not is_url:
+        path = Path(path)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     data, org = sample_line(), network_org()
     line_data = data["line"]
     with Store.create(path) as store:
@@ -268,7 +271,8 @@ def build_network(path: str | Path, lines: int = 20) -> dict[str, Any]:
                 select(table.c.line_id, func.count()).group_by(table.c.line_id))})
                 for t, table in Base.metadata.tables.items() if "line_id" in table.c}
     return {"db": str(path), "seconds": round(time.perf_counter() - started, 1), "counts": counts,
-            "size_mb": round(path.stat().st_size / 2**20, 1), "per_line": per_line}
+            "size_mb": None if is_url else round(Path(path).stat().st_size / 2**20, 1),
+            "per_line": per_line}
 
 
 if __name__ == "__main__":

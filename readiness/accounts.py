@@ -99,6 +99,16 @@ def allowed(account: Account, action: str, line: str | None = None) -> bool:
                for g in account.roles if g.role in table)
 
 
+def allowed_on_every_line(account: Account, action: str) -> bool:
+    """Whether the account may do `action` on every line: what records that are not about one
+    line (the whole audit trail) need."""
+    if account.disabled:
+        return False
+    table = roles()
+    return any(action in table[g.role]["actions"] and g.line is None
+               for g in account.roles if g.role in table)
+
+
 # --- services --------------------------------------------------------------------------------------
 
 def _role_rows(session: Any, wanted: list[str], lines: list[str]) -> list[tuple[str, int | None]]:

@@ -28,7 +28,8 @@ from readiness import sources, vocab
 from readiness.assessment.criteria import RULES, Inputs
 from readiness.assessment.profiles import load_profile, superseded_of
 from readiness.assessment.results import (Assessment, Changes, CriterionChange, History,
-                                          HistoryEntry, LineAssessment, Profile, Signature,
+                                          HistoryEntry, LatestFindings, LineAssessment, Profile,
+                                          Signature,
                                           SignOffResult, SnapshotRef, assessment_of,
                                           line_assessment_of)
 from readiness.checklist import load_items as load_checklist
@@ -344,12 +345,40 @@ def latest(store: Store, line: str) -> HistoryEntry | None:
         snapshots = snapshot_store.load(conn, found.id)
     if not snapshots:
         return None
-    s = snapshots[0]
+    return _entry(snapshots[0])
+
+
+def _entry(s: dict[str, Any]) -> HistoryEntry:
     return HistoryEntry(
         id=s["id"], line_id=s["line_id"], taken_at=s["taken_at"], as_of=s["as_of"],
         profile=s["profile"], verdict=s["verdict"], inputs_hash=s["inputs_hash"],
         signoffs=[Signature(**x, stale=None) for x in s["signoffs"]],
         blocking=s["blocking"], conditions=s["conditions"], stale=None)
+
+
+def latest_of_lines(store: Store) -> list[dict[str, Any]]:
+    """Every line by name with its phase and newest snapshot (`latest`): a dashboard of lines."""
+    from readiness.lines import list_lines
+
+    return [{"name": x.name, "phase": x.phase, "latest": latest(store, x.name)}
+            for x in list_lines(store)]
+
+
+def latest_findings(store: Store, line: str | None) -> LatestFindings:
+    """The line's newest snapshot, the criteria it failed (blocking ones, and the others it is
+    ready only on condition of, with owners) and its snapshots oldest first. Stale is not
+    worked out (None), as for `latest`."""
+    with store.read_rows() as conn:
+        found = line_row(conn, line)
+        snapshots = snapshot_store.load(conn, found.id)
+        criteria = (snapshot_store.criteria(conn, [snapshots[0]["id"]])[snapshots[0]["id"]]
+                    if snapshots else [])
+    failed = [c for c in criteria if c.get("status") == "fail"]
+    return LatestFindings(
+        line=found.name, latest=_entry(snapshots[0]) if snapshots else None,
+        blocking=[c for c in failed if c.get("blocking")],
+        conditions=[c for c in failed if not c.get("blocking")],
+        trend=[_entry(s) for s in reversed(snapshots)])
 
 
 def compare(old: dict[str, Any], old_criteria: list[dict[str, Any]], new: dict[str, Any],

@@ -285,3 +285,16 @@ def assessment_of(record: dict[str, Any], snapshot: int | None) -> Assessment:
 def line_assessment_of(record: dict[str, Any], snapshot: int | None) -> LineAssessment:
     """The same, as one line of a network assessment."""
     return LineAssessment(**_outcome(record), snapshot=snapshot)
+
+
+@dataclass(slots=True)
+class LatestFindings:
+    """A line's newest snapshot with the criteria that block it (`blocking`) and those it is
+    ready on condition of (`conditions`, each with its owners and due dates), as stored, and
+    the line's snapshots oldest first (`trend`), for a line's overview."""
+
+    line: str
+    latest: HistoryEntry | None
+    blocking: list[dict[str, Any]]
+    conditions: list[dict[str, Any]]
+    trend: list[HistoryEntry]

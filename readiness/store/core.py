@@ -383,6 +383,16 @@ class Store:
                 time.sleep(pause)
         raise AssertionError("unreachable")
 
+    def data_version(self) -> int:
+        """The newest audit record's number. Every write adds audit records in its transaction,
+        so an unchanged number means unchanged data: what a reader may cache on."""
+        from sqlalchemy import func, select
+
+        from readiness.store.tables import audit_log
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(audit_log.c.id))).scalar() or 0)
+
     def busy_wait_s(self) -> float:
         return _busy_ms() / 1000 if self.is_sqlite else 0.0
 
