@@ -198,13 +198,14 @@ def _link(org: Org, code: str, name: str, kind: str, to: str, status: str,
                      valid_until=as_date(letter["valid_until"]) if letter else None)
 
 
-def owns(store: Store, unit: str) -> UnitResponsibilities:
-    """What a unit and everything below it is responsible for."""
+def owns(store: Store, unit: str, lines: tuple[str, ...] | None = None) -> UnitResponsibilities:
+    """What a unit and everything below it is responsible for, on every line or only on
+    `lines` (what a reader limited to some lines may see)."""
     with store.read_rows() as session:
         org = load_org(session)
         if unit not in org.units:
             raise NotFound("org.unit_not_found", unit=unit)
-        owned = org_store.owned_items(session)
+        owned = [o for o in org_store.owned_items(session) if lines is None or o["line"] in lines]
     subtree = {code for code in org.units if unit in org.ancestors(code)}
     members = {p for p, person in org.people.items() if person["unit_code"] in subtree}
     mine = [o for o in owned if o.get("owner_unit") in subtree or o.get("owner") in members]

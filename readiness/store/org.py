@@ -123,11 +123,11 @@ def owned_items(session: Session | Connection) -> list[dict[str, Any]]:
     latest = select(func.max(ev.c.id)).group_by(ev.c.hazard_id)
     levels = dict(session.execute(select(ev.c.hazard_id, ev.c.level).where(ev.c.id.in_(latest))).all())
     items = [{"kind": "hazard", "subject": subject(h.line_id, h.code), "owner_unit": h.owner_unit,
-              "owner": h.owner, "level": levels.get(h.id)}
+              "owner": h.owner, "level": levels.get(h.id), "line": lines[h.line_id]}
              for h in session.execute(select(hazard.id, hazard.line_id, hazard.code,
                                              hazard.owner_unit, hazard.owner))]
     items += [{"kind": "pdca", "subject": subject(p.line_id, p.code), "owner_unit": p.owner_unit,
-               "owner": p.owner, "open": p.phase != "CLOSED"}
+               "owner": p.owner, "open": p.phase != "CLOSED", "line": lines[p.line_id]}
               for p in session.execute(select(pdca.line_id, pdca.code, pdca.owner_unit,
                                               pdca.owner, pdca.phase))]
     for r in session.execute(select(run.line_id, run.code, run.units,
@@ -135,5 +135,5 @@ def owned_items(session: Session | Connection) -> list[dict[str, Any]]:
                              .join(tables.drill_scenarios, scenario.id == run.scenario_id)):
         for unit in r.units or []:
             items.append({"kind": "drill", "subject": subject(r.line_id, r.code),
-                          "owner_unit": unit, "owner": None})
+                          "owner_unit": unit, "owner": None, "line": lines[r.line_id]})
     return items

@@ -19,7 +19,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_TITLES = {"hazards": ("危险源台帐", "Hazard register"),
                  "pdca": ("问题整改", "PDCA items"),
                  "dangers": ("隐患排查治理台账", "Hidden-danger ledger")}
-TYPES = {".xlsx": XLSX, ".csv": "text/csv; charset=utf-8", ".html": "text/html; charset=utf-8"}
+TYPES = {".xlsx": XLSX, ".csv": "text/csv; charset=utf-8", ".html": "text/html; charset=utf-8",
+         ".ics": "text/calendar; charset=utf-8", ".graphml": "application/graphml+xml",
+         ".dot": "text/vnd.graphviz", ".svg": "image/svg+xml"}
 
 
 def routes() -> list[Route]:
