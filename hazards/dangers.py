@@ -292,11 +292,14 @@ def report_danger(store: Store, line: str | None, code: str, *, to: str, actor: 
 
 def accept_danger(store: Store, line: str | None, code: str, *, by: str, actor: Actor,
                   on: dt.date | None = None, note: str | None = None,
-                  today: dt.date | None = None) -> HiddenDanger:
+                  today: dt.date | None = None, account: Any = None) -> HiddenDanger:
     """Accept and close (验收销号) a hidden danger on `on` (default today). Refused, one reason at
     a time: already closed; no treatment plan; its PDCA item not closed; a major one not yet
     reported; `by` (staff ID or unique name) is the responsible person; `by`'s unit is below
-    the level the policy requires for the grade. Closing marks the hazard for re-evaluation."""
+    the level the policy requires for the grade. Closing marks the hazard for re-evaluation.
+    Once the store has accounts, `account` (authenticated) must be `by`'s own and allowed to
+    accept risk on the line: acceptance is a legal act, as a risk acceptance is."""
+    from readiness.accounts import check_signer
     from readiness.store.hazards import set_needs_reevaluation
     from readiness.store.org import find_person, org_index
 
@@ -319,6 +322,7 @@ def accept_danger(store: Store, line: str | None, code: str, *, by: str, actor: 
         if row["grade"] == "major" and not row["reported_on"]:
             raise InvalidValue("danger.accept_unreported", id=code)
         person = find_person(session, by, "--by")
+        check_signer(session, account, "risk-accept", found.name, person)
         who = {"who": person["name"], "staff_id": person["staff_id"]}
         if person["staff_id"] == row["responsible"]:
             raise InvalidValue("danger.accept_responsible", id=code, **who)

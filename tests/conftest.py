@@ -55,9 +55,10 @@ def runner() -> CliRunner:
 def run(runner: CliRunner, tmp_path: Path):
     """Invoke the CLI in English against a store at tmp_path/store.db unless --db is given."""
 
-    def invoke(*args: str, db: str | None = None, lang: str = "en", user: str = "tester"):
+    def invoke(*args: str, db: str | None = None, lang: str = "en", user: str = "tester",
+               input: str | None = None):
         base = ["--db", db or str(tmp_path / "store.db"), "--lang", lang, "--user", user]
-        return runner.invoke(cli.cli, [*base, *args], catch_exceptions=False)
+        return runner.invoke(cli.cli, [*base, *args], input=input, catch_exceptions=False)
 
     return invoke
 

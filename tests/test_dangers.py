@@ -217,3 +217,32 @@ def test_open_counts_by_location(run, db) -> None:
     with Store.open(db) as store, store.read() as session:
         counts = open_counts_by_location(session, find_line(session, None).id)
     assert counts == {"S02": {"general": 1, "major": 0}, "S01": {"general": 0, "major": 1}}
+
+
+def test_once_the_store_has_accounts_acceptance_needs_the_acceptors_own_account(run, db) -> None:
+    """Accepting a hidden danger is a legal act, as a risk acceptance is: --as the acceptor's
+    account and its password; another person's account, or a role without risk-accept, is
+    refused; the audit records the account."""
+    password = "Tunnel-Watch-2026"
+    code = planned(run, db)
+    j(run("danger", "plan", code, "--measures", "紧固", "--responsible", "900030", "--json",
+          db=db))
+    close_pdca(run, db, "P-0001")
+    for who, role in (("900020", "leadership"), ("900010", "viewer")):
+        assert run("user", "add", who, "--role", role, "--password-stdin", db=db,
+                   input=password + "\n").exit_code == 0
+    bare = run("danger", "accept", code, "--by", "900020", db=db)
+    assert bare.exit_code != 0 and "--as" in bare.output
+    viewer = run("danger", "accept", code, "--by", "900010", "--as", "900010",
+                 "--password-stdin", db=db, input=password + "\n")
+    assert viewer.exit_code != 0 and "900010" in viewer.output
+    someone_else = run("danger", "accept", code, "--by", "900001", "--as", "900020",
+                       "--password-stdin", db=db, input=password + "\n")
+    assert someone_else.exit_code != 0 and "900001" in someone_else.output
+    assert j(run("danger", "show", code, "--json", db=db))["status"] == "rectified"
+    done = j(run("danger", "accept", code, "--as", "900020", "--password-stdin", "--json",
+                 db=db, input=password + "\n"))
+    assert (done["status"], done["accepted_by"]) == ("closed", "900020")
+    closing = [r for r in j(run("audit", "log", "--entity", "hidden_dangers", "--json", db=db))
+               if r["action"] == "update" and (r["after"] or {}).get("status") == "closed"]
+    assert closing and closing[0]["username"] == "900020"

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from readiness.commands.options import (acting, as_of_option, emit_json, force_option, group,
-                                        json_option, L, line_option, on_option, open_store,
-                                        output_option, parse_date, short, show_table)
+from readiness.commands.options import (acting, acting_for, as_of_option, emit_json,
+                                        force_option, group, json_option, L, line_option,
+                                        on_option, open_store, output_option, parse_date, short,
+                                        show_table, signing_account, signing_options)
 from readiness.dates import iso
+from readiness.i18n import t
 
 if TYPE_CHECKING:
     from hazards.dangers import HiddenDanger
@@ -235,18 +237,26 @@ def danger_report(danger_id: str, line: str | None, to: str, on: dt.date | None,
 @danger.command("accept")
 @click.argument("danger_id")
 @line_option
-@click.option("--by", "by", required=True,
-              help="Staff ID or name of the person accepting: not the responsible person.")
+@click.option("--by", "by",
+              help="Staff ID or name of the person accepting: not the responsible person "
+                   "(default: the --as account's person).")
 @click.option("--note", help="The acceptance opinion.")
 @on_option("Accepted on (default today).")
+@signing_options
 @json_option
-def danger_accept(danger_id: str, line: str | None, by: str, note: str | None,
-                  on: dt.date | None, as_json: bool) -> None:
+def danger_accept(danger_id: str, line: str | None, by: str | None, note: str | None,
+                  on: dt.date | None, as_account: str | None, password_stdin: bool,
+                  as_json: bool) -> None:
     """Accept and close a hidden danger once its PDCA item is closed."""
     from hazards.dangers import accept_danger
 
     with open_store() as store:
-        item = accept_danger(store, line, danger_id, by=by, note=note, on=on, actor=acting())
+        account = signing_account(store, as_account, password_stdin)
+        accepter = by or (account.staff_id if account else None)
+        if accepter is None:
+            raise click.UsageError(t("account.by_or_as"))
+        item = accept_danger(store, line, danger_id, by=accepter, note=note, on=on,
+                             actor=acting_for(account), account=account)
     _done(item, as_json)
 
 
