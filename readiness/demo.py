@@ -68,6 +68,7 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             counts.update(inspections=inspected["inspections"], dangers=inspected["dangers"])
             counts["pdca"] = len(pdca_store.load_items(session, line["id"]))
         verdict = assess(store, None, as_of=DEMO_AS_OF, actor=actor)
+        accounts = _add_accounts(store, data["accounts"], actor)
     _remove_sqlite(target)
     os.replace(partial, target)
     evidence = out / "evidence"  # the attested items' sample evidence: the SHA-256 they record
@@ -82,7 +83,25 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
             reports.append(str(write_report(store, None, out / name, snapshot=verdict.snapshot,
                                             lang=lang, actor=actor, force=True)))
     return {"line": line["name"], "db": str(target), "counts": counts, "reports": reports,
-            "verdict": verdict.verdict, "snapshot": verdict.snapshot}
+            "verdict": verdict.verdict, "snapshot": verdict.snapshot, "accounts": accounts}
+
+
+def _add_accounts(store: Store, accounts: list[dict[str, str]],
+                  actor: Actor) -> list[dict[str, str]]:
+    """One sample account per role for trying the web application, each with a fresh random
+    password that is shown once (the demo's output) and kept only as its Argon2 hash."""
+    import secrets
+
+    from readiness.accounts import add_account
+
+    made = []
+    for a in accounts:
+        password = secrets.token_urlsafe(12)
+        account = add_account(store, a["staff_id"], roles_given=[a["role"]], lines=[],
+                              password=password, actor=actor)
+        made.append({"role": a["role"], "staff_id": account.staff_id,
+                     "name": account.name or "", "password": password})
+    return made
 
 
 def _line_fields(line: dict[str, Any]) -> dict[str, Any]:

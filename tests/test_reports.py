@@ -35,10 +35,13 @@ def need(client: str | None) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    build_demo(out, actor=Actor("demo"))
-    return out
+def demo_summary(tmp_path_factory) -> dict:
+    return build_demo(tmp_path_factory.mktemp("demo"), actor=Actor("demo"))
+
+
+@pytest.fixture(scope="module")
+def sample(demo_summary) -> Path:
+    return Path(demo_summary["db"]).parent
 
 
 def test_demo_writes_both_reports(sample: Path) -> None:
@@ -189,13 +192,16 @@ def test_report_command(run, tmp_path: Path, sample: Path) -> None:
         "Error: no assessment snapshot 99\n")
 
 
-def test_every_code_is_named_in_the_readers_language(sample: Path, tmp_path: Path, run) -> None:
+def test_every_code_is_named_in_the_readers_language(sample: Path, demo_summary: dict,
+                                                    tmp_path: Path, run) -> None:
     db = tmp_path / "signed.db"
     shutil.copy(sample / "demo.db", db)
     run("pdca", "open", "--title", "新发现问题", "--class", "blocking", db=str(db))
     assert run("assess", db=str(db)).exit_code == 0
-    signed = run("signoff", "2", "--by", "900001", "--decision", "approve", "--override-reason",
-                 "市政府要求按期开通", db=str(db))
+    leader = next(a for a in demo_summary["accounts"] if a["role"] == "leadership")
+    signed = run("signoff", "2", "--as", leader["staff_id"], "--password-stdin", "--decision",
+                 "approve", "--override-reason", "市政府要求按期开通", db=str(db),
+                 input=leader["password"] + "\n")
     assert signed.exit_code == 0, signed.output
     with Store.open(db) as store:
         zh = write_report(store, None, tmp_path / "zh.html", actor=TESTER, lang="zh").read_text("utf-8")

@@ -28,6 +28,9 @@ def demo(out_dir: str, force: bool) -> None:
                  snapshot=summary["snapshot"]))
     for path in summary.get("reports", []):
         click.echo(f"  {path}")
+    click.echo(t("demo.accounts"))
+    for a in summary["accounts"]:
+        click.echo(f"  {a['role']:<16} {a['staff_id']}  {a['name']:<6}  {a['password']}")
 
 
 COMMANDS = [demo]
