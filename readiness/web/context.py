@@ -88,7 +88,7 @@ class Web:
         if session is None or not session.staff_id:
             return None
         try:
-            account = show_account(self.store, session.staff_id)
+            account = self.cached(show_account, session.staff_id)
         except NotFound:
             account = None
         if account is None or account.disabled:  # a disabled account's sessions end at once
