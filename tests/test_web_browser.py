@@ -5,6 +5,7 @@ console error; the screenshots are kept under the test's temporary folder to loo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -15,8 +16,12 @@ import pytest
 
 from test_web import PASSWORD
 
-PAGES = ("/lines/L9/hazards", "/lines/L9/hazards/H-0001", "/lines/L9/pdca",
-         "/lines/L9/checklist", "/lines/L9/snapshots")
+PAGES = ("/lines/L9", "/lines/L9/hazards", "/lines/L9/hazards/H-0001", "/lines/L9/pdca",
+         "/lines/L9/checklist", "/lines/L9/snapshots", "/lines/L9/snapshots/diff?a=1&b=1",
+         "/lines/L9/org", "/lines/L9/org/path?hazard=H-0001", "/lines/L9/org/units/CT-KY",
+         "/lines/L9/drills", "/lines/L9/drills/plan?start=2026-09-01", "/lines/L9/drills/runs",
+         "/lines/L9/drills/runs/R-1", "/lines/L9/reports", "/lines/L9/report.html",
+         "/audit?limit=20")
 
 
 def _chromium() -> str:
@@ -40,6 +45,10 @@ def server(run, org_db):
                "--control", "engineering: 挡板", db=org_db).exit_code == 0
     assert run("pdca", "open", "--title", "闸机扇门迟缓", "--class", "due-dated",
                db=org_db).exit_code == 0
+    assert run("drill", "record", "R-1", "--scenario", "EM-PSD-FAILURE", "--date", "2026-10-01",
+               "--location", "S01", "--unit", "CT-KY", "--evaluator", "陈静", "--evaluator",
+               "刘洋", "--task", "EM-PSD-FAILURE-T1=P/1.5@陈静", "--task",
+               "EM-PSD-FAILURE-T1=U/4@刘洋", db=org_db).exit_code == 0
     assert run("assess", "--as-of", "2026-11-23", db=org_db).exit_code in (0, 3)
     assert run("user", "add", "900001", "--role", "leadership", "--password-stdin", db=org_db,
                input=PASSWORD + "\n").exit_code == 0
@@ -97,8 +106,8 @@ def test_sign_in_every_view_and_sign_out_in_chromium(server, tmp_path: Path, lan
         for path in PAGES:
             answer = page.goto(f"{server}{path}")
             assert answer is not None and answer.status == 200, path
-            page.screenshot(path=str(shots / (path.strip("/").replace("/", "_") + ".png")),
-                            full_page=True)
+            name = re.sub(r"[^A-Za-z0-9]+", "_", path.strip("/"))
+            page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         page.goto(f"{server}/lines/L9/hazards")
         assert words[0] in page.content()
         page.click(f"text={words[1]}")

@@ -17,8 +17,11 @@ from readiness.commands.options import command, settings
               help="Proxies whose X-Forwarded-For and X-Forwarded-Proto headers are trusted.")
 @click.option("--secure-cookies/--no-secure-cookies", default=False,
               help="Mark cookies Secure: on whenever users reach it over TLS (at the proxy).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="How much the server logs (each request at info; never a form's content).")
 def serve(host: str, port: int, root_path: str, forwarded_allow_ips: str,
-          secure_cookies: bool) -> None:
+          secure_cookies: bool, log_level: str) -> None:
     """Serve the web application on HOST:PORT (sign in with an account: readiness user add)."""
     import uvicorn
 
@@ -26,7 +29,7 @@ def serve(host: str, port: int, root_path: str, forwarded_allow_ips: str,
 
     app = create_app(settings().db, secure_cookies=secure_cookies)
     uvicorn.run(app, host=host, port=port, root_path=root_path, proxy_headers=True,
-                forwarded_allow_ips=forwarded_allow_ips, log_level="info")
+                forwarded_allow_ips=forwarded_allow_ips, log_level=log_level)
 
 
 COMMANDS = [serve]

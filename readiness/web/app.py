@@ -88,6 +88,8 @@ async def favicon(request: Request) -> Response:
 
 async def login_form(request: Request) -> Response:
     web: Web = request.app.state.web
+    if web.signed_in(request) is not None:  # already signed in: keep that session
+        return RedirectResponse(request.url_for("dashboard"), status_code=303)
     token, pre = web.sessions.start("", web.now())  # anonymous: it only carries the CSRF
     response = web.page(request, None, "login.html", csrf=pre.csrf, error=None)
     _set_cookie(web, response, COOKIE, token)
