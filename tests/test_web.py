@@ -166,3 +166,24 @@ def test_the_register_pages_in_the_store_with_its_filters(run, org_db) -> None:
         assert [h.id for h in page_hazards(store, "L9", owner="CT-KY")[1]] == every[:2]
         assert page_hazards(store, "L9", location="D01")[0] == 1
         assert page_hazards(store, "L9", level="general")[0] == 3  # the level: a full read
+
+
+def test_the_demo_gives_one_account_per_role_and_each_signs_in(tmp_path, runner) -> None:
+    """`readiness demo` prints a sample account per role once; each signs in on the demo store,
+    and the printed passwords are nowhere in the store's files."""
+    import cli
+    from readiness.accounts import roles
+
+    result = runner.invoke(cli.cli, ["--lang", "en", "demo", "--out", str(tmp_path / "d")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    printed = re.findall(r"^  ([a-z-]+) +(\d{6})  .+?  (\S{16})$", result.output, re.M)
+    assert sorted(role for role, _, _ in printed) == sorted(roles())
+    db = tmp_path / "d" / "demo.db"
+    web = TestClient(create_app(str(db)), follow_redirects=False)
+    for role, staff_id, password in printed:
+        web.cookies.clear()
+        assert sign_in(web, staff_id, password).status_code == 303, role
+        assert "9号线一期" in web.get("/").text, role
+    stored = db.read_bytes()
+    assert not any(p.encode() in stored for _, _, p in printed)
