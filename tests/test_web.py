@@ -187,3 +187,22 @@ def test_the_demo_gives_one_account_per_role_and_each_signs_in(tmp_path, runner)
         assert "9号线一期" in web.get("/").text, role
     stored = db.read_bytes()
     assert not any(p.encode() in stored for _, _, p in printed)
+
+
+def test_a_page_kept_by_the_server_changes_with_the_next_write(two_lines, run, org_db) -> None:
+    """Pages are served from what the server keeps until the store changes: a hazard added at
+    the command line shows on the next load; a failed sign-in elsewhere changes nothing shown."""
+    from readiness.store.core import Store
+
+    web = two_lines
+    sign_in(web, "900030")
+    assert "H-0002" not in web.get("/lines/L9/hazards").text
+    with Store.open(org_db) as store:
+        before = store.data_version()
+    assert run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
+               "equipment", "--description", "新增的危险源", "--score", "L=1,E=6,C=7",
+               db=org_db).exit_code == 0
+    with Store.open(org_db) as store:
+        assert store.data_version() > before
+    again = web.get("/lines/L9/hazards").text
+    assert "H-0002" in again and "新增的危险源" in again and "2 个危险源" in again
