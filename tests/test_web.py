@@ -199,8 +199,8 @@ def test_a_page_kept_by_the_server_changes_with_the_next_write(two_lines, run, o
     assert "H-0002" not in web.get("/lines/L9/hazards").text
     with Store.open(org_db) as store:
         before = store.data_version()
-    assert run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
-               "equipment", "--description", "新增的危险源", "--score", "L=1,E=6,C=7",
+    assert run("hazard", "add", "--line", "L9", "--location", "S01", "--specialty", "psd",
+               "--category", "equipment", "--description", "新增的危险源", "--score", "L=1,E=6,C=7",
                db=org_db).exit_code == 0
     with Store.open(org_db) as store:
         assert store.data_version() > before
