@@ -27,17 +27,6 @@ def add(run, db, who, *roles_and_lines, password=PASSWORD):
                input=password + "\n")
 
 
-@pytest.fixture
-def run(runner, tmp_path):
-    import cli
-
-    def invoke(*args, db=None, lang="en", user="tester", input=None):
-        base = ["--db", db or str(tmp_path / "store.db"), "--lang", lang, "--user", user]
-        return runner.invoke(cli.cli, [*base, *args], input=input, catch_exceptions=False)
-
-    return invoke
-
-
 def test_an_account_for_a_person_with_roles_and_lines(run, org_db) -> None:
     admin = j(add(run, org_db, "900001", "--role", "admin"))
     assert (admin["staff_id"], admin["roles"]) == ("900001", [{"role": "admin", "line": None}])

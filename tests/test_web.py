@@ -21,17 +21,6 @@ def web(run, org_db):
     return TestClient(create_app(org_db), follow_redirects=False)
 
 
-@pytest.fixture
-def run(runner, tmp_path):
-    import cli
-
-    def invoke(*args, db=None, lang="en", user="tester", input=None):
-        base = ["--db", db or str(tmp_path / "store.db"), "--lang", lang, "--user", user]
-        return runner.invoke(cli.cli, [*base, *args], input=input, catch_exceptions=False)
-
-    return invoke
-
-
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 

@@ -68,17 +68,6 @@ def server(run, org_db):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def run(runner, tmp_path):
-    import cli
-
-    def invoke(*args, db=None, lang="en", user="tester", input=None):
-        base = ["--db", db or str(tmp_path / "store.db"), "--lang", lang, "--user", user]
-        return runner.invoke(cli.cli, [*base, *args], input=input, catch_exceptions=False)
-
-    return invoke
-
-
 @pytest.mark.parametrize("lang, size", [("zh", (1366, 768)), ("en", (768, 1024))])
 def test_sign_in_every_view_and_sign_out_in_chromium(server, tmp_path: Path, lang: str,
                                                      size: tuple[int, int]) -> None:
