@@ -195,3 +195,36 @@ def test_a_page_kept_by_the_server_changes_with_the_next_write(two_lines, run, o
         assert store.data_version() > before
     again = web.get("/lines/L9/hazards").text
     assert "H-0002" in again and "新增的危险源" in again and "2 个危险源" in again
+
+
+def test_an_administrator_reads_the_accounts_and_others_do_not(run, org_db) -> None:
+    for who, role in (("900001", "admin"), ("900030", "viewer")):
+        assert run("user", "add", who, "--role", role, *([] if role == "admin" else
+                                                           ["--line", "L9"]),
+                   "--password-stdin", db=org_db, input=PASSWORD + "\n").exit_code == 0
+    assert run("user", "disable", "900030", db=org_db).exit_code == 0
+    web = TestClient(create_app(org_db), follow_redirects=False)
+    sign_in(web, "900001")
+    web.cookies.set("readiness_lang", "en")
+    page = web.get("/accounts").text
+    viewer_row = next(r for r in page.split("<tr>") if "900030" in r)
+    assert "Viewer（L9）" in viewer_row and "disabled" in viewer_row
+    assert "Administrator" in page and 'href="/accounts"' in page
+    assert run("user", "enable", "900030", db=org_db).exit_code == 0
+    web.cookies.clear()
+    sign_in(web, "900030")
+    assert web.get("/accounts").status_code == 403
+    assert 'href="/accounts"' not in web.get("/").text
+
+
+def test_locations_with_the_kind_filter(run, org_db) -> None:
+    assert run("user", "add", "900030", "--role", "viewer", "--password-stdin", db=org_db,
+               input=PASSWORD + "\n").exit_code == 0
+    web = TestClient(create_app(org_db), follow_redirects=False)
+    sign_in(web, "900030")
+    every = web.get("/lines/L9/locations").text
+    assert "龙湖公园站" in every and "南湖车辆段" in every and "4 个位置" in every
+    depots = web.get("/lines/L9/locations?kind=depot").text
+    assert "南湖车辆段" in depots and "龙湖公园站" not in depots
+    bad = web.get("/lines/L9/locations?kind=tunnel")
+    assert bad.status_code == 400 and "--kind" in bad.text

@@ -32,6 +32,8 @@ GET_ROUTES = {
     "/lang/{lang}": ("/lang/en", None),
     "/": ("/", "signed-in"),
     "/audit": ("/audit?entity=hazards&limit=5", "every-line"),
+    "/accounts": ("/accounts", "accounts"),
+    "/lines/{line}/locations": ("/lines/LINE/locations?kind=station", "read"),
     "/lines/{line}": ("/lines/LINE", "read"),
     "/lines/{line}/hazards": ("/lines/LINE/hazards?specialty=psd", "read"),
     "/lines/{line}/hazards/{code}": ("/lines/LINE/hazards/H-0001", "read"),
@@ -137,6 +139,8 @@ def expected(role: str, action: str | None, line: str) -> set[int]:
         return {200}
     if action == "every-line":
         return {200} if allowed_on_every_line(account, "read") else {403}
+    if action == "accounts":  # not about a line
+        return {200} if allowed(account, "accounts") else {403}
     return {200, 404} if allowed(account, action, line) else {403}
 
 

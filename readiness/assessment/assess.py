@@ -375,7 +375,7 @@ def latest_findings(store: Store, line: str | None) -> LatestFindings:
                     if snapshots else [])
     failed = [c for c in criteria if c.get("status") == "fail"]
     return LatestFindings(
-        line=found.name, latest=_entry(snapshots[0]) if snapshots else None,
+        line=found.name, latest=_entry(snapshots[0]) if snapshots else None, criteria=criteria,
         blocking=[c for c in failed if c.get("blocking")],
         conditions=[c for c in failed if not c.get("blocking")],
         trend=[_entry(s) for s in reversed(snapshots)])

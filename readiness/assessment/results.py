@@ -289,12 +289,14 @@ def line_assessment_of(record: dict[str, Any], snapshot: int | None) -> LineAsse
 
 @dataclass(slots=True)
 class LatestFindings:
-    """A line's newest snapshot with the criteria that block it (`blocking`) and those it is
-    ready on condition of (`conditions`, each with its owners and due dates), as stored, and
-    the line's snapshots oldest first (`trend`), for a line's overview."""
+    """A line's newest snapshot with every criterion it records (`criteria`), those that block
+    it (`blocking`) and those it is ready on condition of (`conditions`, each with its owners
+    and due dates), as stored, and the line's snapshots oldest first (`trend`), for a line's
+    overview."""
 
     line: str
     latest: HistoryEntry | None
+    criteria: list[dict[str, Any]]
     blocking: list[dict[str, Any]]
     conditions: list[dict[str, Any]]
     trend: list[HistoryEntry]

@@ -65,8 +65,12 @@ class Web:
         lang = self.lang(request)
         set_lang(lang)
         if visit is not None:
+            from readiness.accounts import allowed, allowed_on_every_line
+
+            may = {"audit": allowed_on_every_line(visit.account, "read"),
+                   "accounts": allowed(visit.account, "accounts")}
             context = {"account": visit.account, "csrf": visit.session.csrf,
-                       "line": visit.line, **context}
+                       "line": visit.line, "may": may, **context}
         root = request.scope.get("root_path", "").rstrip("/")  # behind a proxy's prefix
         html = self.templates.get_template(f"web/{name}").render(lang=lang, zh=lang == "zh",
                                                                 root=root, **context)

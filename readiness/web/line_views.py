@@ -18,6 +18,7 @@ PAGE = 50  # hazards per page
 def routes() -> list[Route]:
     return [Route("/", dashboard, name="dashboard"),
             Route("/lines/{line}", overview, name="overview"),
+            Route("/lines/{line}/locations", locations, name="locations"),
             Route("/lines/{line}/hazards", hazards, name="hazards"),
             Route("/lines/{line}/hazards/{code}", hazard, name="hazard"),
             Route("/lines/{line}/pdca", pdca, name="pdca"),
@@ -49,10 +50,12 @@ def overview(request: Request, web: Web, visit: Visit) -> Response:
         [(s.as_of.isoformat(), s.blocking) for s in found.trend],
         title="各次评估的否决项" if zh else "Blocking items at each assessment"))
     lang = web.lang(request)
+    def shown(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**c, "message": criterion_message(c, lang)} for c in criteria]
+
     return web.page(request, visit, "overview.html", found=found, trend_chart=trend,
-                    blocking=[{**c, "message": criterion_message(c, lang)} for c in found.blocking],
-                    conditions=[{**c, "message": criterion_message(c, lang)}
-                                for c in found.conditions])
+                    blocking=shown(found.blocking), conditions=shown(found.conditions),
+                    criteria=shown(found.criteria))
 
 
 def _filters(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -64,6 +67,20 @@ def _page_no(request: Request) -> int:
         return max(1, int(request.query_params.get("page") or 1))
     except ValueError:
         return 1
+
+
+@line_view()
+def locations(request: Request, web: Web, visit: Visit) -> Response:
+    from readiness.errors import ReadinessError
+    from readiness.lines import list_locations
+
+    kind = request.query_params.get("kind") or None
+    try:
+        rows = web.cached(list_locations, visit.line, kind)
+    except ReadinessError as problem:
+        return web.page(request, visit, "locations.html", status=400, rows=[], kind=kind,
+                        error=web.message(request, problem))
+    return web.page(request, visit, "locations.html", rows=rows, kind=kind, error=None)
 
 
 @line_view()
