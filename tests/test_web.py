@@ -228,3 +228,30 @@ def test_locations_with_the_kind_filter(run, org_db) -> None:
     assert "南湖车辆段" in depots and "龙湖公园站" not in depots
     bad = web.get("/lines/L9/locations?kind=tunnel")
     assert bad.status_code == 400 and "--kind" in bad.text
+
+
+def test_a_forged_post_writes_nothing_and_leaves_the_session(web, org_db) -> None:
+    """No CSRF token, or another session's: refused (403) before anything is read or written —
+    not even a failed login's count — and the signed-in session goes on."""
+    from readiness.store.core import Store
+
+    with Store.open(org_db) as store:
+        before = store.data_version()
+    web.get("/login")
+    for forged in ({}, {"csrf": "x"}):
+        refused = web.post("/login", data={**forged, "staff_id": "900001", "password": "wrong"})
+        assert refused.status_code == 403
+    with Store.open(org_db) as store:
+        assert store.data_version() == before  # no failed login counted
+    sign_in(web)
+    assert web.post("/logout", data={"csrf": "forged"}).status_code == 403
+    assert web.post("/logout").status_code == 403
+    assert web.get("/").status_code == 200  # still signed in
+
+
+def test_five_wrong_passwords_in_the_browser_lock_the_account(web) -> None:
+    for _ in range(5):
+        assert sign_in(web, password="not-the-password").status_code == 401
+    locked = sign_in(web)  # the right password, too late
+    assert locked.status_code == 401 and "账号已锁定至" in locked.text
+    assert web.get("/").status_code == 303
