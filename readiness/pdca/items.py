@@ -133,11 +133,15 @@ def item_row(data: dict[str, Any], on: dt.date | None) -> dict[str, Any]:
 
 
 def step(store: Store, line: str | None, code: str, step_name: str, data: dict[str, Any], *,
-         actor: Actor, on: dt.date | None = None,
-         today: dt.date | None = None) -> PdcaItem:
+         actor: Actor, on: dt.date | None = None, today: dt.date | None = None,
+         evidence_file: tuple[str, bytes] | None = None,
+         seen: tuple[str, int] | None = None) -> PdcaItem:
     """Complete the item's current phase (plan, do, check or act) on `on` (default today) and
     move it on; a field given as None is not given. A check is verified on the day of the
-    check step, which may not be after `today`; its verdict is a code or a label."""
+    check step, which may not be after `today`; its verdict is a code or a label.
+    `evidence_file` (name, content): a file kept in the store in the same write and cited in
+    the step's evidence. `seen` (phase, cycle): the item as the user saw it; if it has moved on
+    since (someone else took the step), the step is refused with where it is now."""
     if step_name not in STEPS:
         raise InvalidValue("option.bad_code", option="step", value=step_name,
                            allowed=" / ".join(STEPS))
@@ -150,9 +154,21 @@ def step(store: Store, line: str | None, code: str, step_name: str, data: dict[s
                                today=today.isoformat())
         data["verdict"] = coded("check_verdict", "--verdict", data.get("verdict"))
         data["verified_on"] = on
+    if evidence_file is not None:
+        from readiness.evidence import check_upload
+
+        check_upload(*evidence_file)  # before the write: a refused file writes nothing
     with store.write(actor, f"pdca {step_name} {code}") as session:
         found = find_line(session, line)
         item = pdca_store.load_item(session, found.id, code)
+        if seen is not None and (item["phase"], item["cycle"]) != tuple(seen):
+            raise InvalidValue("pdca.moved_on", id=code, phase=item["phase"],
+                               cycle=item["cycle"], seen=seen[0])
+        if evidence_file is not None:
+            from readiness.evidence import keep, reference
+
+            kept = reference(keep(session, *evidence_file))
+            data["evidence"] = f"{data['evidence']}; {kept}" if data.get("evidence") else kept
         apply_step(session, found.id, item, step_name, data, on)
     return show_item(store, line, code)
 

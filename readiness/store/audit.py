@@ -141,13 +141,17 @@ def verify_chain(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # Columns whose values the audit trail never holds (table → columns): it records a digest, so
 # that a value changed behind the toolkit's back is still found and no hash can be read back.
-SECRET_FIELDS = {"accounts": ("password_hash",)}
+# Values the trail keeps only as a digest: a password hash (never in clear), an evidence file's
+# content (its bytes would swell the trail). `audit verify` still finds either changed.
+SECRET_FIELDS = {"accounts": ("password_hash",), "evidence_files": ("content",)}
 
 
 def secret_digest(value: Any) -> str | None:
     if value is None:
         return None
-    return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+    data = bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else \
+        str(value).encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -473,6 +473,19 @@ class Account(Base):
     password_changed_at: Mapped[dt.datetime]
 
 
+class EvidenceFile(Base):
+    """An uploaded evidence file, by its SHA-256."""
+
+    __table__ = tables.evidence_files
+    id: Mapped[int]
+    sha256: Mapped[str]
+    name: Mapped[str]
+    media_type: Mapped[str]
+    size: Mapped[int]
+    stored_at: Mapped[dt.datetime]
+    content: Mapped[bytes]
+
+
 class AccountRole(Base):
     """A role an account holds, on every line (line_id None) or on one."""
 

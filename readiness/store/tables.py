@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String,
-    Table, Text, UniqueConstraint,
+    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+    MetaData, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -511,6 +511,20 @@ accounts = Table(
     Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("password_changed_at", DateTime, nullable=False),
+)
+
+# Evidence files uploaded through the web (PDCA evidence, attested items): kept in the store
+# itself, so a backup, a restore and a transaction carry them with the records that cite them.
+# Addressed by SHA-256: the same file is stored once. The audit records the content's digest.
+evidence_files = Table(
+    "evidence_files", metadata,
+    _id(),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False),  # as first uploaded: shown and offered on download
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("stored_at", DateTime, nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )
 
 account_roles = Table(

@@ -78,10 +78,10 @@ class Web:
 
     def message(self, request: Request, problem: Any) -> str:
         """A refusal's one line in the visitor's language."""
-        from readiness.i18n import set_lang, t
+        from readiness.i18n import set_lang
 
         set_lang(self.lang(request))
-        return t(problem.key, **problem.params)
+        return str(problem.message())
 
     def signed_in(self, request: Request) -> Visit | None:
         from readiness.accounts import show_account
@@ -157,6 +157,44 @@ def line_view(action: str = "read") -> Callable[..., Callable[[Request], Respons
                 return Response("not allowed", status_code=403)
             visit.line = line
             return view(request, web, visit)
+
+        return checked
+
+    return decorate
+
+
+FORM_LIMIT = 25 * 2**20  # a form's body at most: the largest evidence file and its fields
+
+
+def posted(action: str) -> Callable[..., Callable[[Request], Any]]:
+    """A form sent to a line's URL by an account whose roles allow `action` there: the CSRF
+    token is checked before anything is read or written (403), and a body over FORM_LIMIT is
+    refused (413) before it is read."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[[Request], Any]:
+        @functools.wraps(view)
+        async def checked(request: Request) -> Response:
+            import secrets
+
+            from readiness.accounts import allowed
+            from readiness.lines import list_lines
+
+            web: Web = request.app.state.web
+            visit = web.signed_in(request)
+            if visit is None:
+                return to_login(request)
+            line = request.path_params["line"]
+            if line not in {x.name for x in web.cached(list_lines)}:
+                return Response("no such line", status_code=404)
+            if not allowed(visit.account, action, line):
+                return Response("not allowed", status_code=403)
+            if int(request.headers.get("content-length") or 0) > FORM_LIMIT:
+                return Response(f"the form is over {FORM_LIMIT // 2**20} MB", status_code=413)
+            form = await request.form(max_files=5, max_fields=100)
+            if not secrets.compare_digest(str(form.get("csrf") or ""), visit.session.csrf):
+                return Response("CSRF token missing or wrong", status_code=403)
+            visit.line = line
+            return await view(request, web, visit, form)
 
         return checked
 
