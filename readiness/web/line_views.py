@@ -159,7 +159,10 @@ def checklist(request: Request, web: Web, visit: Visit) -> Response:
 
 @line_view()
 def snapshots(request: Request, web: Web, visit: Visit) -> Response:
+    from readiness.accounts import allowed
     from readiness.assessment.assess import history
 
     return web.page(request, visit, "snapshots.html",
-                    snapshots=web.cached(history, visit.line).snapshots)
+                    snapshots=web.cached(history, visit.line).snapshots,
+                    may_assess=allowed(visit.account, "assess", visit.line),
+                    may_sign=allowed(visit.account, "signoff", visit.line))
