@@ -16,6 +16,7 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,9 +327,15 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
                 as_of: dt.date | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 sheets: Sequence[str] = (), ignore_columns: Sequence[str] = (),
-                defaults: Mapping[str, str | None] | None = None) -> ImportResult:
+                defaults: Mapping[str, str | None] | None = None,
+                rehearse: bool = False) -> ImportResult:
     """Validate every row of a template workbook (or a ledger as it is kept) and write it in
     one transaction.
+
+    `dry_run` validates only. `rehearse` (with `dry_run`) also writes everything inside the
+    transaction and rolls it back, so the result counts what an import would create, update
+    and leave unchanged (the web's check before importing); it holds the write lock while it
+    runs, as the import would.
 
     The main sheet is streamed in chunks: each chunk is validated and written inside the one
     write transaction, which is rolled back when any row anywhere is bad, so nothing is written
@@ -406,7 +413,9 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
                 data.rows = [r for r in data.rows if r.number not in bad]
         action = f"import {path.name}" + "".join(f" {_option(k)} {v}"
                                                  for k, v in given_defaults.items())
-        session_scope = store.read() if dry_run else store.write(actor, action)
+        rehearsing = dry_run and rehearse
+        session_scope = (_rehearsal(store, actor, action) if rehearsing else
+                         store.read() if dry_run else store.write(actor, action))
         with session_scope as session:
             ctx = ImportContext(session, find_line(session, line) if spec.needs_line else None,
                                 actor.user, as_of or dt.date.today())
@@ -429,7 +438,7 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
                     bad = {p.row for p in chunk_problems if p.sheet == data.name}
                     data.rows = [r for r in chunk if r.number not in bad]
                     result.rejected += len(chunk) - len(data.rows)
-                if dry_run or (problems and not skip_invalid):
+                if (dry_run and not rehearsing) or (problems and not skip_invalid):
                     continue  # keep validating to report everything; nothing more is written
                 for key, value in spec.write(session, ctx, {main_spec.key: data, **side}).items():
                     counts[key] = counts.get(key, 0) + value
@@ -457,12 +466,27 @@ def import_file(store: Any, path: str | Path, *, kind: str | None = None, line: 
             result.repeated_by_sheet[name] = stream.repeated
     result.repeated_headers = sum(result.repeated_by_sheet.values())
     result.defaulted = dict(main.defaulted)
-    if not dry_run:
-        result.written = True
+    if not dry_run or rehearse:
+        result.written = not dry_run
         result.created = counts["created"]
         result.updated = counts["updated"]
         result.unchanged = counts["unchanged"]
     return result
+
+
+class _Rehearsed(Exception):
+    """Raised at the end of a rehearsal to roll its writes back."""
+
+
+@contextmanager
+def _rehearsal(store: Any, actor: Actor, action: str) -> Iterator[Any]:
+    """A write session whose work is rolled back at the end: what an import would do, undone."""
+    try:
+        with store.write(actor, action) as session:
+            yield session
+            raise _Rehearsed
+    except _Rehearsed:
+        pass
 
 
 def _once_per_default(problems: list[Problem], data: SheetData,
