@@ -78,10 +78,10 @@ class Web:
 
     def message(self, request: Request, problem: Any) -> str:
         """A refusal's one line in the visitor's language."""
-        from readiness.i18n import set_lang, t
+        from readiness.i18n import set_lang
 
         set_lang(self.lang(request))
-        return t(problem.key, **problem.params)
+        return str(problem.message())
 
     def signed_in(self, request: Request) -> Visit | None:
         from readiness.accounts import show_account
