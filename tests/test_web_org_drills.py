@@ -62,6 +62,7 @@ def site(run, org_db, tmp_path: Path) -> TestClient:
 
 
 def sign_in(web: TestClient, staff_id: str = "900001", lang: str = "zh") -> TestClient:
+    web.cookies.clear()  # signed in already, /login would keep that session
     form = web.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
     answer = web.post("/login", data={"csrf": csrf, "staff_id": staff_id, "password": PASSWORD})

@@ -44,6 +44,13 @@ GET_ROUTES = {
     "/lines/{line}/reports": ("/lines/LINE/reports", "read"),
     "/lines/{line}/report.{fmt}": ("/lines/LINE/report.html", "export"),
     "/lines/{line}/export/{name}": ("/lines/LINE/export/hazards.csv", "export"),
+    "/lines/{line}/dangers": ("/lines/LINE/dangers?all=1", "read"),
+    "/lines/{line}/dangers/{code}": ("/lines/LINE/dangers/YH-0001", "read"),
+    "/lines/{line}/inspections": ("/lines/LINE/inspections?kind=special", "read"),
+    "/lines/{line}/inspections/{code}": ("/lines/LINE/inspections/PC-1", "read"),
+    "/lines/{line}/riskmap": ("/lines/LINE/riskmap", "read"),
+    "/lines/{line}/riskmap.svg": ("/lines/LINE/riskmap.svg", "export"),
+    "/lines/{line}/notices.html": ("/lines/LINE/notices.html", "export"),
     "/lines/{line}/org": ("/lines/LINE/org", "read"),
     "/lines/{line}/org/path": ("/lines/LINE/org/path?hazard=H-0001", "read"),
     "/lines/{line}/org/units/{code}": ("/lines/LINE/org/units/CT-KY", "read"),
@@ -85,11 +92,14 @@ def seed(db: str) -> None:
                             key_field="staff_id")
     run_cli(db, "hazard", "add", "--location", "S09", "--specialty", "psd", "--category",
             "equipment", "--description", HOSTILE, "--activity", HOSTILE, "--score",
-            "L=3,E=6,C=7", "--control", f"engineering: {HOSTILE}", "--owner-unit", "TM-KY1-01")
+            "L=6,E=6,C=15", "--control", f"engineering: {HOSTILE}", "--owner-unit", "TM-KY1-01")
     run_cli(db, "pdca", "open", "--title", HOSTILE, "--class", "due-dated")
     run_cli(db, "drill", "record", "R-1", "--scenario", "EM-PSD-FAILURE", "--date",
             "2026-10-01", "--location", "S01", "--unit", "CT-KY", "--evaluator", "陈静",
             "--task", "EM-PSD-FAILURE-T1=P/1.5@陈静", "--note", HOSTILE)
+    run_cli(db, "inspection", "record", "PC-1", "--on", "2026-11-20", "--kind", "special",
+            "--reason", HOSTILE, "--inspector", "900031", "--result",
+            f"H-0001=failed/major@{HOSTILE}")
     run_cli(db, "assess", "--as-of", "2026-11-23")
     run_cli(db, "init", "--line", "L7", "--opening-date", "2027-06-30", "--handover-date",
             "2027-03-01")
@@ -198,7 +208,7 @@ def test_hostile_text_is_text_on_every_page(walked) -> None:
     html_pages = [p for p, _ in GET_ROUTES.values()
                   if not p.startswith(("/lang/", "/login", "/favicon", "/healthz"))
                   and not any(p.split("?")[0].endswith(x) for x in
-                              (".csv", ".graphml", ".xlsx"))
+                              (".csv", ".graphml", ".xlsx", ".svg"))
                   and p != "/lines/LINE/report.html"]  # the report: the snapshot's own content
     missing = [p for p in html_pages if not shown[p]]
     assert not missing, f"the hostile name should show (escaped) on {missing}"

@@ -24,6 +24,8 @@ from xml.sax.saxutils import escape
 from readiness import vocab
 from readiness.report.html import LEVEL_COLOURS
 
+QUOTE = {"\"": "&quot;"}  # inside an attribute a quote must be escaped too
+
 LEVELS = tuple(LEVEL_COLOURS)  # high → low: major, significant, general, low
 NO_HAZARD = "#bdbdbd"  # a place with no hazard
 TRACK = "#90a4ae"  # the line between places whose colour is their own
@@ -222,7 +224,7 @@ def _node(cx: float, cy: float, p: Place, lang: str, name_width: int = 12) -> li
              f'stroke-width="2"/>' if p.kind == "station" else
              f'<rect x="{cx - 14:.1f}" y="{cy - 14:.1f}" width="28" height="28" rx="3" '
              f'fill="{p.colour}" stroke="#263238" stroke-width="2"/>')
-    out = [f'<g class="place {p.kind}" data-code="{escape(p.code)}" data-level="{p.level or "none"}"'
+    out = [f'<g class="place {p.kind}" data-code="{escape(p.code, QUOTE)}" data-level="{p.level or "none"}"'
            f' data-colour="{p.colour}">{_title(p, lang)}{shape}']
     y = cy + 32
     for line in wrap(p.name, name_width):
@@ -236,7 +238,7 @@ def _node(cx: float, cy: float, p: Place, lang: str, name_width: int = 12) -> li
 
 def _section(x0: float, x1: float, cy: float, p: Place, lang: str) -> list[str]:
     """A section: the track between two stations in its colour, its counts below."""
-    out = [f'<g class="place section" data-code="{escape(p.code)}" data-level="{p.level or "none"}"'
+    out = [f'<g class="place section" data-code="{escape(p.code, QUOTE)}" data-level="{p.level or "none"}"'
            f' data-colour="{p.colour}">{_title(p, lang)}'
            f'<rect x="{min(x0, x1):.1f}" y="{cy - 6:.1f}" width="{abs(x1 - x0):.1f}" height="12" '
            f'fill="{p.colour}" stroke="#263238" stroke-width="1"/>']
