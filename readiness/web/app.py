@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from readiness.store.core import Store
 from readiness.web import (account_views, danger_views, drill_views, leader_views, line_views,
-                           import_views, org_views, pdca_views, record_views)
+                           hazard_forms, import_views, org_views, pdca_views, record_views)
 from readiness.web.context import COOKIE, LANG_COOKIE, Web, to_login
 from readiness.web.sessions import Session, Sessions
 
@@ -64,7 +64,8 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
               Route("/lang/{lang}", language, name="language"),
               *line_views.routes(), *record_views.routes(), *org_views.routes(),
               *drill_views.routes(), *account_views.routes(), *danger_views.routes(),
-              *pdca_views.routes(), *leader_views.routes(), *import_views.routes()]
+              *pdca_views.routes(), *leader_views.routes(), *import_views.routes(),
+              *hazard_forms.routes()]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
     app.state.web = web
     return app

@@ -106,12 +106,13 @@ def hazards(request: Request, web: Web, visit: Visit) -> Response:
 def hazard(request: Request, web: Web, visit: Visit) -> Response:
     from hazards.register import show_hazard
     from readiness.errors import NotFound
+    from readiness.web.hazard_forms import forms
 
     try:
         h = web.cached(show_hazard, visit.line, request.path_params["code"])
     except (NotFound, StopIteration):
         return Response("no such hazard", status_code=404)
-    return web.page(request, visit, "hazard.html", h=h)
+    return web.page(request, visit, "hazard.html", h=h, error=None, **forms(web, visit, h))
 
 
 @line_view()
