@@ -41,6 +41,8 @@ GET_ROUTES = {
     "/lines/{line}/hazards/{code}": ("/lines/LINE/hazards/H-0001", "read"),
     "/lines/{line}/pdca": ("/lines/LINE/pdca?all=1", "read"),
     "/lines/{line}/pdca/{code}": ("/lines/LINE/pdca/P-0001", "read"),
+    "/lines/{line}/import": ("/lines/LINE/import", "read"),
+    "/templates/{name}": ("/templates/hazards.xlsx", "signed-in"),
     "/lines/{line}/evidence/{sha256}": (f"/lines/LINE/evidence/{EVIDENCE_SHA}", "read"),
     "/lines/{line}/snapshots/{snapshot:int}/signoff": ("/lines/LINE/snapshots/1/signoff",
                                                        "signoff"),
@@ -71,6 +73,12 @@ GET_ROUTES = {
 # POST routes on a line, with the action roles.toml must grant there
 LINE_POSTS = {"/lines/{line}/pdca/{code}/{step}": ("/lines/LINE/pdca/P-0001/plan", "pdca-edit"),
               "/lines/{line}/assess": ("/lines/LINE/assess", "assess"),
+              "/lines/{line}/hazards/{code}/evaluate": ("/lines/LINE/hazards/H-0001/evaluate",
+                                                        "hazard-edit"),
+              "/lines/{line}/hazards/{code}/accept": ("/lines/LINE/hazards/H-0001/accept",
+                                                      "risk-accept"),
+              "/lines/{line}/import": ("/lines/LINE/import", "read"),
+              "/lines/{line}/import/{token}": ("/lines/LINE/import/x", "read"),
               "/lines/{line}/snapshots/{snapshot:int}/signoff":
                   ("/lines/LINE/snapshots/1/signoff", "signoff")}
 POST_ROUTES = {"/login", "/logout", *LINE_POSTS}
