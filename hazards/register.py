@@ -752,20 +752,27 @@ def _level_option(value: str | None, ref: RefData) -> str | None:
 
 def evaluate_hazard(store: Store, line: str | None, code: str, *, actor: Actor, score: str,
                     residual: str, method: str | None = None,
-                    evaluated_on: dt.date | None = None, note: str | None = None) -> Hazard:
+                    evaluated_on: dt.date | None = None, note: str | None = None,
+                    seen: int | None = None) -> Hazard:
     """Record a new dated evaluation (inherent and residual); earlier ones stay in the history.
 
     `score` and `residual` are factor texts as typed ("L=6,E=6,C=15"), both required;
-    `method` (a code or label) if not the hazard's current one; `evaluated_on` default today."""
+    `method` (a code or label) if not the hazard's current one; `evaluated_on` default today.
+    `seen`: how many evaluations the user saw; if someone has evaluated it since, refused with
+    who and what (two people re-scoring at once: the second does not pass unnoticed)."""
     values = score_values(score, residual)
     as_of = evaluated_on or dt.date.today()
     with store.write(actor, f"hazard evaluate {code}") as session:
         found = find_line(session, line)
         ref = RefData.load(session, found)
-        current = next((h for h in hazard_store.load_register(session, found.id)
-                        if h["id"] == code), None)
+        current = next(iter(hazard_store.load_register(session, found.id, [code])), None)
         if current is None:
             raise NotFound("hazard.not_found", id=code)
+        if seen is not None and current["evaluations"] != seen:
+            raise InvalidValue("hazard.moved_on", id=code, seen=seen,
+                               now=current["evaluations"], on=str(current["evaluated_on"]),
+                               level=("risk_level", current["level"]) if current["level"]
+                               else "-")
         # a hazard judged directly is scored now by the line's method unless one is named
         current_method = None if current["method"] == DIRECT else current["method"]
         chosen = ref.method(_method_option(method, ref) or current_method or ref.default_method)

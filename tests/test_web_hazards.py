@@ -51,7 +51,8 @@ def test_a_safety_officer_re_evaluates_with_the_scales_as_choices(web, run, org_
     page = web.get(URL).text
     assert '<select id="f_L" name="f_L">' in page and "Quite possible" in page
     assert "/accept" not in page  # a safety officer accepts no risk
-    values = {"f_L": "3", "f_E": "6", "f_C": "15", "r_L": "1", "r_E": "6", "r_C": "7"}
+    values = {"f_L": "3", "f_E": "6", "f_C": "15", "r_L": "1", "r_E": "6", "r_C": "7",
+              "evaluations": "1"}
     bad = web.post(f"{URL}/evaluate", data={"csrf": csrf, **values, "f_L": "7"})
     cli = run("hazard", "evaluate", "H-0001", "--score", "L=7,E=6,C=15", "--residual",
               "L=1,E=6,C=7", db=org_db)
@@ -90,3 +91,19 @@ def test_a_viewer_sees_no_form_and_may_post_none(web, run, org_db) -> None:
     for step in ("evaluate", "accept"):
         assert web.post(f"{URL}/{step}", data={"csrf": csrf}).status_code == 403
     assert shown(run, org_db)["evaluations"] == 1
+
+
+def test_the_second_of_two_people_re_evaluating_at_once_is_told_not_overwritten(web, run,
+                                                                              org_db) -> None:
+    """Both opened the hazard with one evaluation; the first saves; the second's save is
+    refused with what happened since, and the first one's evaluation stands."""
+    values = {"f_L": "3", "f_E": "6", "f_C": "15", "r_L": "1", "r_E": "6", "r_C": "7",
+              "evaluations": "1"}
+    csrf = sign_in(web, "900010")
+    assert web.post(f"{URL}/evaluate", data={"csrf": csrf, **values}).status_code == 303
+    second = web.post(f"{URL}/evaluate", data={"csrf": csrf, **values, "f_L": "10"})
+    assert second.status_code == 400
+    assert "has been re-evaluated since you opened it (you saw 1 evaluations, it now has 2" \
+        in second.text
+    h = shown(run, org_db)
+    assert h["evaluations"] == 2 and h["factors"]["L"] == 3

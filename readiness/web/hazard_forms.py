@@ -70,7 +70,8 @@ async def evaluate(request: Request, web: Web, visit: Visit, form: Any) -> Respo
             web.store, visit.line, code, actor=acting_as(visit.account, "web"),
             score=_factors(form, "f_", method), residual=_factors(form, "r_", method),
             method=None, evaluated_on=dt.date.fromisoformat(on) if on else None,
-            note=str(form.get("note") or "").strip() or None))
+            note=str(form.get("note") or "").strip() or None,
+            seen=int(form.get("evaluations") or -1)))
     except (ReadinessError, ValueError) as problem:
         return await _refused(request, web, visit, problem)
     return RedirectResponse(request.url_for("hazard", line=visit.line, code=code),
