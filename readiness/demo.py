@@ -50,25 +50,8 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
     out.mkdir(parents=True, exist_ok=True)
     partial = out / ".demo.db.partial"
     _remove_sqlite(partial)
-    data = sample_line()
     with Store.create(partial) as store:
-        with store.write(actor, "demo") as session:
-            line = add_line(session, data["line"]["name"], **_line_fields(data["line"]))
-            counts = {"locations": _add_locations(session, line["id"], data["locations"])}
-            counts.update(_add_organisation(session, data["units"], data["people"]))
-            counts["hazards"] = hazard_sample.build(session, line["id"], data, DEMO_AS_OF)
-            drill_counts = drill_sample.build(session, line["id"], DEMO_AS_OF)
-            counts["drill_runs"] = drill_counts["runs"]
-            counts["pdca"] = pdca_sample.build(session, line["id"], data, DEMO_AS_OF)
-            counts["checklist"] = checklist_sample.build(session, line["id"], data, DEMO_AS_OF)
-            counts["trial_days"] = trial_sample.build(session, line["id"],
-                                                      data["line"]["trial_run_start"], DEMO_AS_OF)
-            inspected = inspection_sample.build(session, line["id"], data,
-                                                data["line"]["trial_run_start"], DEMO_AS_OF)
-            counts.update(inspections=inspected["inspections"], dangers=inspected["dangers"])
-            counts["pdca"] = len(pdca_store.load_items(session, line["id"]))
-        verdict = assess(store, None, as_of=DEMO_AS_OF, actor=actor)
-        accounts = _add_accounts(store, data["accounts"], actor)
+        written = write_sample(store, actor)
     _remove_sqlite(target)
     os.replace(partial, target)
     evidence = out / "evidence"  # the attested items' sample evidence: the SHA-256 they record
@@ -80,10 +63,34 @@ def build_demo(out_dir: str | os.PathLike[str], *, force: bool = False,
     reports = []
     with Store.open(target) as store:
         for name in ("report.html", "report.xlsx"):
-            reports.append(str(write_report(store, None, out / name, snapshot=verdict.snapshot,
+            reports.append(str(write_report(store, None, out / name, snapshot=written["snapshot"],
                                             lang=lang, actor=actor, force=True)))
-    return {"line": line["name"], "db": str(target), "counts": counts, "reports": reports,
-            "verdict": verdict.verdict, "snapshot": verdict.snapshot, "accounts": accounts}
+    return {"db": str(target), "reports": reports, **written}
+
+
+def write_sample(store: Store, actor: Actor) -> dict[str, Any]:
+    """The sample line written into an empty store (SQLite or PostgreSQL), assessed, with its
+    sample accounts: what `readiness demo` puts in demo.db."""
+    data = sample_line()
+    with store.write(actor, "demo") as session:
+        line = add_line(session, data["line"]["name"], **_line_fields(data["line"]))
+        counts = {"locations": _add_locations(session, line["id"], data["locations"])}
+        counts.update(_add_organisation(session, data["units"], data["people"]))
+        counts["hazards"] = hazard_sample.build(session, line["id"], data, DEMO_AS_OF)
+        drill_counts = drill_sample.build(session, line["id"], DEMO_AS_OF)
+        counts["drill_runs"] = drill_counts["runs"]
+        counts["pdca"] = pdca_sample.build(session, line["id"], data, DEMO_AS_OF)
+        counts["checklist"] = checklist_sample.build(session, line["id"], data, DEMO_AS_OF)
+        counts["trial_days"] = trial_sample.build(session, line["id"],
+                                                  data["line"]["trial_run_start"], DEMO_AS_OF)
+        inspected = inspection_sample.build(session, line["id"], data,
+                                            data["line"]["trial_run_start"], DEMO_AS_OF)
+        counts.update(inspections=inspected["inspections"], dangers=inspected["dangers"])
+        counts["pdca"] = len(pdca_store.load_items(session, line["id"]))
+    verdict = assess(store, None, as_of=DEMO_AS_OF, actor=actor)
+    accounts = _add_accounts(store, data["accounts"], actor)
+    return {"line": line["name"], "counts": counts, "verdict": verdict.verdict,
+            "snapshot": verdict.snapshot, "accounts": accounts}
 
 
 def _add_accounts(store: Store, accounts: list[dict[str, str]],
