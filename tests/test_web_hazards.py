@@ -107,3 +107,32 @@ def test_the_second_of_two_people_re_evaluating_at_once_is_told_not_overwritten(
         in second.text
     h = shown(run, org_db)
     assert h["evaluations"] == 2 and h["factors"]["L"] == 3
+
+
+def test_a_safety_officer_adds_a_hazard_as_hazard_add_would(web, run, org_db) -> None:
+    csrf = sign_in(web, "900010")
+    assert 'href="/lines/L9/hazards/new"' in web.get("/lines/L9/hazards").text
+    form = web.get("/lines/L9/hazards/new").text
+    assert '<select id="specialty" name="specialty">' in form and 'name="control_text_2"' in form
+    values = {"csrf": csrf, "location": "S02", "specialty": "psd", "risk_category": "equipment",
+              "activity": "站台门维修", "description": "站台门维修时误动作夹伤作业人员",
+              "accident_type": "机械伤害/其他伤害", "f_L": "3", "f_E": "6", "f_C": "7",
+              "r_L": "1", "r_E": "6", "r_C": "7", "control_type_0": "engineering",
+              "control_text_0": "维修模式下门机断电", "control_type_1": "administrative",
+              "control_text_1": "两人作业、互相监护", "owner_unit": "TM-KY1-02", "owner": "陈静"}
+    missing = web.post("/lines/L9/hazards/new", data={**values, "f_C": ""})
+    assert missing.status_code == 400 and "维修模式下门机断电" in missing.text  # kept
+    assert json.loads(run("hazard", "list", "--json", db=org_db).output)[-1]["id"] == "H-0001"
+    added = web.post("/lines/L9/hazards/new", data=values)
+    assert added.status_code == 303 and added.headers["location"].endswith("/hazards/H-0002")
+    h = json.loads(run("hazard", "show", "H-0002", "--json", db=org_db).output)
+    assert (h["location"], h["owner_unit"], h["owner"]) == ("S02", "TM-KY1-02", "900020")
+    assert h["accident_types"] == ["machinery", "other-injury"]
+    assert [c["type"] for c in h["controls"]] == ["engineering", "administrative"]
+    assert (h["score"], h["residual_score"]) == (126.0, 42.0)
+    again = web.post("/lines/L9/hazards/new", data=values)  # the same hazard twice
+    cli = run("hazard", "add", "--location", "S02", "--specialty", "psd", "--category",
+              "equipment", "--description", "站台门维修时误动作夹伤作业人员", db=org_db)
+    assert again.status_code == 400
+    error = re.search(r'<p class="error" role="alert">(.*?)</p>', again.text, re.S).group(1)
+    assert "Error: " + error.replace("&#39;", "'").replace("&#34;", '"') + "\n" == cli.output

@@ -60,10 +60,10 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
     from playwright.sync_api import sync_playwright
 
     words = {"zh": {"check": "检查", "import": "导入", "save": "保存", "submit": "提交",
-                    "sign": "签认", "record": "记录评价", "assess": "现在评估（生成新快照）",
+                    "sign": "签认", "record": "记录评价", "add": "新增", "assess": "现在评估（生成新快照）",
                     "compare": "对比"},
              "en": {"check": "Check", "import": "Import", "save": "Save", "submit": "Submit",
-                    "sign": "Sign", "record": "Record the evaluation",
+                    "sign": "Sign", "record": "Record the evaluation", "add": "Add",
                     "assess": "Assess now (a new snapshot)", "compare": "Compare"}}[lang]
     shots = tmp_path / "shots"
     shots.mkdir()
@@ -110,6 +110,17 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
         page.click(f"button:text-is('{words['record']}')")
         page.wait_for_url(f"{server}/lines/L9/hazards/H-0001")
         shot(page, "3-hazard-re-evaluated")
+        page.goto(f"{server}/lines/L9/hazards/new")
+        page.select_option("#location", "S02")
+        page.fill("#description", "站台门维修时误动作夹伤作业人员")
+        for factor, value in (("f_L", "3"), ("f_E", "6"), ("f_C", "7"), ("r_L", "1"),
+                              ("r_E", "6"), ("r_C", "7")):
+            page.select_option(f"#{factor}", value)
+        page.select_option("select[name=control_type_0]", "engineering")
+        page.fill("input[name=control_text_0]", "维修模式下门机断电")
+        page.click(f"button:text-is('{words['add']}')")
+        page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
+        shot(page, "3b-hazard-added")
         page.close()
 
         # the drill commander on a tablet: two evaluators, a task rated U
@@ -190,4 +201,4 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
     # logs); nothing else
     assert errors == ["Failed to load resource: the server responded with a status of 400 "
                       "(Bad Request)"]
-    assert len(list(shots.glob("*.png"))) == 10
+    assert len(list(shots.glob("*.png"))) == 11

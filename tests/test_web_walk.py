@@ -42,6 +42,7 @@ GET_ROUTES = {
     "/lines/{line}/pdca": ("/lines/LINE/pdca?all=1", "read"),
     "/lines/{line}/pdca/{code}": ("/lines/LINE/pdca/P-0001", "read"),
     "/lines/{line}/import": ("/lines/LINE/import", "read"),
+    "/lines/{line}/hazards/new": ("/lines/LINE/hazards/new", "hazard-edit"),
     "/lines/{line}/drills/record": ("/lines/LINE/drills/record?scenario=EM-PSD-FAILURE",
                                     "drill-edit"),
     "/templates/{name}": ("/templates/hazards.xlsx", "signed-in"),
@@ -81,6 +82,7 @@ LINE_POSTS = {"/lines/{line}/pdca/{code}/{step}": ("/lines/LINE/pdca/P-0001/plan
                                                       "risk-accept"),
               "/lines/{line}/import": ("/lines/LINE/import", "read"),
               "/lines/{line}/import/{token}": ("/lines/LINE/import/x", "read"),
+              "/lines/{line}/hazards/new": ("/lines/LINE/hazards/new", "hazard-edit"),
               "/lines/{line}/drills/record": ("/lines/LINE/drills/record", "drill-edit"),
               "/lines/{line}/snapshots/{snapshot:int}/signoff":
                   ("/lines/LINE/snapshots/1/signoff", "signoff")}

@@ -63,10 +63,11 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
               Route("/login", login, methods=["POST"], name="login"),
               Route("/logout", logout, methods=["POST"], name="logout"),
               Route("/lang/{lang}", language, name="language"),
+              *hazard_forms.routes(),  # hazards/new before a hazard's page
               *line_views.routes(), *record_views.routes(), *org_views.routes(),
               *drill_views.routes(), *account_views.routes(), *danger_views.routes(),
               *pdca_views.routes(), *leader_views.routes(), *import_views.routes(),
-              *hazard_forms.routes(), *drill_forms.routes()]
+              *drill_forms.routes()]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
     app.state.web = web
     return app

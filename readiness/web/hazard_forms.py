@@ -13,11 +13,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from readiness.web.context import Visit, Web, posted
+from readiness.web.context import Visit, Web, line_view, posted
+
+
+CONTROL_ROWS = 3  # control measures on the add form
 
 
 def routes() -> list[Route]:
-    return [Route("/lines/{line}/hazards/{code}/evaluate", evaluate, methods=["POST"],
+    """Before the register's routes: `hazards/new` is not a hazard's ID."""
+    return [Route("/lines/{line}/hazards/new", new_form, methods=["GET"], name="hazard_new"),
+            Route("/lines/{line}/hazards/new", add, methods=["POST"], name="hazard_add"),
+            Route("/lines/{line}/hazards/{code}/evaluate", evaluate, methods=["POST"],
                   name="hazard_evaluate"),
             Route("/lines/{line}/hazards/{code}/accept", accept, methods=["POST"],
                   name="hazard_accept")]
@@ -96,4 +102,52 @@ async def accept(request: Request, web: Web, visit: Visit, form: Any) -> Respons
     except (LoginRefused, ReadinessError, ValueError) as problem:
         return await _refused(request, web, visit, problem)
     return RedirectResponse(request.url_for("hazard", line=visit.line, code=code),
+                            status_code=303)
+
+
+def _new_page(request: Request, web: Web, visit: Visit, values: dict[str, Any],
+              status: int = 200, error: str | None = None) -> Response:
+    from readiness import vocab
+    from readiness.lines import list_locations
+    from readiness.org.accountability import show
+
+    lang = web.lang(request)
+    choices = {name: [(c, vocab.label(name, c, lang)) for c in vocab.codes(name)]
+               for name in ("specialty", "risk_category", "control_type")}
+    return web.page(request, visit, "hazard_new.html", status=status, values=values,
+                    error=error, choices=choices, method=scales_of(web.store, str(visit.line), None),
+                    locations=web.cached(list_locations, visit.line), units=web.cached(show),
+                    control_rows=range(CONTROL_ROWS))
+
+
+@line_view("hazard-edit")
+def new_form(request: Request, web: Web, visit: Visit) -> Response:
+    return _new_page(request, web, visit, {})
+
+
+@posted("hazard-edit")
+async def add(request: Request, web: Web, visit: Visit, form: Any) -> Response:
+    """A new hazard with its first evaluation and its controls, as `readiness hazard add`."""
+    from hazards.register import add_hazard
+    from readiness.accounts import acting_as
+    from readiness.errors import ReadinessError
+
+    values = {k: str(v).strip() for k, v in form.multi_items() if k != "csrf"}
+    method = await run_in_threadpool(scales_of, web.store, str(visit.line), None)
+    controls = [f"{values.get(f'control_type_{i}')}: {values[f'control_text_{i}']}"
+                for i in range(CONTROL_ROWS) if values.get(f"control_text_{i}")]
+    try:
+        h = await run_in_threadpool(lambda: add_hazard(
+            web.store, visit.line, actor=acting_as(visit.account, "web"),
+            location=values.get("location", ""), specialty=values.get("specialty", ""),
+            risk_category=values.get("risk_category", ""),
+            description=values.get("description", ""), activity=values.get("activity") or None,
+            accident_type=values.get("accident_type") or None,
+            score=_factors(form, "f_", method), residual=_factors(form, "r_", method),
+            controls=controls, owner_unit=values.get("owner_unit") or None,
+            owner=values.get("owner") or None))
+    except ReadinessError as problem:
+        return await run_in_threadpool(_new_page, request, web, visit, values, 400,
+                                       web.message(request, problem))
+    return RedirectResponse(request.url_for("hazard", line=visit.line, code=h.id),
                             status_code=303)

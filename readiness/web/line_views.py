@@ -94,10 +94,14 @@ def hazards(request: Request, web: Web, visit: Visit) -> Response:
         total, rows = web.cached(page_hazards, visit.line, page=page_no, size=PAGE, **filters)
     except ReadinessError as problem:
         return web.page(request, visit, "hazards.html", status=400, rows=[], total=0,
+                        may_add=False,
                         error=web.message(request, problem), filters=filters, page_no=1,
                         pages=1, keep={})
+    from readiness.accounts import allowed
+
     pages = max(1, -(-total // PAGE))
     return web.page(request, visit, "hazards.html", rows=rows, error=None, filters=filters,
+                    may_add=allowed(visit.account, "hazard-edit", visit.line),
                     page_no=min(page_no, pages), pages=pages, total=total,
                     keep={k: v for k, v in filters.items() if v})
 
