@@ -43,6 +43,7 @@ GET_ROUTES = {
     "/lines/{line}/pdca/{code}": ("/lines/LINE/pdca/P-0001", "read"),
     "/lines/{line}/import": ("/lines/LINE/import", "read"),
     "/lines/{line}/hazards/new": ("/lines/LINE/hazards/new", "hazard-edit"),
+    "/lines/{line}/checklist/{code}": ("/lines/LINE/checklist/CL-SF-01", "read"),
     "/lines/{line}/drills/record": ("/lines/LINE/drills/record?scenario=EM-PSD-FAILURE",
                                     "drill-edit"),
     "/templates/{name}": ("/templates/hazards.xlsx", "signed-in"),
@@ -83,6 +84,10 @@ LINE_POSTS = {"/lines/{line}/pdca/{code}/{step}": ("/lines/LINE/pdca/P-0001/plan
               "/lines/{line}/import": ("/lines/LINE/import", "read"),
               "/lines/{line}/import/{token}": ("/lines/LINE/import/x", "read"),
               "/lines/{line}/hazards/new": ("/lines/LINE/hazards/new", "hazard-edit"),
+              "/lines/{line}/checklist/{code}/set": ("/lines/LINE/checklist/CL-SF-01/set",
+                                                     "checklist-edit"),
+              "/lines/{line}/checklist/{code}/verify": ("/lines/LINE/checklist/CL-SF-01/verify",
+                                                        "checklist-edit"),
               "/lines/{line}/drills/record": ("/lines/LINE/drills/record", "drill-edit"),
               "/lines/{line}/snapshots/{snapshot:int}/signoff":
                   ("/lines/LINE/snapshots/1/signoff", "signoff")}

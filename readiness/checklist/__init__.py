@@ -281,24 +281,35 @@ def set_item(store: Store, line: str | None, code: str, *, status: str | None = 
              owner_unit: str | None = None, owner: str | None = None, due: dt.date | None = None,
              evidence_ref: str | None = None, evidence_path: str | None = None,
              na_reason: str | None = None, note: str | None = None,
+             evidence_upload: tuple[str, bytes] | None = None,
              actor: Actor) -> ChecklistItem:
     """Change owner, due date, status (a code or either label), evidence (a reference, or a
     file whose name and SHA-256 are recorded) or note; what is None stays as it is. The status
-    rules must hold after."""
+    rules must hold after. `evidence_upload` (name, content): a file kept in the store's
+    evidence area in the same write, and recorded as the point's evidence file."""
     changes = {"status": coded("checklist_status", "--status", status),
                "owner_unit": owner_unit, "owner": owner, "due": due,
                "evidence_ref": evidence_ref, "na_reason": na_reason, "note": note}
     if evidence_path is not None:
         changes.update(file_evidence(evidence_path))
-    return _change(store, line, code, changes, actor)
+    if evidence_upload is not None:
+        from readiness.evidence import check_upload
+
+        check_upload(*evidence_upload)  # before the write: a refused file writes nothing
+    return _change(store, line, code, changes, actor, evidence_upload)
 
 
 def _change(store: Store, line: str | None, code: str, changes: dict[str, Any],
-            actor: Actor) -> ChecklistItem:
+            actor: Actor, evidence_upload: tuple[str, bytes] | None = None) -> ChecklistItem:
     changes = {k: v for k, v in changes.items() if v is not None}
     with store.write(actor, f"checklist set {code}") as session:
         found = find_line(session, line)
         item = checklist_store.load_item(session, found.id, code)
+        if evidence_upload is not None:
+            from readiness.evidence import keep
+
+            kept = keep(session, *evidence_upload)
+            changes.update(evidence_file=kept.name, evidence_sha256=kept.sha256)
         _raise_first(status_errors({**item, **changes}))
         checklist_store.update_item(session, item, changes)
     return show_item(store, line, code)

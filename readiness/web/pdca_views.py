@@ -95,14 +95,17 @@ async def take_step(request: Request, web: Web, visit: Visit, form: Any) -> Resp
 @line_view("read")
 def evidence_download(request: Request, web: Web, visit: Visit) -> Response:
     """A kept file, as an attachment under its own name, only if its content still has its
-    hash and a record of this line cites it."""
+    hash and a record of this line (a PDCA item, a safety point) cites it."""
+    from readiness.checklist import list_items as checklist_items
     from readiness.errors import NotFound, ReadinessError
     from readiness.evidence import evidence_file
     from readiness.pdca.items import list_items
 
     sha256 = request.path_params["sha256"].lower()
     items = web.cached(list_items, visit.line, include_closed=True)
-    if not any(sha256 in (i.evidence or "") for i in items):
+    points = web.cached(checklist_items, visit.line)
+    if not any(sha256 in (i.evidence or "") for i in items) and \
+            not any(p.evidence_sha256 == sha256 for p in points):
         return Response("no such evidence on this line", status_code=404)
     try:
         meta, content = evidence_file(web.store, sha256)

@@ -1,0 +1,76 @@
+"""A safety officer attests an opening safety point in the browser with an evidence file, and
+another person verifies it; the status rules refuse as `readiness checklist set` does."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from readiness.web.app import create_app
+
+PASSWORD = "Tunnel-Watch-2026"
+PDF = b"%PDF-1.4\n%%EOF\n"
+URL = "/lines/L9/checklist/CL-SF-01"
+
+
+@pytest.fixture
+def web(run, org_db):
+    assert run("checklist", "set", "CL-SF-01", "--owner", "900010", db=org_db).exit_code == 0
+    for who, role in (("900010", "safety-officer"), ("900020", "safety-officer"),
+                      ("900030", "viewer")):
+        assert run("user", "add", who, "--role", role, "--password-stdin", db=org_db,
+                   input=PASSWORD + "\n").exit_code == 0
+    return TestClient(create_app(org_db), follow_redirects=False)
+
+
+def sign_in(web: TestClient, staff_id: str) -> str:
+    web.cookies.clear()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', web.get("/login").text).group(1)
+    assert web.post("/login", data={"csrf": csrf, "staff_id": staff_id,
+                                     "password": PASSWORD}).status_code == 303
+    web.cookies.set("readiness_lang", "en")
+    return re.search(r'name="csrf" value="([^"]+)"', web.get("/").text).group(1)
+
+
+def point(run, db) -> dict:
+    return json.loads(run("checklist", "show", "CL-SF-01", "--json", db=db).output)
+
+
+def error_of(html: str) -> str:
+    return re.search(r'<p class="error" role="alert">(.*?)</p>', html, re.S).group(1)
+
+
+def test_attest_with_an_evidence_file_then_another_person_verifies(web, run, org_db) -> None:
+    csrf = sign_in(web, "900010")
+    assert 'href="/lines/L9/checklist/CL-SF-01"' in web.get("/lines/L9/checklist").text
+    bare = web.post(f"{URL}/set", data={"csrf": csrf, "status": "done"})
+    cli = run("checklist", "set", "CL-SF-01", "--status", "done", db=org_db)
+    assert bare.status_code == 400
+    assert "Error: " + error_of(bare.text).replace("&#39;", "'") + "\n" == cli.output
+    done = web.post(f"{URL}/set", data={"csrf": csrf, "status": "done"},
+                    files={"evidence_file": ("安委会成立文件.pdf", PDF, "application/pdf")})
+    assert done.status_code == 303
+    p = point(run, org_db)
+    assert (p["status"], p["evidence_file"]) == ("done", "安委会成立文件.pdf")
+    page = web.get(URL).text
+    link = re.search(r'href="(/lines/L9/evidence/[0-9a-f]{64})"', page).group(1)
+    assert web.get(link).content == PDF
+    own = web.post(f"{URL}/verify", data={"csrf": csrf})
+    assert own.status_code == 400 and "900010" in error_of(own.text)
+    other = sign_in(web, "900020")
+    assert web.post(f"{URL}/verify", data={"csrf": other}).status_code == 303
+    p = point(run, org_db)
+    assert (p["status"], p["verifier"]) == ("verified", "900020")
+
+
+def test_a_viewer_attests_nothing_and_a_forged_form_writes_nothing(web, run, org_db) -> None:
+    csrf = sign_in(web, "900030")
+    assert f"{URL}/set" not in web.get(URL).text
+    assert web.post(f"{URL}/set", data={"csrf": csrf, "status": "done"}).status_code == 403
+    sign_in(web, "900010")
+    assert web.post(f"{URL}/set", data={"csrf": "forged", "status": "in-progress"}
+                    ).status_code == 403
+    assert point(run, org_db)["status"] == "open"
