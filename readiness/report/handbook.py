@@ -106,6 +106,21 @@ def render_html(handbook: Handbook, lang: str = "zh") -> str:
                                columns=[zh if lang == "zh" else en for zh, en, _ in COLUMNS]))
 
 
+def line_handbook(store: Store, line: str | None, *, post: str | None = None,
+                  unit: str | None = None, lang: str = "zh") -> Handbook:
+    """The handbooks of the line's posts (only `post`, only `unit` and the units under it)."""
+    from readiness.store.hazards import load_register
+    from readiness.store.lines import line_row
+    from readiness.store.org import org_index
+
+    with store.read_rows() as session:
+        found = line_row(session, line)
+        register = load_register(session, found.id)
+        org = org_index(session)
+    return build(register, org["units"], org["people"], line=found.name, post=post, unit=unit,
+                 lang=lang)
+
+
 def write_handbook(store: Store, line: str | None, output: str | Path, *,
                    post: str | None = None, unit: str | None = None, lang: str = "zh",
                    force: bool = False) -> tuple[Path, Handbook]:
@@ -114,21 +129,13 @@ def write_handbook(store: Store, line: str | None, output: str | Path, *,
     `force`. Returns the path and what was written."""
     from readiness.errors import InvalidValue, ReadinessError
     from readiness.report.html import write_atomically
-    from readiness.store.hazards import load_register
-    from readiness.store.lines import line_row
-    from readiness.store.org import org_index
 
     suffix = Path(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise InvalidValue("handbook.bad_suffix", path=str(output))
     if Path(output).exists() and not force:
         raise ReadinessError("output.exists", path=str(output))
-    with store.read_rows() as session:
-        found = line_row(session, line)
-        register = load_register(session, found.id)
-        org = org_index(session)
-    handbook = build(register, org["units"], org["people"], line=found.name, post=post,
-                     unit=unit, lang=lang)
+    handbook = line_handbook(store, line, post=post, unit=unit, lang=lang)
     if suffix == ".xlsx":
         path = write_atomically(output, lambda tmp: write_xlsx(handbook, tmp, lang))
     else:

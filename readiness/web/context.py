@@ -70,7 +70,9 @@ class Web:
             may = {"audit": allowed_on_every_line(visit.account, "read"),
                    "accounts": allowed(visit.account, "accounts"),
                    "drill_edit": bool(visit.line) and allowed(visit.account, "drill-edit",
-                                                              visit.line)}
+                                                              visit.line),
+                   "inspection_edit": bool(visit.line) and allowed(
+                       visit.account, "inspection-edit", visit.line)}
             context = {"account": visit.account, "csrf": visit.session.csrf,
                        "line": visit.line, "may": may, **context}
         root = request.scope.get("root_path", "").rstrip("/")  # behind a proxy's prefix
