@@ -16,7 +16,7 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -480,13 +480,11 @@ class _Rehearsed(Exception):
 
 @contextmanager
 def _rehearsal(store: Any, actor: Actor, action: str) -> Iterator[Any]:
-    """A write session whose work is rolled back at the end: what an import would do, undone."""
-    try:
-        with store.write(actor, action) as session:
-            yield session
-            raise _Rehearsed
-    except _Rehearsed:
-        pass
+    """A write session whose work is rolled back at the end: what an import would do, undone
+    (raising `_Rehearsed` out of `store.write` is what rolls it back)."""
+    with suppress(_Rehearsed), store.write(actor, action) as session:
+        yield session
+        raise _Rehearsed
 
 
 def _once_per_default(problems: list[Problem], data: SheetData,

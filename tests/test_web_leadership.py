@@ -3,12 +3,12 @@ approve a not-ready snapshot only with a reason; the same refusals as `readiness
 
 from __future__ import annotations
 
-import re
 
 import pytest
 from starlette.testclient import TestClient
 
 from readiness.web.app import create_app
+from webclient import sign_in
 
 PASSWORD = "Tunnel-Watch-2026"
 
@@ -23,15 +23,6 @@ def web(run, org_db):
         assert run("user", "add", who, "--role", role, "--password-stdin", db=org_db,
                    input=PASSWORD + "\n").exit_code == 0
     return TestClient(create_app(org_db), follow_redirects=False)
-
-
-def sign_in(web: TestClient, staff_id: str) -> str:
-    web.cookies.clear()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', web.get("/login").text).group(1)
-    assert web.post("/login", data={"csrf": csrf, "staff_id": staff_id,
-                                     "password": PASSWORD}).status_code == 303
-    web.cookies.set("readiness_lang", "en")
-    return re.search(r'name="csrf" value="([^"]+)"', web.get("/").text).group(1)
 
 
 def test_assess_compare_and_sign_off_with_step_up(web, run, org_db) -> None:

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from readiness.web.app import create_app
+from webclient import sign_in
 
 PASSWORD = "Tunnel-Watch-2026"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -27,17 +28,6 @@ def web(run, org_db):
         assert run("user", "add", who, "--role", role, "--password-stdin", db=org_db,
                    input=PASSWORD + "\n").exit_code == 0
     return TestClient(create_app(org_db), follow_redirects=False)
-
-
-def sign_in(web: TestClient, staff_id: str) -> str:
-    """Signs in; the CSRF token of the session."""
-    web.cookies.clear()
-    form = web.get("/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    assert web.post("/login", data={"csrf": csrf, "staff_id": staff_id,
-                                     "password": PASSWORD}).status_code == 303
-    web.cookies.set("readiness_lang", "en")
-    return re.search(r'name="csrf" value="([^"]+)"', web.get("/").text).group(1)
 
 
 def phase_of(run, db) -> str:

@@ -140,6 +140,25 @@ def signed_in_view(view: Callable[[Request, Web, Visit], Response]) -> Callable[
     return checked
 
 
+def _line_visit(request: Request, action: str) -> Visit | Response:
+    """The signed-in account on the line the URL names, if its roles allow `action` there;
+    else the answer: /login, 404 for no such line, 403."""
+    from readiness.accounts import allowed
+    from readiness.lines import list_lines
+
+    web: Web = request.app.state.web
+    visit = web.signed_in(request)
+    if visit is None:
+        return to_login(request)
+    line = request.path_params["line"]
+    if line not in {x.name for x in web.cached(list_lines)}:
+        return Response("no such line", status_code=404)
+    if not allowed(visit.account, action, line):
+        return Response("not allowed", status_code=403)
+    visit.line = line
+    return visit
+
+
 def line_view(action: str = "read") -> Callable[..., Callable[[Request], Response]]:
     """A view of one line's records, for accounts whose roles allow `action` on that line."""
 
@@ -147,20 +166,10 @@ def line_view(action: str = "read") -> Callable[..., Callable[[Request], Respons
                                                                                Response]:
         @functools.wraps(view)
         def checked(request: Request) -> Response:
-            from readiness.accounts import allowed
-            from readiness.lines import list_lines
-
-            web: Web = request.app.state.web
-            visit = web.signed_in(request)
-            if visit is None:
-                return to_login(request)
-            line = request.path_params["line"]
-            if line not in {x.name for x in web.cached(list_lines)}:
-                return Response("no such line", status_code=404)
-            if not allowed(visit.account, action, line):
-                return Response("not allowed", status_code=403)
-            visit.line = line
-            return view(request, web, visit)
+            visit = _line_visit(request, action)
+            if isinstance(visit, Response):
+                return visit
+            return view(request, request.app.state.web, visit)
 
         return checked
 
@@ -180,25 +189,15 @@ def posted(action: str) -> Callable[..., Callable[[Request], Any]]:
         async def checked(request: Request) -> Response:
             import secrets
 
-            from readiness.accounts import allowed
-            from readiness.lines import list_lines
-
-            web: Web = request.app.state.web
-            visit = web.signed_in(request)
-            if visit is None:
-                return to_login(request)
-            line = request.path_params["line"]
-            if line not in {x.name for x in web.cached(list_lines)}:
-                return Response("no such line", status_code=404)
-            if not allowed(visit.account, action, line):
-                return Response("not allowed", status_code=403)
+            visit = _line_visit(request, action)
+            if isinstance(visit, Response):
+                return visit
             if int(request.headers.get("content-length") or 0) > FORM_LIMIT:
                 return Response(f"the form is over {FORM_LIMIT // 2**20} MB", status_code=413)
             form = await request.form(max_files=5, max_fields=100)
             if not secrets.compare_digest(str(form.get("csrf") or ""), visit.session.csrf):
                 return Response("CSRF token missing or wrong", status_code=403)
-            visit.line = line
-            return await view(request, web, visit, form)
+            return await view(request, request.app.state.web, visit, form)
 
         return checked
 
