@@ -114,6 +114,37 @@ def list_records(store: Store, *, entity: str | None = None, key: str | None = N
     return [_record(row) for row in rows]
 
 
+def version(store: Store, table: str, key: Any, line: str | None = None) -> int:
+    """The version a form carries for one record (`audit_store.VERSIONED` names the tables):
+    the number of its newest audit record, 0 when it has none."""
+    with store.read() as session:
+        line_id = _line_id(session, table, line)
+        return audit_store.row_version(session, table, key, line_id)
+
+
+def check_unchanged(session: Any, table: str, key: Any, seen: int | None,
+                    line_id: int | None = None) -> None:
+    """Inside a write: refuse when the record has changed since the user opened it at version
+    `seen` (None: no check, as at the command line), saying who changed it, when and how —
+    a second save never overwrites the first unnoticed."""
+    if seen is None:
+        return
+    newest = audit_store.last_change(session, table, key, line_id)
+    if (int(newest["id"]) if newest else 0) == seen:
+        return
+    if newest is None:
+        raise InvalidValue("record.gone", key=key)
+    raise InvalidValue("record.changed", key=key, who=newest["username"],
+                       at=newest["at"].strftime("%Y-%m-%d %H:%M"),
+                       command=newest["command"] or newest["action"])
+
+
+def _line_id(session: Any, table: str, line: str | None) -> int | None:
+    from readiness.store.lines import line_row
+
+    return line_row(session, line).id if audit_store.VERSIONED[table][1] else None
+
+
 def _record(row: dict[str, Any]) -> AuditRecord:
     at = row["at"]  # the store gives the record as the trail keeps it: the time as ISO text
     return AuditRecord(**{**row, "at": dt.datetime.fromisoformat(at) if isinstance(at, str) else at})

@@ -209,3 +209,45 @@ def verify_rows(session: Any, records: list[dict[str, Any]]) -> list[dict[str, A
 def verify(session: Any) -> list[dict[str, Any]]:
     records = sorted(list_records(session, limit=None), key=lambda r: r["id"])
     return verify_chain(records) + verify_rows(session, records)
+
+
+# --- a record's version: its newest audit record -------------------------------------------------
+
+# The business key of each table whose records a form edits, and whether that key is per line.
+# Every write adds an audit record for each row it changes, in its own transaction, so the
+# newest record's number is the row's version: two forms opened at one version saw one record.
+VERSIONED = {"hazards": ("code", True), "control_measures": ("id", False),
+             "hidden_dangers": ("code", True), "locations": ("code", True),
+             "org_units": ("code", False), "people": ("staff_id", False),
+             "checklist_items": ("code", True), "pdca_items": ("code", True),
+             "planned_drills": ("id", False), "drill_run_drafts": ("code", True)}
+
+
+def last_change(session: Any, table: str, key: Any,
+                line_id: int | None = None) -> dict[str, Any] | None:
+    """The newest audit record of one row (`key` its business key, per line where the table is
+    kept per line), or None when the row has none (or does not exist)."""
+    from sqlalchemy import select
+
+    from readiness.store import tables
+    from readiness.store.core import row_values
+    from readiness.store.schema import AuditRecord
+
+    column, per_line = VERSIONED[table]
+    t = tables.metadata.tables[table]
+    query = select(t.c.id).where(t.c[column] == key)
+    if per_line:
+        query = query.where(t.c.line_id == line_id)
+    row_id = session.execute(query).scalar()
+    if row_id is None:
+        return None
+    newest = session.scalars(select(AuditRecord).where(
+        AuditRecord.entity == table, AuditRecord.entity_id == row_id)
+        .order_by(AuditRecord.id.desc()).limit(1)).first()
+    return row_values(newest) if newest is not None else None
+
+
+def row_version(session: Any, table: str, key: Any, line_id: int | None = None) -> int:
+    """A row's version: its newest audit record's number (0: none yet)."""
+    found = last_change(session, table, key, line_id)
+    return int(found["id"]) if found else 0

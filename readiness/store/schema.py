@@ -486,6 +486,32 @@ class EvidenceFile(Base):
     content: Mapped[bytes]
 
 
+class AcceptanceRequest(Base):
+    """A request that a person accept a hazard's residual risk."""
+
+    __table__ = tables.acceptance_requests
+    id: Mapped[int]
+    hazard_id: Mapped[int]
+    requested_by: Mapped[str]
+    requested_of: Mapped[str]
+    requested_on: Mapped[dt.date]
+    note: Mapped[str | None]
+    closed_on: Mapped[dt.date | None]
+    closed_why: Mapped[str | None]
+
+
+class DrillRunDraft(Base):
+    """A drill run as typed so far, not yet submitted."""
+
+    __table__ = tables.drill_run_drafts
+    id: Mapped[int]
+    line_id: Mapped[int]
+    code: Mapped[str]
+    content: Mapped[dict[str, Any]]
+    saved_by: Mapped[str]
+    saved_at: Mapped[dt.datetime]
+
+
 class AccountRole(Base):
     """A role an account holds, on every line (line_id None) or on one."""
 

@@ -209,6 +209,21 @@ hazard_acceptances = Table(
     Column("void_reason", Text, nullable=True),
 )
 
+# A safety officer asks a person (a leader at the level the residual risk needs) to accept a
+# hazard's residual risk; the request stays open until that acceptance is recorded or withdrawn.
+acceptance_requests = Table(
+    "acceptance_requests", metadata,
+    _id(),
+    Column("hazard_id", Integer, ForeignKey("hazards.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("requested_by", String(120), nullable=False),  # staff ID of the asker
+    Column("requested_of", String(120), nullable=False),  # staff ID of the person asked
+    Column("requested_on", Date, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("closed_why", String(20), nullable=True),  # accepted, withdrawn
+)
+
 # --- drills ------------------------------------------------------------------------------------
 
 drill_scenarios = Table(
@@ -271,6 +286,19 @@ drill_runs = Table(
     Column("voided_by", String(120), nullable=True),
     Column("void_reason", Text, nullable=True),
     UniqueConstraint("line_id", "code", name="uq_drill_runs_line_code"),
+)
+
+# A run being recorded on site, kept as typed until its commander submits it: a draft counts
+# nowhere (no coverage, no findings, no PDCA items) and is gone once submitted as a run.
+drill_run_drafts = Table(
+    "drill_run_drafts", metadata,
+    _id(),
+    _line_fk(),
+    Column("code", String(40), nullable=False),
+    Column("content", JSON, nullable=False, default=dict),  # the form's fields as typed
+    Column("saved_by", String(120), nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    UniqueConstraint("line_id", "code", name="uq_drill_run_drafts_line_code"),
 )
 
 task_evaluations = Table(

@@ -22,9 +22,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from readiness.store.core import Store
-from readiness.web import (account_views, checklist_forms, danger_views, drill_forms, drill_views,
-                           hazard_forms, import_views, inspection_forms, leader_views,
-                           line_views, org_views, pdca_views, record_views)
+from readiness.web import (account_views, checklist_forms, danger_forms, danger_views,
+                           drill_forms, drill_views, hazard_forms, import_views, inspection_forms,
+                           leader_views, line_views, org_forms, org_views, pdca_views,
+                           record_views)
 from readiness.web.context import COOKIE, LANG_COOKIE, Web, to_login
 from readiness.web.sessions import Session, Sessions
 
@@ -68,7 +69,8 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
               *line_views.routes(), *record_views.routes(), *org_views.routes(),
               *drill_views.routes(), *account_views.routes(), *danger_views.routes(),
               *pdca_views.routes(), *leader_views.routes(), *import_views.routes(),
-              *drill_forms.routes(), *checklist_forms.routes()]
+              *drill_forms.routes(), *checklist_forms.routes(), *danger_forms.routes(),
+              *org_forms.routes()]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
     app.state.web = web
     return app
