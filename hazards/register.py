@@ -875,6 +875,7 @@ def accept_hazard(store: Store, line: str | None, code: str, *, accepted_by: str
         row_id = hazard_store.hazard_row_id(session, found.id, code)
         if current["acceptance"]:
             hazard_store.void_acceptances(session, [(row_id, code, "superseded")])
+        hazard_store.close_requests(session, row_id, code, "accepted", accepted_on)
         hazard_store.insert_acceptance(session, row_id, {
             "accepted_by": person["staff_id"], "org_level": level, "accepted_on": accepted_on,
             "valid_until": valid_until, "snapshot": material_snapshot(current),

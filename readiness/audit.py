@@ -123,18 +123,19 @@ def version(store: Store, table: str, key: Any, line: str | None = None) -> int:
 
 
 def check_unchanged(session: Any, table: str, key: Any, seen: int | None,
-                    line_id: int | None = None) -> None:
+                    line_id: int | None = None, shown_as: str | None = None) -> None:
     """Inside a write: refuse when the record has changed since the user opened it at version
     `seen` (None: no check, as at the command line), saying who changed it, when and how —
-    a second save never overwrites the first unnoticed."""
+    a second save never overwrites the first unnoticed. `shown_as` names the record in the
+    message when its key is not what users call it (a control's row number)."""
     if seen is None:
         return
     newest = audit_store.last_change(session, table, key, line_id)
     if (int(newest["id"]) if newest else 0) == seen:
         return
     if newest is None:
-        raise InvalidValue("record.gone", key=key)
-    raise InvalidValue("record.changed", key=key, who=newest["username"],
+        raise InvalidValue("record.gone", record=shown_as or key)
+    raise InvalidValue("record.changed", record=shown_as or key, who=newest["username"],
                        at=newest["at"].strftime("%Y-%m-%d %H:%M"),
                        command=newest["command"] or newest["action"])
 

@@ -230,6 +230,114 @@ def hazard_control_add(hazard_id: str, line: str | None, control_type: str, as_j
     _emit_hazard(h, as_json)
 
 
+@hazard.command("edit")
+@click.argument("hazard_id")
+@line_option
+@click.option("--location", help="Location ID or name.")
+@click.option("--specialty", help="e.g. psd, signalling, 站台门.")
+@click.option("--category", "risk_category", help="Risk category (code or label).")
+@click.option("--factor-category", help="Factor category: people, equipment, environment or management.")
+@click.option("--accident-type", help="GB 6441 accident types (several: separated by /).")
+@click.option("--activity", help="Work activity or equipment.")
+@click.option("--description", help="Description of the hazard.")
+@click.option("--causes", help="What could cause it.")
+@click.option("--consequences", help="What could follow from it.")
+@click.option("--owner-unit", help="Owner unit ID or name.")
+@click.option("--owner", help="Owner staff ID or name.")
+@click.option("--review-days", help="Days between reviews (empty: by level).")
+@click.option("--status", help="New status: controlled, action-needed or eliminated.")
+@click.option("--notes", help="Remarks kept with the hazard.")
+@json_option
+def hazard_edit(hazard_id: str, line: str | None, as_json: bool, **given: Any) -> None:
+    """Change a hazard's fields (only those given; an empty value clears an optional one)."""
+    from hazards.editing import edit_hazard
+
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise click.UsageError(t("hazard.edit_nothing"))
+    with open_store() as store:
+        h = edit_hazard(store, line, hazard_id, actor=acting(), changes=changes)
+    if as_json:
+        return _emit_hazard(h, True)
+    click.echo(t("hazard.edited", id=h.id, fields=", ".join(sorted(changes))))
+
+
+@hazard_control.command("edit")
+@click.argument("hazard_id")
+@click.argument("number", type=click.IntRange(min=1))
+@line_option
+@click.option("--type", "control_type", help="Control type (code or label).")
+@click.option("--text", "description", help="What the control is.")
+@click.option("--aspect", help="people, equipment, environment, management.")
+@click.option("--owner", help="Who keeps the control working.")
+@click.option("--verification", help="How it is verified.")
+@click.option("--evidence", help="Evidence that it works.")
+@click.option("--verified/--not-verified", default=None, help="Whether it is verified to work.")
+@json_option
+def hazard_control_edit(hazard_id: str, number: int, line: str | None, control_type: str | None,
+                        as_json: bool, **given: Any) -> None:
+    """Change control NUMBER of a hazard (1 = the first `hazard show` lists)."""
+    from hazards.editing import edit_control
+
+    changes = {k: v for k, v in {"type": control_type, **given}.items() if v is not None}
+    if not changes:
+        raise click.UsageError(t("hazard.edit_nothing"))
+    with open_store() as store:
+        h = edit_control(store, line, hazard_id, number, actor=acting(), changes=changes)
+    _emit_hazard(h, as_json)
+
+
+@hazard_control.command("remove")
+@click.argument("hazard_id")
+@click.argument("number", type=click.IntRange(min=1))
+@line_option
+@json_option
+def hazard_control_remove(hazard_id: str, number: int, line: str | None, as_json: bool) -> None:
+    """Take control NUMBER off a hazard (kept in the audit trail)."""
+    from hazards.editing import remove_control
+
+    with open_store() as store:
+        h = remove_control(store, line, hazard_id, number, actor=acting())
+    _emit_hazard(h, as_json)
+
+
+@hazard.command("request-acceptance")
+@click.argument("hazard_id")
+@line_option
+@click.option("--of", "of", required=True,
+              help="Who is asked: a staff ID, or a name no one else has.")
+@click.option("--note", help="A word to them.")
+@json_option
+def hazard_request_acceptance(hazard_id: str, line: str | None, of: str, note: str | None,
+                              as_json: bool) -> None:
+    """Ask a person at the level the residual risk needs to accept it."""
+    from hazards.editing import request_acceptance
+
+    with open_store() as store:
+        req = request_acceptance(store, line, hazard_id, of=of, note=note, actor=acting())
+    if as_json:
+        return emit_json(req)
+    click.echo(t("hazard.request_sent", id=req.hazard, who=req.requested_of_name,
+                 staff_id=req.requested_of))
+
+
+@hazard.command("requests")
+@line_option
+@click.option("--of", "of", help="Only those asked of this staff ID.")
+@json_option
+def hazard_requests(line: str | None, of: str | None, as_json: bool) -> None:
+    """Open requests to accept residual risk, oldest first."""
+    from hazards.editing import open_requests
+
+    with open_store() as store:
+        found = open_requests(store, line, of=of)
+    if as_json:
+        return emit_json(found)
+    for r in found:
+        click.echo(f"{r.hazard:<10} {r.requested_of_name or ''}（{r.requested_of}） "
+                   f"{r.requested_on}  {r.note or ''}".rstrip())
+
+
 @hazard.command("accept")
 @click.argument("hazard_id")
 @line_option

@@ -230,8 +230,6 @@ def last_change(session: Any, table: str, key: Any,
     from sqlalchemy import select
 
     from readiness.store import tables
-    from readiness.store.core import row_values
-    from readiness.store.schema import AuditRecord
 
     column, per_line = VERSIONED[table]
     t = tables.metadata.tables[table]
@@ -241,10 +239,12 @@ def last_change(session: Any, table: str, key: Any,
     row_id = session.execute(query).scalar()
     if row_id is None:
         return None
-    newest = session.scalars(select(AuditRecord).where(
-        AuditRecord.entity == table, AuditRecord.entity_id == row_id)
-        .order_by(AuditRecord.id.desc()).limit(1)).first()
-    return row_values(newest) if newest is not None else None
+    log = tables.audit_log
+    newest = session.execute(select(log.c.id, log.c.at, log.c.username, log.c.action,
+                                    log.c.command)
+                             .where(log.c.entity == table, log.c.entity_id == row_id)
+                             .order_by(log.c.id.desc()).limit(1)).mappings().first()
+    return dict(newest) if newest is not None else None
 
 
 def row_version(session: Any, table: str, key: Any, line_id: int | None = None) -> int:

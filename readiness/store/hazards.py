@@ -284,3 +284,48 @@ def set_needs_reevaluation(session: WriteSession, line_id: int, codes: list[str]
     session.update_rows(H, [(ids[c], c, {"needs_reevaluation": not value},
                                   {"needs_reevaluation": value}) for c in codes if c in ids])
 
+
+
+def hazard_columns(session: Session | Connection, hazard_id: int,
+                   names: Sequence[str]) -> dict[str, Any]:
+    """Some stored columns of one hazard row, as stored (what an edit's audit record keeps as
+    'before')."""
+    row = session.execute(select(*[H.c[n] for n in names]).where(H.c.id == hazard_id)).mappings()
+    return dict(row.one())
+
+
+def control_rows(session: Session | Connection, hazard_id: int) -> list[dict[str, Any]]:
+    """A hazard's control measures as stored, in the order they are shown."""
+    return [dict(r) for r in session.execute(
+        select(CM).where(CM.c.hazard_id == hazard_id).order_by(CM.c.id)).mappings()]
+
+
+REQ = tables.acceptance_requests
+
+
+def acceptance_requests(session: Session | Connection, line_id: int, *,
+                        codes: Sequence[str] | None = None, of: str | None = None,
+                        open_only: bool = True) -> list[dict[str, Any]]:
+    """Requests to accept residual risk on a line (oldest first), with the hazard's code."""
+    query = (select(REQ, H.c.code).join(H, H.c.id == REQ.c.hazard_id)
+             .where(H.c.line_id == line_id).order_by(REQ.c.id))
+    if codes is not None:
+        query = query.where(H.c.code.in_(list(codes)))
+    if of is not None:
+        query = query.where(REQ.c.requested_of == of)
+    if open_only:
+        query = query.where(REQ.c.closed_on.is_(None))
+    return [dict(r) for r in session.execute(query).mappings()]
+
+
+def insert_request(session: WriteSession, request: dict[str, Any]) -> None:
+    session.insert_rows(REQ, [request], key_field="hazard_id")
+
+
+def close_requests(session: WriteSession, hazard_id: int, code: str, why: str,
+                   on: Any) -> None:
+    """Close a hazard's open acceptance requests (accepted, withdrawn), audited."""
+    open_ids = session.execute(select(REQ.c.id).where(
+        REQ.c.hazard_id == hazard_id, REQ.c.closed_on.is_(None))).scalars().all()
+    session.update_rows(REQ, [(i, code, {"closed_on": None, "closed_why": None},
+                               {"closed_on": on, "closed_why": why}) for i in open_ids])

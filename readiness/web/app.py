@@ -23,9 +23,9 @@ from starlette.routing import Route
 
 from readiness.store.core import Store
 from readiness.web import (account_views, checklist_forms, danger_forms, danger_views,
-                           drill_forms, drill_views, hazard_forms, import_views, inspection_forms,
-                           leader_views, line_views, org_forms, org_views, pdca_views,
-                           record_views)
+                           drill_forms, drill_views, hazard_edit_forms, hazard_forms,
+                           import_views, inspection_forms, leader_views, line_views, org_forms,
+                           org_views, pdca_views, record_views)
 from readiness.web.context import COOKIE, LANG_COOKIE, Web, to_login
 from readiness.web.sessions import Session, Sessions
 
@@ -65,6 +65,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
               Route("/logout", logout, methods=["POST"], name="logout"),
               Route("/lang/{lang}", language, name="language"),
               *hazard_forms.routes(),  # hazards/new before a hazard's page
+              *hazard_edit_forms.routes(),
               *inspection_forms.routes(),  # inspections/record before an inspection's
               *line_views.routes(), *record_views.routes(), *org_views.routes(),
               *drill_views.routes(), *account_views.routes(), *danger_views.routes(),

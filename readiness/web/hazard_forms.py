@@ -42,17 +42,28 @@ def forms(web: Web, visit: Visit, h: Any) -> dict[str, Any]:
     """What the hazard's page needs to offer its forms to this account."""
     from readiness.accounts import allowed
 
+    from hazards.checks import standing_level
+    from hazards.editing import eligible_acceptors, open_requests, versions
+    from readiness import vocab
+
     may_evaluate = allowed(visit.account, "hazard-edit", visit.line)
     may_accept = allowed(visit.account, "risk-accept", visit.line)
-    method = scales_of(web.store, str(visit.line), h.method) if may_evaluate else None
-    return {"may_evaluate": may_evaluate, "may_accept": may_accept, "method": method}
+    extra: dict[str, Any] = {"requests": open_requests(web.store, visit.line, codes=[h.id])}
+    if may_evaluate:
+        extra["method"] = scales_of(web.store, str(visit.line), h.method)
+        extra["versions"] = versions(web.store, visit.line, h.id)
+        extra["acceptors"] = eligible_acceptors(web.store, standing_level(
+            {"residual_level": h.residual_level, "level": h.level, "method": h.method}))
+        extra["control_choices"] = {name: list(vocab.codes(name))
+                                    for name in ("control_type", "control_aspect")}
+    return {"may_evaluate": may_evaluate, "may_accept": may_accept, "method": None, **extra}
 
 
 def _factors(form: Any, prefix: str, method: Any) -> str:
     return ",".join(f"{name}={form.get(prefix + name) or ''}" for name in method.factors)
 
 
-async def _refused(request: Request, web: Web, visit: Visit, problem: Any) -> Response:
+async def refused_on_hazard_page(request: Request, web: Web, visit: Visit, problem: Any) -> Response:
     from hazards.register import show_hazard
 
     h = await run_in_threadpool(show_hazard, web.store, visit.line, request.path_params["code"])
@@ -79,7 +90,7 @@ async def evaluate(request: Request, web: Web, visit: Visit, form: Any) -> Respo
             note=str(form.get("note") or "").strip() or None,
             seen=int(form.get("evaluations") or -1)))
     except (ReadinessError, ValueError) as problem:
-        return await _refused(request, web, visit, problem)
+        return await refused_on_hazard_page(request, web, visit, problem)
     return RedirectResponse(request.url_for("hazard", line=visit.line, code=code),
                             status_code=303)
 
@@ -100,7 +111,7 @@ async def accept(request: Request, web: Web, visit: Visit, form: Any) -> Respons
             valid_until=dt.date.fromisoformat(until) if until else None,
             actor=acting_as(account, "web"), account=account))
     except (LoginRefused, ReadinessError, ValueError) as problem:
-        return await _refused(request, web, visit, problem)
+        return await refused_on_hazard_page(request, web, visit, problem)
     return RedirectResponse(request.url_for("hazard", line=visit.line, code=code),
                             status_code=303)
 

@@ -31,8 +31,12 @@ def dashboard(request: Request, web: Web, visit: Visit) -> Response:
     from readiness.accounts import allowed
     from readiness.assessment.assess import latest_of_lines
 
+    from hazards.editing import open_requests
+
     lines = [x for x in web.cached(latest_of_lines) if allowed(visit.account, "read", x["name"])]
-    return web.page(request, visit, "dashboard.html", lines=lines)
+    asked = [(x["name"], r) for x in lines if allowed(visit.account, "risk-accept", x["name"])
+             for r in web.cached(open_requests, x["name"], of=visit.account.staff_id)]
+    return web.page(request, visit, "dashboard.html", lines=lines, asked=asked)
 
 
 @line_view()
