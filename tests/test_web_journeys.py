@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import clients
 from test_web_browser import _chromium
 from workbooks import make_workbook
 
@@ -196,6 +197,12 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
         page.goto(f"{server}/lines/L9/report.html")
         assert "L9" in page.content()
         shot(page, "10-report")
+        # printed from the browser as a leader would (Ctrl+P): the report's own @page, A4
+        pdf = shots / "10-report.pdf"
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        pages = clients.pdf_pages(pdf)
+        assert len(pages) >= 3 and all(clients.is_a4(p) for p in pages), pages
         browser.close()
     # the one refusal on the way, the workbook with an error, is answered 400 (which Chromium
     # logs); nothing else
