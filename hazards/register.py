@@ -638,10 +638,9 @@ def show_hazard(store: Store, line: str | None, code: str,
     with store.read_rows() as session:
         found = line_row(session, line)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
-        register = hazard_store.load_register(session, found.id)
+        h = hazard_store.load_register(session, found.id, [code])[0]  # not the whole register
         ctx = _check_context(session, found.id, as_of)
         history = hazard_store.evaluation_history(session, row_id)
-    h = next(h for h in register if h["id"] == code)
     return full_hazard(h, next_review(h, ctx), history, check_register([h], ctx), ctx.people)
 
 
@@ -822,8 +821,7 @@ def add_control(store: Store, line: str | None, code: str, *, actor: Actor,
         raise InvalidValue("hazard.bad_every", value=check_every_days)
     with store.write(actor, f"hazard control add {code}") as session:
         found = find_line(session, line)
-        current = next((h for h in hazard_store.load_register(session, found.id)
-                        if h["id"] == code), None)
+        current = next(iter(hazard_store.load_register(session, found.id, [code])), None)
         if current is None:
             raise NotFound("hazard.not_found", id=code)
         row_id = hazard_store.hazard_row_id(session, found.id, code)
