@@ -282,11 +282,12 @@ def set_item(store: Store, line: str | None, code: str, *, status: str | None = 
              evidence_ref: str | None = None, evidence_path: str | None = None,
              na_reason: str | None = None, note: str | None = None,
              evidence_upload: tuple[str, bytes] | None = None,
-             actor: Actor) -> ChecklistItem:
+             actor: Actor, seen: int | None = None) -> ChecklistItem:
     """Change owner, due date, status (a code or either label), evidence (a reference, or a
     file whose name and SHA-256 are recorded) or note; what is None stays as it is. The status
     rules must hold after. `evidence_upload` (name, content): a file kept in the store's
-    evidence area in the same write, and recorded as the point's evidence file."""
+    evidence area in the same write, and recorded as the point's evidence file. `seen`: the
+    version the user opened (`readiness.audit.version`); refused if it has changed since."""
     changes = {"status": coded("checklist_status", "--status", status),
                "owner_unit": owner_unit, "owner": owner, "due": due,
                "evidence_ref": evidence_ref, "na_reason": na_reason, "note": note}
@@ -296,15 +297,19 @@ def set_item(store: Store, line: str | None, code: str, *, status: str | None = 
         from readiness.evidence import check_upload
 
         check_upload(*evidence_upload)  # before the write: a refused file writes nothing
-    return _change(store, line, code, changes, actor, evidence_upload)
+    return _change(store, line, code, changes, actor, evidence_upload, seen)
 
 
 def _change(store: Store, line: str | None, code: str, changes: dict[str, Any],
-            actor: Actor, evidence_upload: tuple[str, bytes] | None = None) -> ChecklistItem:
+            actor: Actor, evidence_upload: tuple[str, bytes] | None = None,
+            seen: int | None = None) -> ChecklistItem:
+    from readiness.audit import check_unchanged
+
     changes = {k: v for k, v in changes.items() if v is not None}
     with store.write(actor, f"checklist set {code}") as session:
         found = find_line(session, line)
         item = checklist_store.load_item(session, found.id, code)
+        check_unchanged(session, "checklist_items", code, seen, found.id)
         if evidence_upload is not None:
             from readiness.evidence import keep
 
@@ -317,7 +322,7 @@ def _change(store: Store, line: str | None, code: str, changes: dict[str, Any],
 
 def verify_item(store: Store, line: str | None, code: str, verifier: str,
                 on: dt.date | None = None, *, actor: Actor,
-                today: dt.date | None = None) -> ChecklistItem:
+                today: dt.date | None = None, seen: int | None = None) -> ChecklistItem:
     """Verify a point on `on` (default today, never after it): it needs evidence, and a
     verifier other than its owner."""
     today = today or dt.date.today()
@@ -325,7 +330,7 @@ def verify_item(store: Store, line: str | None, code: str, verifier: str,
         raise InvalidValue("option.in_future", option="--on", value=on.isoformat(),
                            today=today.isoformat())
     return _change(store, line, code, {"status": "verified", "verifier": verifier,
-                                       "verified_on": on or today}, actor)
+                                       "verified_on": on or today}, actor, seen=seen)
 
 
 def add_item(store: Store, line: str | None, *, phase: str, aspect: str, text: str,

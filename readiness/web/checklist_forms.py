@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from readiness.web.context import Visit, Web, line_view, posted
+from readiness.web.context import Visit, Web, line_view, posted, seen
 
 
 def routes() -> list[Route]:
@@ -27,9 +27,11 @@ def _page(request: Request, web: Web, visit: Visit, item: Any, status: int = 200
           error: str | None = None) -> Response:
     from readiness import vocab
     from readiness.accounts import allowed
+    from readiness.audit import version
 
     lang = web.lang(request)
     return web.page(request, visit, "checklist_item.html", status=status, item=item, error=error,
+                    version=version(web.store, "checklist_items", item.id, visit.line),
                     may_edit=allowed(visit.account, "checklist-edit", visit.line),
                     statuses=[(c, vocab.label("checklist_status", c, lang))
                               for c in vocab.codes("checklist_status")])
@@ -77,7 +79,7 @@ async def set_point(request: Request, web: Web, visit: Visit, form: Any) -> Resp
                 if upload is not None and getattr(upload, "filename", None) else None)
     return await _done(request, web, visit, lambda: set_item(
         web.store, visit.line, request.path_params["code"], **fields, evidence_upload=evidence,
-        actor=acting_as(visit.account, "web")))
+        actor=acting_as(visit.account, "web"), seen=seen(form)))
 
 
 @posted("checklist-edit")
@@ -87,4 +89,4 @@ async def verify_point(request: Request, web: Web, visit: Visit, form: Any) -> R
 
     return await _done(request, web, visit, lambda: verify_item(
         web.store, visit.line, request.path_params["code"], visit.account.staff_id,
-        actor=acting_as(visit.account, "web")))
+        actor=acting_as(visit.account, "web"), seen=seen(form)))

@@ -202,3 +202,12 @@ def posted(action: str) -> Callable[..., Callable[[Request], Any]]:
         return checked
 
     return decorate
+
+
+def seen(form: Any) -> int:
+    """The version of the record an edit form was opened at (`readiness.audit.version`); a form
+    without one counts as stale, so it can never overwrite unnoticed."""
+    try:
+        return int(form.get("version") or -1)
+    except ValueError:
+        return -1

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from readiness.web.context import Visit, Web, line_view, posted
+from readiness.web.context import Visit, Web, line_view, posted, seen
 from readiness.web.hazard_forms import refused_on_hazard_page
 
 PAGE = "/lines/{line}/hazards/{code}"
@@ -30,14 +30,6 @@ def routes() -> list[Route]:
                   name="control_remove"),
             Route(PAGE + "/request-acceptance", request_acceptance, methods=["POST"],
                   name="hazard_request_acceptance")]
-
-
-def _seen(form: Any) -> int:
-    """The version the form was opened at (a form without one is stale by definition)."""
-    try:
-        return int(form.get("version") or -1)
-    except ValueError:
-        return -1
 
 
 def _back(request: Request, visit: Visit) -> Response:
@@ -93,7 +85,7 @@ async def edit(request: Request, web: Web, visit: Visit, form: Any) -> Response:
     try:
         await run_in_threadpool(lambda: edit_hazard(
             web.store, visit.line, request.path_params["code"],
-            actor=acting_as(visit.account, "web"), changes=changes, seen=_seen(form)))
+            actor=acting_as(visit.account, "web"), changes=changes, seen=seen(form)))
     except ReadinessError as problem:
         return await run_in_threadpool(_edit_page, request, web, visit, values, 400,
                                        web.message(request, problem))
@@ -131,7 +123,7 @@ async def control_edit(request: Request, web: Web, visit: Visit, form: Any) -> R
     try:
         await run_in_threadpool(lambda: edit_control(
             web.store, visit.line, request.path_params["code"], request.path_params["number"],
-            actor=acting_as(visit.account, "web"), changes=changes, seen=_seen(form)))
+            actor=acting_as(visit.account, "web"), changes=changes, seen=seen(form)))
     except ReadinessError as problem:
         return await refused_on_hazard_page(request, web, visit, problem)
     return _back(request, visit)
@@ -146,7 +138,7 @@ async def control_remove(request: Request, web: Web, visit: Visit, form: Any) ->
     try:
         await run_in_threadpool(lambda: remove_control(
             web.store, visit.line, request.path_params["code"], request.path_params["number"],
-            actor=acting_as(visit.account, "web"), seen=_seen(form)))
+            actor=acting_as(visit.account, "web"), seen=seen(form)))
     except ReadinessError as problem:
         return await refused_on_hazard_page(request, web, visit, problem)
     return _back(request, visit)
