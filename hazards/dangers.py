@@ -133,6 +133,20 @@ class HiddenDanger:
     overdue: bool
     days_overdue: int
 
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The steps its state leaves open; the services refuse the others for the state
+        alone: grade and plan while open, report while a major one is not closed, accept once
+        rectified (a major one reported first)."""
+        if self.status == "closed":
+            return ()
+        steps: tuple[str, ...] = ("grade", "plan") if self.status == "open" else ()
+        if self.grade == "major":
+            steps += ("report",)
+        if self.status == "rectified" and (self.grade == "general" or self.reported_on):
+            steps += ("accept",)
+        return steps
+
 
 def _danger(row: dict[str, Any], line: str, phases: dict[str, str], as_of: dt.date
             ) -> HiddenDanger:
@@ -206,13 +220,18 @@ def all_dangers(store: Store, line: str | None, as_of: dt.date | None = None
 # --- writes ----------------------------------------------------------------------------------------
 
 def grade_danger(store: Store, line: str | None, code: str, grade: str, *, actor: Actor,
-                 as_of: dt.date | None = None) -> HiddenDanger:
+                 as_of: dt.date | None = None, seen: int | None = None) -> HiddenDanger:
     """Re-grade a hidden danger before its treatment plan (the plan depends on the grade). A
-    general one takes the default deadline from when it was found, a major one none yet."""
+    general one takes the default deadline from when it was found, a major one none yet.
+    `seen`: the version the user's form showed (refused if it has changed since; None: no
+    check, as at the command line)."""
+    from readiness.audit import check_unchanged
+
     grade = coded("danger_grade", "--grade", grade, required=True)  # type: ignore[assignment]
     with store.write(actor, f"danger grade {code}") as session:
         found = find_line(session, line)
         row = danger_store.load_danger(session, found.id, code)
+        check_unchanged(session, "hidden_dangers", code, seen, found.id)
         if row["status"] != "open":
             raise InvalidValue("danger.grade_after_plan", id=code,
                                status=("danger_status", row["status"]))
@@ -229,12 +248,14 @@ PLAN_OPTIONS = {"measures": "--measures", "responsible": "--responsible", "funds
 
 
 def plan_danger(store: Store, line: str | None, code: str, data: dict[str, Any], *,
-                actor: Actor, on: dt.date | None = None,
-                as_of: dt.date | None = None) -> HiddenDanger:
+                actor: Actor, on: dt.date | None = None, as_of: dt.date | None = None,
+                seen: int | None = None) -> HiddenDanger:
     """Record the five fixes and open the rectification as a PDCA item (source inspection,
     source ref the hidden danger's ID; blocking for a major one, due-dated for a general one).
     `data`: measures, responsible (staff ID or unique name), funds, deadline (a date),
-    contingency. A general one's deadline defaults to the one it was given when found."""
+    contingency. A general one's deadline defaults to the one it was given when found.
+    `seen`: the version the user's form showed (refused if it has changed since)."""
+    from readiness.audit import check_unchanged
     from readiness.pdca.items import item_row
     from readiness.store import pdca as pdca_store
     from readiness.store.org import find_person
@@ -245,6 +266,7 @@ def plan_danger(store: Store, line: str | None, code: str, data: dict[str, Any],
     with store.write(actor, f"danger plan {code}") as session:
         found = find_line(session, line)
         row = danger_store.load_danger(session, found.id, code)
+        check_unchanged(session, "hidden_dangers", code, seen, found.id)
         if row["status"] != "open" or row["pdca_code"]:
             raise InvalidValue("danger.already_planned", id=code, pdca=row["pdca_code"] or "-")
         if row["grade"] == "general" and not data.get("deadline"):
@@ -271,9 +293,13 @@ def plan_danger(store: Store, line: str | None, code: str, data: dict[str, Any],
 
 
 def report_danger(store: Store, line: str | None, code: str, *, to: str, actor: Actor,
-                  on: dt.date | None = None, today: dt.date | None = None) -> HiddenDanger:
+                  on: dt.date | None = None, today: dt.date | None = None,
+                  seen: int | None = None) -> HiddenDanger:
     """Record that a major hidden danger was reported: to whom (the authority, the workers'
-    congress …) and when (`on`, default today; not in the future)."""
+    congress …) and when (`on`, default today; not in the future). `seen`: the version the
+    user's form showed (refused if it has changed since)."""
+    from readiness.audit import check_unchanged
+
     today = today or dt.date.today()
     on = on or today
     if on > today:
@@ -284,6 +310,7 @@ def report_danger(store: Store, line: str | None, code: str, *, to: str, actor: 
     with store.write(actor, f"danger report {code}") as session:
         found = find_line(session, line)
         row = danger_store.load_danger(session, found.id, code)
+        check_unchanged(session, "hidden_dangers", code, seen, found.id)
         if row["grade"] != "major":
             raise InvalidValue("danger.report_general", id=code)
         danger_store.update_danger(session, row, {"reported_to": to.strip(), "reported_on": on})
@@ -292,14 +319,17 @@ def report_danger(store: Store, line: str | None, code: str, *, to: str, actor: 
 
 def accept_danger(store: Store, line: str | None, code: str, *, by: str, actor: Actor,
                   on: dt.date | None = None, note: str | None = None,
-                  today: dt.date | None = None, account: Any = None) -> HiddenDanger:
+                  today: dt.date | None = None, account: Any = None,
+                  seen: int | None = None) -> HiddenDanger:
     """Accept and close (验收销号) a hidden danger on `on` (default today). Refused, one reason at
     a time: already closed; no treatment plan; its PDCA item not closed; a major one not yet
     reported; `by` (staff ID or unique name) is the responsible person; `by`'s unit is below
     the level the policy requires for the grade. Closing marks the hazard for re-evaluation.
     Once the store has accounts, `account` (authenticated) must be `by`'s own and allowed to
-    accept risk on the line: acceptance is a legal act, as a risk acceptance is."""
+    accept risk on the line: acceptance is a legal act, as a risk acceptance is. `seen`: the
+    version the user's form showed (refused if it has changed since)."""
     from readiness.accounts import check_signer
+    from readiness.audit import check_unchanged
     from readiness.store.hazards import set_needs_reevaluation
     from readiness.store.org import find_person, org_index
 
@@ -311,6 +341,7 @@ def accept_danger(store: Store, line: str | None, code: str, *, by: str, actor: 
     with store.write(actor, f"danger accept {code}") as session:
         found = find_line(session, line)
         row = danger_store.load_danger(session, found.id, code)
+        check_unchanged(session, "hidden_dangers", code, seen, found.id)
         if row["status"] == "closed":
             raise InvalidValue("danger.already_closed", id=code, by=row["accepted_by"] or "-")
         if not row["pdca_code"]:

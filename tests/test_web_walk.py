@@ -43,6 +43,7 @@ GET_ROUTES = {
     "/lines/{line}/pdca/{code}": ("/lines/LINE/pdca/P-0001", "read"),
     "/lines/{line}/import": ("/lines/LINE/import", "read"),
     "/lines/{line}/hazards/new": ("/lines/LINE/hazards/new", "hazard-edit"),
+    "/lines/{line}/hazards/{code}/edit": ("/lines/LINE/hazards/H-0001/edit", "hazard-edit"),
     "/lines/{line}/checklist/{code}": ("/lines/LINE/checklist/CL-SF-01", "read"),
     "/lines/{line}/inspections/record": ("/lines/LINE/inspections/record?book=0",
                                          "inspection-edit"),
@@ -86,6 +87,16 @@ LINE_POSTS = {"/lines/{line}/pdca/{code}/{step}": ("/lines/LINE/pdca/P-0001/plan
               "/lines/{line}/import": ("/lines/LINE/import", "read"),
               "/lines/{line}/import/{token}": ("/lines/LINE/import/x", "read"),
               "/lines/{line}/hazards/new": ("/lines/LINE/hazards/new", "hazard-edit"),
+              "/lines/{line}/hazards/{code}/edit": ("/lines/LINE/hazards/H-0001/edit",
+                                                    "hazard-edit"),
+              "/lines/{line}/hazards/{code}/controls": ("/lines/LINE/hazards/H-0001/controls",
+                                                        "hazard-edit"),
+              "/lines/{line}/hazards/{code}/controls/{number:int}":
+                  ("/lines/LINE/hazards/H-0001/controls/1", "hazard-edit"),
+              "/lines/{line}/hazards/{code}/controls/{number:int}/remove":
+                  ("/lines/LINE/hazards/H-0001/controls/1/remove", "hazard-edit"),
+              "/lines/{line}/hazards/{code}/request-acceptance":
+                  ("/lines/LINE/hazards/H-0001/request-acceptance", "hazard-edit"),
               "/lines/{line}/inspections/record": ("/lines/LINE/inspections/record",
                                                    "inspection-edit"),
               "/lines/{line}/checklist/{code}/set": ("/lines/LINE/checklist/CL-SF-01/set",
@@ -93,6 +104,14 @@ LINE_POSTS = {"/lines/{line}/pdca/{code}/{step}": ("/lines/LINE/pdca/P-0001/plan
               "/lines/{line}/checklist/{code}/verify": ("/lines/LINE/checklist/CL-SF-01/verify",
                                                         "checklist-edit"),
               "/lines/{line}/drills/record": ("/lines/LINE/drills/record", "drill-edit"),
+              "/lines/{line}/dangers/{code}/grade": ("/lines/LINE/dangers/YH-0001/grade",
+                                                     "inspection-edit"),
+              "/lines/{line}/dangers/{code}/plan": ("/lines/LINE/dangers/YH-0001/plan",
+                                                    "inspection-edit"),
+              "/lines/{line}/dangers/{code}/report": ("/lines/LINE/dangers/YH-0001/report",
+                                                      "inspection-edit"),
+              "/lines/{line}/dangers/{code}/accept": ("/lines/LINE/dangers/YH-0001/accept",
+                                                      "risk-accept"),
               "/lines/{line}/snapshots/{snapshot:int}/signoff":
                   ("/lines/LINE/snapshots/1/signoff", "signoff")}
 POST_ROUTES = {"/login", "/logout", *LINE_POSTS}

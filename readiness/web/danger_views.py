@@ -70,6 +70,7 @@ def danger(request: Request, web: Web, visit: Visit) -> Response:
     """`danger show`: where, what, the five fixes, report, PDCA item and acceptance
     (overdue as of `?as_of=`, default today)."""
     from hazards.dangers import show_danger
+    from readiness.audit import version
     from readiness.errors import NotFound, ReadinessError
     from readiness.web.org_views import query_date
 
@@ -80,7 +81,8 @@ def danger(request: Request, web: Web, visit: Visit) -> Response:
         return _text(request, web, problem, 404)
     except ReadinessError as problem:
         return _text(request, web, problem, 400)
-    return web.page(request, visit, "danger.html", d=d)
+    return web.page(request, visit, "danger.html", d=d, version=web.cached(
+        version, "hidden_dangers", request.path_params["code"], visit.line))
 
 
 # --- inspections -------------------------------------------------------------------------------
