@@ -10,6 +10,9 @@ Constraints (common practice of metro operators, adjustable by the line's settin
 - no location hosts two drills on one day, no unit takes part in two drills on one day, and no
   day holds more drills than the cap.
 
+A commander may move one drill of the saved plan by hand: drills/moves.py holds the move to
+these same rules.
+
 Greedy earliest-fit over days, in must-do-then-rank order: for S scenarios, D days and L candidate
 locations the cost is O(S · D · L) in the worst case, and close to O(S · L) when the calendar is
 not crowded (most drills fit on the first days they are tried).
@@ -288,8 +291,7 @@ def plan_line(store: Any, line: str | None, start: dt.date | None = None,
                       handover=handover, opening=found.planned_opening,
                       must_do={s["id"]: s["must_do_reason"] for s in catalogue if s["must_do"]},
                       fully_automatic=found.fully_automatic,
-                      cap=cap if cap is not None else int(settings.get("drill_cap_per_day",
-                                                                       DEFAULT_CAP)),
+                      cap=cap if cap is not None else line_cap(found),
                       final_weeks=final_weeks if final_weeks is not None
                       else int(settings.get("drill_final_weeks", DEFAULT_FINAL_WEEKS)),
                       org_units=org_unit_codes(session))
@@ -317,3 +319,9 @@ def write_plan_file(result: Plan, output: str, lang: str) -> None:
                                      | {"date": p.date.isoformat()} for p in result.planned],
                          "unplaced": [{"scenario": u.scenario, "reason": u.reason}
                                       for u in result.unplaced]}, output, lang)
+
+
+def line_cap(line: Any) -> int:
+    """The line's cap of drills a day (its setting, else the default): the planner's and a
+    move's."""
+    return int((line.settings or {}).get("drill_cap_per_day", DEFAULT_CAP))

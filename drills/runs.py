@@ -12,6 +12,7 @@ from drills.catalogue import load_scenarios
 from drills.outcome import assess_run, pdca_items
 from readiness.actor import Actor
 from readiness import sources, vocab
+from readiness.audit import check_unchanged
 from readiness.errors import InvalidValue, NotFound, coded
 from readiness.store import drills as drill_store
 from readiness.store import pdca as pdca_store
@@ -228,12 +229,17 @@ def record_run(store: Store, line: str | None, run_id: str, *, scenario: str, on
                location: str | None = None, form: str = "live", commander: str | None = None,
                evaluators: Sequence[str] = (), units: Sequence[str] = (),
                tasks: Sequence[str] = (), notes: str | None = None, allow_outside: bool = False,
-               actor: Actor) -> RecordedRun:
+               actor: Actor, draft_seen: int | None = None) -> RecordedRun:
     """Record one run (or add to or correct a recorded one: a rating given again by the same
     evaluator replaces theirs), as typed: `form` a code or label, `location` an ID or a name
     unique on the line, each of `tasks` "TASK-ID=RATING[/MINUTES][@EVALUATOR]"; returns it with
     its outcome. A run dated before handover or after opening needs `allow_outside`, and is
-    marked so. Problems are refused naming the option (`--task`, `--on` …)."""
+    marked so. Problems are refused naming the option (`--task`, `--on` …).
+
+    `draft_seen` submits a form that may stand on the run's draft (`save_draft`): the version
+    of the draft it was opened at (0: none). A draft saved since is refused, as a second save
+    is; the draft is removed in the same write as the run, and a refused run keeps it. None
+    (the command line) leaves drafts alone."""
     if not (run_id or "").strip():
         raise InvalidValue("hazard.bad_field", field="RUN_ID",
                            reason=InvalidValue("import.required").message())
@@ -256,8 +262,12 @@ def record_run(store: Store, line: str | None, run_id: str, *, scenario: str, on
             option = RUN_OPTIONS.get(where, "--" + where)
             raise InvalidValue("hazard.bad_field", field=option,
                                reason=InvalidValue(key, **params).message())
+        if draft_seen is not None:
+            check_unchanged(session, "drill_run_drafts", run_id, draft_seen, found.id)
         outside = outside_window(run["date"], rules) is not None
         counts = write_runs(session, found, [{**run, "outside_window": outside}])
+        if draft_seen is not None:
+            drill_store.delete_draft(session, found.id, run_id)
     result = run_outcome(store, line, run_id)
     return RecordedRun(**{f.name: getattr(result, f.name) for f in fields(Run)},
                        pdca_opened=counts["pdca_opened"])
@@ -320,3 +330,79 @@ def parse_task(text: str) -> dict[str, Any]:
             "drill.negative_minutes", value=minutes.strip()).message())
     return {"task": task.strip(), "rating": rating, "minutes": value,
             "evaluator": evaluator.strip() or None}
+
+
+# --- drafts: a run being recorded, kept as typed until it is submitted ----------------------
+
+RUN_ID_LIMIT = 40  # characters of a run ID (drill_runs.code, drill_run_drafts.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A run being recorded, kept as typed (the form's fields by name) until it is submitted as
+    a run: it counts nowhere (no run, no coverage, no PDCA item). `version` is what a form
+    opened on it carries."""
+
+    id: str  # the run ID it will be recorded as
+    scenario: str | None
+    saved_by: str
+    saved_at: dt.datetime
+    version: int
+    content: dict[str, str]
+
+
+def _draft(row: dict[str, Any], version: int) -> Draft:
+    content = {str(k): str(v) for k, v in row["content"].items()}
+    return Draft(id=row["code"], scenario=content.get("scenario") or None,
+                 saved_by=row["saved_by"], saved_at=row["saved_at"], version=version,
+                 content=content)
+
+
+def _run_id(run_id: str) -> str:
+    code = (run_id or "").strip()
+    if not code:
+        raise InvalidValue("hazard.bad_field", field="RUN_ID",
+                           reason=InvalidValue("import.required").message())
+    if len(code) > RUN_ID_LIMIT:
+        raise InvalidValue("hazard.bad_field", field="RUN_ID", reason=InvalidValue(
+            "cell.too_long", length=len(code), limit=RUN_ID_LIMIT).message())
+    return code
+
+
+def save_draft(store: Store, line: str | None, run_id: str, content: dict[str, str], *,
+               actor: Actor, seen: int | None = None) -> Draft:
+    """Keep a run's form as typed (`content`: its fields by name) as the line's draft of
+    `run_id`, nothing checked but the run ID; `seen` is the version of that draft the form was
+    opened at (0: none), and a draft saved by someone else since is refused (None: no check)."""
+    from readiness.store.audit import row_version
+
+    code = _run_id(run_id)
+    kept = {str(k): str(v) for k, v in content.items()}
+    with store.write(actor, f"drill draft {code}") as session:
+        found = find_line(session, line)
+        check_unchanged(session, "drill_run_drafts", code, seen, found.id)
+        row = drill_store.save_draft(session, found.id, code, kept)
+        saved = row_version(session, "drill_run_drafts", code, found.id)
+    return _draft(row, saved)
+
+
+def load_draft(store: Store, line: str | None, run_id: str) -> Draft:
+    """The line's draft of `run_id` with its version; NotFound when there is none."""
+    from readiness.store.audit import row_version
+
+    with store.read() as session:
+        found = find_line(session, line)
+        row = drill_store.load_draft(session, found.id, (run_id or "").strip())
+        if row is None:
+            raise NotFound("drill.draft_not_found", id=run_id)
+        return _draft(row, row_version(session, "drill_run_drafts", row["code"], found.id))
+
+
+def list_drafts(store: Store, line: str | None) -> list[Draft]:
+    """The line's drafts, the most recently saved first."""
+    from readiness.store.audit import row_version
+
+    with store.read() as session:
+        found = find_line(session, line)
+        return [_draft(r, row_version(session, "drill_run_drafts", r["code"], found.id))
+                for r in drill_store.list_drafts(session, found.id)]

@@ -62,10 +62,11 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
 
     words = {"zh": {"check": "检查", "import": "导入", "save": "保存", "submit": "提交",
                     "sign": "签认", "record": "记录评价", "add": "新增", "assess": "现在评估（生成新快照）",
-                    "compare": "对比"},
+                    "compare": "对比", "draft": "保存草稿"},
              "en": {"check": "Check", "import": "Import", "save": "Save", "submit": "Submit",
                     "sign": "Sign", "record": "Record the evaluation", "add": "Add",
-                    "assess": "Assess now (a new snapshot)", "compare": "Compare"}}[lang]
+                    "assess": "Assess now (a new snapshot)", "compare": "Compare",
+                    "draft": "Save draft"}}[lang]
     shots = tmp_path / "shots"
     shots.mkdir()
     bad = make_workbook(tmp_path / "台帐-有错.xlsx", {"危险源台帐": [H, row("H-0001"),
@@ -137,7 +138,12 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
         page.check("input[name='r__EM-PSD-FAILURE-T1__1'][value=U]")
         page.fill("input[name='m__EM-PSD-FAILURE-T1__1']", "4")
         shot(page, "4-drill-on-a-tablet")
-        page.click(f"button:text-is('{words['save']}')")
+        # a draft first (counts nowhere), reopened with every field, then submitted
+        page.click(f"button:text-is('{words['draft']}')")
+        page.wait_for_url(f"{server}/lines/L9/drills/record?draft=R-1")
+        assert page.is_checked("input[name='r__EM-PSD-FAILURE-T1__1'][value=U]")
+        assert page.input_value("input[name=evaluator_1]") == "刘洋"
+        page.click(f"button:text-is('{words['submit']}')")
         page.wait_for_url(f"{server}/lines/L9/drills/runs/R-1")
         shot(page, "5-drill-run-and-its-finding")
         page.goto(f"{server}/lines/L9/pdca?all=1")

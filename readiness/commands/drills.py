@@ -127,6 +127,32 @@ def drill_plan(line: str | None, start: str | None, end: str | None, cap: int | 
         click.echo(t("drill.needs_unit", id=n.scenario, units=" / ".join(n.units)), err=True)
 
 
+@drill.command("move")
+@click.argument("planned")
+@line_option
+@click.option("--to", "to", required=True, metavar="YYYY-MM-DD",
+              help="The new day of the planned drill.")
+@click.option("--location", help="The new place, a location ID (default: where it is).")
+@json_option
+def drill_move(planned: str, line: str | None, to: str, location: str | None,
+               as_json: bool) -> None:
+    """Move one drill of the saved plan to another day (and place), by the planner's rules.
+
+    PLANNED is the scenario ID (or SCENARIO@YYYY-MM-DD). The move is refused naming the rule
+    it breaks: the drill window, the day's cap, the place or the units already taken."""
+    from drills.moves import move_planned_drill
+
+    on = parse_date("--to", to)
+    assert on is not None
+    with open_store() as store:
+        result = move_planned_drill(store, line, planned, to=on, location=location,
+                                    actor=acting())
+    if as_json:
+        return emit_json(result)
+    click.echo(t("drill.moved", id=result.scenario, from_date=iso(result.from_date),
+                 date=iso(result.date), location=result.location or "-"))
+
+
 @drill.command("record")
 @click.argument("run_id")
 @line_option

@@ -220,9 +220,78 @@ def org_unit_codes(session: Session | Connection) -> set[str]:
 
 
 def load_plan(session: Session, line_id: int) -> list[dict[str, Any]]:
-    locations = dict(session.execute(select(LOC.c.id, LOC.c.code).where(LOC.c.line_id == line_id)).all())
-    scenarios = dict(session.execute(select(SC.c.id, SC.c.code).where(SC.c.line_id == line_id)).all())
-    return [{"scenario": scenarios.get(r["scenario_id"]), "date": r["planned_on"],
+    return [{k: r[k] for k in ("scenario", "date", "location")}
+            for r in plan_rows(session, line_id)]
+
+
+def plan_rows(session: Session, line_id: int) -> list[dict[str, Any]]:
+    """The saved plan's rows with their row IDs: {"id", "scenario", "date", "location"}, by day."""
+    locations = dict(session.execute(select(LOC.c.id, LOC.c.code)
+                                     .where(LOC.c.line_id == line_id)).all())
+    scenarios = dict(session.execute(select(SC.c.id, SC.c.code)
+                                     .where(SC.c.line_id == line_id)).all())
+    return [{"id": r["id"], "scenario": scenarios.get(r["scenario_id"]), "date": r["planned_on"],
              "location": locations.get(r["location_id"])}
             for r in session.execute(select(PLAN).where(PLAN.c.line_id == line_id)
                                      .order_by(PLAN.c.planned_on, PLAN.c.id)).mappings()]
+
+
+def move_planned(session: WriteSession, line_id: int, row_id: int, on: dt.date,
+                 location: str | None) -> None:
+    """Move one planned drill to another day (and place: a location code); audited, keyed by
+    its scenario."""
+    row = session.execute(select(PLAN).where(PLAN.c.line_id == line_id, PLAN.c.id == row_id)
+                          ).mappings().first()
+    if row is None:
+        raise NotFound("drill.planned_not_found", id=row_id)
+    location_id = session.execute(select(LOC.c.id).where(
+        LOC.c.line_id == line_id, LOC.c.code == location)).scalar() if location else None
+    after = {"planned_on": on, "location_id": location_id}
+    before = {k: row[k] for k in after}
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    if changed:
+        code = session.execute(select(SC.c.code).where(SC.c.id == row["scenario_id"])).scalar()
+        session.update_rows(PLAN, [(row_id, code, {k: before[k] for k in changed}, changed)])
+
+
+# --- drafts of runs being recorded ---------------------------------------------------------------
+
+DRAFT = tables.drill_run_drafts
+
+
+def _draft(r: Any) -> dict[str, Any]:
+    return {"code": r["code"], "content": dict(r["content"] or {}), "saved_by": r["saved_by"],
+            "saved_at": r["saved_at"]}
+
+
+def save_draft(session: WriteSession, line_id: int, code: str,
+               content: dict[str, Any]) -> dict[str, Any]:
+    """Keep a run's form as typed under its run ID (a new draft, or the line's draft of that
+    run replaced), who saved it and when; audited. Returns the draft as stored."""
+    session.upsert_rows(DRAFT, {"line_id": line_id}, "code", [
+        {"code": code, "content": content, "saved_by": session.user, "saved_at": session.now}])
+    return {"code": code, "content": content, "saved_by": session.user, "saved_at": session.now}
+
+
+def load_draft(session: Session, line_id: int, code: str) -> dict[str, Any] | None:
+    """The line's draft of run `code`, or None."""
+    row = session.execute(select(DRAFT).where(DRAFT.c.line_id == line_id, DRAFT.c.code == code)
+                          ).mappings().first()
+    return _draft(row) if row is not None else None
+
+
+def list_drafts(session: Session, line_id: int) -> list[dict[str, Any]]:
+    """The line's drafts, the most recently saved first."""
+    return [_draft(r) for r in session.execute(
+        select(DRAFT).where(DRAFT.c.line_id == line_id)
+        .order_by(DRAFT.c.saved_at.desc(), DRAFT.c.code)).mappings()]
+
+
+def delete_draft(session: WriteSession, line_id: int, code: str) -> bool:
+    """Remove the line's draft of run `code` (the audit trail keeps it); False when none."""
+    row = session.execute(select(DRAFT).where(DRAFT.c.line_id == line_id, DRAFT.c.code == code)
+                          ).mappings().first()
+    if row is None:
+        return False
+    session.delete_rows(DRAFT, [(row["id"], code, dict(row))])
+    return True

@@ -1,6 +1,8 @@
 """Read views of a line's pre-opening drills (`readiness drill`): the ranked catalogue with the
-must-do selection and the coverage, the plan as a calendar (and its workbook or calendar file),
-the recorded runs and one run with every evaluator's rating of each task."""
+must-do selection and the coverage, the plan as a calendar (the saved one, whose drills a
+commander may move, or one planned on the spot; and its workbook or calendar file), the
+recorded runs with the drafts of runs being recorded, and one run with every evaluator's
+rating of each task."""
 
 from __future__ import annotations
 
@@ -80,18 +82,50 @@ def _months(planned: list[Any], first: dt.date, last: dt.date) -> list[dict[str,
     return months
 
 
+PLAN_OPTIONS = ("start", "end", "cap", "final_weeks")
+
+
+def _plan_context(request: Request, visit: Visit) -> dict[str, Any]:
+    from readiness.accounts import allowed
+
+    shown = {k: request.query_params.get(k, "") for k in PLAN_OPTIONS}
+    return {"filters": shown, "keep": {k: v for k, v in shown.items() if v},
+            "may_export": allowed(visit.account, "export", visit.line)}
+
+
+def saved_plan_page(request: Request, web: Web, visit: Visit, status: int = 200,
+                    error: str | None = None, moving: dict[str, Any] | None = None) -> Response:
+    """The line's saved plan (`drill plan --save`) as a calendar and a list, each drill with
+    its move form for a drill commander; `moving`: what a refused move form held."""
+    from drills.moves import saved_plan
+    from drills.plan import TIMETABLE
+
+    saved = web.cached(saved_plan, visit.line)
+    drilled = [p for p in saved.planned if p.scenario != TIMETABLE]
+    moved = request.query_params.get("moved", "")
+    return web.page(request, visit, "drill_plan.html", status=status, plan=None, saved=saved,
+                    has_saved=bool(saved.planned),
+                    error=error, drills=drilled, timetable=TIMETABLE, moving=moving or {},
+                    moved=next((p for p in drilled if str(p.id) == moved), None),
+                    months=_months(saved.planned, saved.first_day, saved.last_day)
+                    if saved.planned else [], **_plan_context(request, visit))
+
+
 @line_view()
 def drill_plan(request: Request, web: Web, visit: Visit) -> Response:
-    """`drill plan` (never saved from here) as a month-by-month calendar and a list."""
+    """The saved plan with its move forms when the line has one and no planning option is
+    given; else `drill plan` (never saved from here) as a month-by-month calendar and a list."""
+    from drills.moves import saved_plan
     from drills.plan import TIMETABLE, plan_line
-    from readiness.accounts import allowed
     from readiness.errors import ReadinessError
     from readiness.i18n import t
 
     lang = web.lang(request)
-    shown = {k: request.query_params.get(k, "") for k in ("start", "end", "cap", "final_weeks")}
-    context = {"filters": shown, "keep": {k: v for k, v in shown.items() if v},
-               "may_export": allowed(visit.account, "export", visit.line)}
+    context = _plan_context(request, visit)
+    has_saved = bool(web.cached(saved_plan, visit.line).planned)
+    if has_saved and not context["keep"] and not request.query_params.get("try"):
+        return saved_plan_page(request, web, visit)
+    context.update(has_saved=has_saved, saved=None, moving={}, moved=None)
     try:
         options = _plan_options(request, lang)
         result = web.cached(plan_line, visit.line, options.pop("start"), options.pop("end"),
@@ -135,9 +169,10 @@ def drill_plan_file(request: Request, web: Web, visit: Visit) -> Response:
 @line_view()
 def drill_runs(request: Request, web: Web, visit: Visit) -> Response:
     """`drill runs`: every run, oldest first, with its outcome and marks."""
-    from drills.runs import run_outcomes
+    from drills.runs import list_drafts, run_outcomes
 
-    return web.page(request, visit, "drill_runs.html", runs=web.cached(run_outcomes, visit.line))
+    return web.page(request, visit, "drill_runs.html", runs=web.cached(run_outcomes, visit.line),
+                    drafts=web.cached(list_drafts, visit.line))
 
 
 @line_view()
