@@ -106,6 +106,15 @@ def list_locations(session: Session | Connection, line_id: int,
     return [dict(r) for r in session.execute(query).mappings()]
 
 
+def location_by_code(session: Session | Connection, line_id: int,
+                     code: str) -> dict[str, Any] | None:
+    """One location of a line by its ID, or None."""
+    loc = LOCATIONS.c
+    row = session.execute(select(LOCATIONS).where(loc.line_id == line_id, loc.code == code)
+                          ).mappings().first()
+    return dict(row) if row is not None else None
+
+
 def location_codes(session: Session | Connection, line_id: int) -> dict[str, int]:
     return dict(session.execute(select(LOCATIONS.c.code, LOCATIONS.c.id)
                                 .where(LOCATIONS.c.line_id == line_id)).all())

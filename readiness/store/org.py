@@ -46,6 +46,39 @@ def find_person(session: Session | Connection, value: str, option: str) -> dict[
     raise InvalidValue("option.unknown_person", option=option, value=text)
 
 
+def unit_row(session: Session | Connection, code: str) -> dict[str, Any] | None:
+    """One unit by its code, or None."""
+    row = session.execute(select(U).where(U.c.code == code)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def person_row(session: Session | Connection, staff_id: str) -> dict[str, Any] | None:
+    """One person by staff ID, or None."""
+    row = session.execute(select(P).where(P.c.staff_id == staff_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def list_people(session: Session | Connection, unit: str | None = None) -> list[dict[str, Any]]:
+    """People by staff ID, optionally only those of one unit."""
+    query = select(P).order_by(P.c.staff_id)
+    if unit is not None:
+        query = query.where(P.c.unit_code == unit)
+    return [dict(r) for r in session.execute(query).mappings()]
+
+
+def letters_of(session: Session | Connection, signer: str) -> list[dict[str, Any]]:
+    """The letters one unit or person signed, newest signed first."""
+    return [dict(r) for r in session.execute(
+        select(RL).where(RL.c.signer == signer).order_by(RL.c.signed_on.desc(), RL.c.id.desc())
+    ).mappings()]
+
+
+def save_person_fields(session: WriteSession, staff_id: str,
+                       fields: dict[str, Any]) -> dict[str, int]:
+    """Add a person or change only the columns given (audited); the others stay as they are."""
+    return session.upsert_rows(P, {}, "staff_id", [{"staff_id": staff_id, **fields}])
+
+
 def letters(session: Session | Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in session.execute(select(RL).order_by(RL.c.id)).mappings()]
 

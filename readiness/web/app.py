@@ -66,12 +66,12 @@ def create_app(db: str, *, secure_cookies: bool = False) -> Starlette:
               Route("/lang/{lang}", language, name="language"),
               *hazard_forms.routes(),  # hazards/new before a hazard's page
               *hazard_edit_forms.routes(),
+              *org_forms.routes(),  # org/units/new and org/people/new before a unit's page
               *inspection_forms.routes(),  # inspections/record before an inspection's
               *line_views.routes(), *record_views.routes(), *org_views.routes(),
               *drill_views.routes(), *account_views.routes(), *danger_views.routes(),
               *pdca_views.routes(), *leader_views.routes(), *import_views.routes(),
-              *drill_forms.routes(), *checklist_forms.routes(), *danger_forms.routes(),
-              *org_forms.routes()]
+              *drill_forms.routes(), *checklist_forms.routes(), *danger_forms.routes()]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
     app.state.web = web
     return app
