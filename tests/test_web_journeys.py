@@ -1,9 +1,11 @@
 """Each role's work in real Chromium (Playwright on Debian's `chromium`), on a fresh store, in
 both languages: the safety officer uploads a hazard workbook with errors, sees them, fixes and
-imports it and re-evaluates a hazard; the drill commander records a run at tablet size with two
-evaluators and sees the PDCA item it opened; its owner and a different verifier walk the item
-to CLOSED with an evidence file; leadership assesses, compares and signs off with the password
-again; the report downloads and opens. A screenshot of each step is kept to look at."""
+imports it, re-evaluates a hazard, adds one, changes it and a control's aspect and asks a leader
+to accept it; the drill commander records a run at tablet size with two evaluators, as a draft
+first, and sees the PDCA item it opened; its owner and a different verifier walk the item to
+CLOSED with an evidence file; leadership assesses, compares and signs off with the password
+again, accepts the risk they were asked to from their dashboard; the report downloads, opens and
+prints on A4. A screenshot of each step is kept to look at."""
 
 from __future__ import annotations
 
@@ -62,11 +64,17 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
 
     words = {"zh": {"check": "检查", "import": "导入", "save": "保存", "submit": "提交",
                     "sign": "签认", "record": "记录评价", "add": "新增", "assess": "现在评估（生成新快照）",
-                    "compare": "对比", "draft": "保存草稿"},
+                    "compare": "对比", "draft": "保存草稿", "save_edit": "保存修改",
+                    "save_control": "保存这条措施", "change_control": "修改或删除这条措施",
+                    "ask_leader": "请领导接受残余风险", "ask": "提出请求", "accept": "接受"},
              "en": {"check": "Check", "import": "Import", "save": "Save", "submit": "Submit",
                     "sign": "Sign", "record": "Record the evaluation", "add": "Add",
                     "assess": "Assess now (a new snapshot)", "compare": "Compare",
-                    "draft": "Save draft"}}[lang]
+                    "draft": "Save draft", "save_edit": "Save the changes",
+                    "save_control": "Save this control",
+                    "change_control": "Change or remove this control",
+                    "ask_leader": "Ask a leader to accept the residual risk", "ask": "Ask",
+                    "accept": "Accept"}}[lang]
     shots = tmp_path / "shots"
     shots.mkdir()
     bad = make_workbook(tmp_path / "台帐-有错.xlsx", {"危险源台帐": [H, row("H-0001"),
@@ -123,6 +131,21 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
         page.click(f"button:text-is('{words['add']}')")
         page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
         shot(page, "3b-hazard-added")
+        # …changes its owner, gives its first control an aspect, asks a leader to accept it
+        page.goto(f"{server}/lines/L9/hazards/H-0003/edit")
+        page.fill("#owner", "王建国")
+        page.click(f"button:text-is('{words['save_edit']}')")
+        page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
+        page.click(f"summary:text-is('{words['change_control']}')")
+        page.select_option("#aspect_1", "equipment")
+        page.click(f"button:text-is('{words['save_control']}')")
+        page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
+        page.click(f"summary:text-is('{words['ask_leader']}')")
+        page.select_option("#of", "900001")
+        page.click(f"button:text-is('{words['ask']}')")
+        page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
+        assert "900001" in page.inner_text("p.request")
+        shot(page, "3c-hazard-changed-and-acceptance-asked")
         page.close()
 
         # the drill commander on a tablet: two evaluators, a task rated U
@@ -191,6 +214,15 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
         page.wait_for_url(f"{server}/lines/L9/snapshots")
         assert "900001" in page.content() or "王建国" in page.content()
         shot(page, "9-signed-off")
+        # the hazard they were asked to accept, from their dashboard, with the password again
+        page.goto(f"{server}/")
+        page.click("ul.asked a")
+        page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
+        page.fill("#password", PASSWORD)
+        page.click(f"button:text-is('{words['accept']}')")
+        page.wait_for_url(f"{server}/lines/L9/hazards/H-0003")
+        assert "王建国" in page.inner_text("main") and not page.query_selector("p.request")
+        shot(page, "9b-risk-accepted")
         with page.expect_download() as got:
             page.goto(f"{server}/lines/L9/reports")
             page.click("a[href$='/report.xlsx']")
@@ -214,4 +246,4 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
     # logs); nothing else
     assert errors == ["Failed to load resource: the server responded with a status of 400 "
                       "(Bad Request)"]
-    assert len(list(shots.glob("*.png"))) == 11
+    assert len(list(shots.glob("*.png"))) == 13
