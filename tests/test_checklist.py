@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from pathlib import Path
 
 from readiness import vocab
 from readiness.checklist import PHASES, default_catalogue, next_code, status_errors

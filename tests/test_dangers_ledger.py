@@ -11,7 +11,7 @@ import pytest
 
 from clients import ClientUnavailable, _run, find_soffice
 from conftest import table_counts
-from test_dangers import DAY, close_pdca, j, record
+from test_dangers import close_pdca, j, record
 
 LEDGER_HEAD = ["隐患编号 ID", "排查编号 Inspection", "发现日期 Found on", "排查人 Found by",
                "位置 Location", "危险源编号 Hazard", "管控措施 Control", "结果 Result",

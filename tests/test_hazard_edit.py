@@ -167,7 +167,7 @@ def edit_values(page: str) -> dict[str, str]:
 
 def test_the_edit_page_saves_what_changed_and_refuses_as_the_cli_does(web, run,
                                                                       hazard_db) -> None:
-    csrf = sign_in(web, "900010")
+    sign_in(web, "900010")  # the form carries the CSRF token itself
     assert f'href="{URL}/edit"' in web.get(URL).text
     values = edit_values(web.get(f"{URL}/edit").text)
     assert values["location"] == "S01" and values["description"] == "站台门夹人"

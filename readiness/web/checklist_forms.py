@@ -45,8 +45,7 @@ def item_page(request: Request, web: Web, visit: Visit) -> Response:
     try:
         item = web.cached(show_item, visit.line, request.path_params["code"])
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     return _page(request, web, visit, item)
 
 
@@ -58,8 +57,7 @@ async def _done(request: Request, web: Web, visit: Visit, change: Any) -> Respon
     try:
         await run_in_threadpool(change)
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     except ReadinessError as problem:
         item = await run_in_threadpool(show_item, web.store, visit.line, code)
         return _page(request, web, visit, item, 400, web.message(request, problem))

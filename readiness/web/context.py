@@ -87,6 +87,12 @@ class Web:
         set_lang(self.lang(request))
         return str(problem.message())
 
+    def refusal(self, request: Request, problem: Any, status: int) -> Response:
+        """A refusal's one line as the whole answer (plain text), for a URL that names no
+        such record (404) or a step the record's state refuses."""
+        return Response(self.message(request, problem), status_code=status,
+                        media_type="text/plain; charset=utf-8")
+
     def signed_in(self, request: Request) -> Visit | None:
         from readiness.accounts import show_account
         from readiness.errors import NotFound

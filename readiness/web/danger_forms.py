@@ -58,14 +58,12 @@ async def _done(request: Request, web: Web, visit: Visit, step: str, typed: dict
     try:
         await run_in_threadpool(change)
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     except ReadinessError as problem:  # a wrong password (LoginRefused) too
         try:
             d = await run_in_threadpool(show_danger, web.store, visit.line, code)
         except NotFound as missing:
-            return Response(web.message(request, missing), status_code=404,
-                            media_type="text/plain; charset=utf-8")
+            return web.refusal(request, missing, 404)
         return web.page(request, visit, "danger.html", status=400, d=d,
                         version=version(web.store, "hidden_dangers", code, visit.line),
                         error=web.message(request, problem), refused=step, typed=typed)

@@ -32,10 +32,6 @@ def routes() -> list[Route]:
             Route("/lines/{line}/notices.html", notices_file, name="notices_file")]
 
 
-def _text(request: Request, web: Web, problem: Any, status: int) -> Response:
-    return Response(web.message(request, problem), status_code=status,
-                    media_type="text/plain; charset=utf-8")
-
 
 # --- hidden dangers ----------------------------------------------------------------------------
 
@@ -78,9 +74,9 @@ def danger(request: Request, web: Web, visit: Visit) -> Response:
         d = web.cached(show_danger, visit.line, request.path_params["code"],
                        query_date(request, "as_of"))
     except NotFound as problem:
-        return _text(request, web, problem, 404)
+        return web.refusal(request, problem, 404)
     except ReadinessError as problem:
-        return _text(request, web, problem, 400)
+        return web.refusal(request, problem, 400)
     return web.page(request, visit, "danger.html", d=d, version=web.cached(
         version, "hidden_dangers", request.path_params["code"], visit.line))
 
@@ -124,7 +120,7 @@ def inspection(request: Request, web: Web, visit: Visit) -> Response:
     try:
         item = web.cached(show_inspection, visit.line, request.path_params["code"])
     except NotFound as problem:
-        return _text(request, web, problem, 404)
+        return web.refusal(request, problem, 404)
     return web.page(request, visit, "inspection.html", i=item)
 
 
@@ -196,7 +192,7 @@ def riskmap_file(request: Request, web: Web, visit: Visit) -> Response:
                                 lang=web.lang(request))
     except ReadinessError as problem:
         _remove(folder)
-        return _text(request, web, problem, 400)
+        return web.refusal(request, problem, 400)
     return _download(path, f"{visit.line}-riskmap.svg", folder)
 
 
@@ -214,5 +210,5 @@ def notices_file(request: Request, web: Web, visit: Visit) -> Response:
                                 lang=web.lang(request))
     except ReadinessError as problem:
         _remove(folder)
-        return _text(request, web, problem, 400)
+        return web.refusal(request, problem, 400)
     return _download(path, f"{visit.line}-notices.html", folder)

@@ -161,8 +161,7 @@ def drill_plan_file(request: Request, web: Web, visit: Visit) -> Response:
                   output=str(out), lang=lang)
     except ReadinessError as problem:
         _remove(folder)
-        return Response(web.message(request, problem), status_code=400,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 400)
     return _download(out, f"{visit.line}-drill-plan.{fmt}", folder)
 
 
@@ -185,8 +184,7 @@ def drill_run(request: Request, web: Web, visit: Visit) -> Response:
     try:
         run = web.cached(run_outcome, visit.line, request.path_params["run_id"])
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     # the run's named evaluators first, then anyone else who rated a task ("" for no name)
     evaluators = list(dict.fromkeys([*run.evaluators, *(r.evaluator or "" for k in run.tasks
                                                         for r in k.ratings)]))

@@ -94,10 +94,6 @@ def _seen(form: Any) -> int:
         return -1
 
 
-def _not_found(web: Web, request: Request, problem: Any) -> Response:
-    return Response(web.message(request, problem), status_code=404,
-                    media_type="text/plain; charset=utf-8")
-
 
 async def _saved(request: Request, web: Web, change: Callable[[], Any],
                  refused: Callable[[str], Response], done: str,
@@ -108,7 +104,7 @@ async def _saved(request: Request, web: Web, change: Callable[[], Any],
     try:
         await run_in_threadpool(change)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     except ReadinessError as problem:
         return await run_in_threadpool(refused, web.message(request, problem))
     return RedirectResponse(request.url_for(done, **params), status_code=303)
@@ -148,7 +144,7 @@ def location_edit(request: Request, web: Web, visit: Visit) -> Response:
     try:
         found = get_location(web.store, visit.line, code)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     values = {k: getattr(found, k) for k in LOCATION_KEYS}
     return _location_page(request, web, visit, values, code=code,
                           version=version(web.store, "locations", code, visit.line))
@@ -212,7 +208,7 @@ def unit_edit(request: Request, web: Web, visit: Visit) -> Response:
     try:
         found = get_unit(web.store, code)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     values = {"code": found.code, "name": found.name, "level": found.level,
               "parent": found.parent or "", "head": found.head or "",
               "posts": "\n".join(found.posts)}
@@ -290,7 +286,7 @@ def person_edit(request: Request, web: Web, visit: Visit) -> Response:
     try:
         found = get_person(web.store, staff_id)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     values = {"staff_id": found.staff_id, "name": found.name, "unit": found.unit,
               "post": found.post or ""}
     return _person_page(request, web, visit, values, staff_id=staff_id,
@@ -343,7 +339,7 @@ def person_education(request: Request, web: Web, visit: Visit) -> Response:
     try:
         found = get_person(web.store, staff_id)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     values = {k: (getattr(found, k).isoformat() if getattr(found, k) else "")
               for k in EDUCATION_KEYS}
     return _education_page(request, web, visit, found, values,
@@ -362,7 +358,7 @@ async def person_education_save(request: Request, web: Web, visit: Visit,
     try:
         found = await run_in_threadpool(get_person, web.store, staff_id)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     return await _saved(
         request, web,
         lambda: record_education(web.store, staff_id, company=values["education_company"],
@@ -399,7 +395,7 @@ def _letters_page(request: Request, web: Web, visit: Visit, values: dict[str, An
     try:
         signer, name, above, page = _signer(web, request)
     except NotFound as problem:
-        return _not_found(web, request, problem)
+        return web.refusal(request, problem, 404)
     return web.page(request, visit, "org_letters.html", status=status, signer=signer,
                     signer_name=name, person="staff_id" in request.path_params,
                     values={"countersigner": above or "", **values}, error=error,

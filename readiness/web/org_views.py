@@ -116,8 +116,7 @@ def org_unit(request: Request, web: Web, visit: Visit) -> Response:
     try:
         owned = web.cached(owns, request.path_params["code"], readable)
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     return web.page(request, visit, "org_unit.html", owned=owned)
 
 
@@ -137,6 +136,5 @@ def org_export(request: Request, web: Web, visit: Visit) -> Response:
                          lang=web.lang(request))
     except ReadinessError as problem:
         _remove(folder)
-        return Response(web.message(request, problem), status_code=400,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 400)
     return _download(Path(written), f"organisation.{fmt}", folder)

@@ -51,8 +51,7 @@ def item_page(request: Request, web: Web, visit: Visit) -> Response:
     try:
         item = web.cached(show_item, visit.line, request.path_params["code"])
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     return _page(request, web, visit, item)
 
 
@@ -80,8 +79,7 @@ async def take_step(request: Request, web: Web, visit: Visit, form: Any) -> Resp
                                 actor=acting_as(visit.account, "web"),
                                 evidence_file=evidence_file, seen=seen)
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     except (ReadinessError, ValueError) as problem:
         item = await run_in_threadpool(show_item, web.store, visit.line, code)
         message = (web.message(request, problem) if isinstance(problem, ReadinessError)
@@ -110,11 +108,9 @@ def evidence_download(request: Request, web: Web, visit: Visit) -> Response:
     try:
         meta, content = evidence_file(web.store, sha256)
     except NotFound as problem:
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     except ReadinessError as problem:
-        return Response(web.message(request, problem), status_code=409,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 409)
     from urllib.parse import quote
 
     return Response(content, media_type=meta.media_type, headers={

@@ -85,8 +85,7 @@ def report(request: Request, web: Web, visit: Visit) -> Response:
                      lang=web.lang(request))
     except ReadinessError as problem:
         _remove(folder)
-        return Response(web.message(request, problem), status_code=404,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 404)
     if fmt == "html":
         html = out.read_text(encoding="utf-8")
         _remove(folder)
@@ -119,8 +118,7 @@ def export(request: Request, web: Web, visit: Visit) -> Response:
         getattr(importlib.import_module(module), function)(web.store, visit.line, str(out))
     except ReadinessError as problem:
         _remove(folder)
-        return Response(web.message(request, problem), status_code=400,
-                        media_type="text/plain; charset=utf-8")
+        return web.refusal(request, problem, 400)
     return _download(out, f"{visit.line}-{stem}.{fmt}", folder)
 
 
