@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from drills import timers as task_timers
 from drills.catalogue import load_scenarios
 from drills.outcome import assess_run, pdca_items
 from readiness.actor import Actor
@@ -341,7 +342,8 @@ RUN_ID_LIMIT = 40  # characters of a run ID (drill_runs.code, drill_run_drafts.c
 class Draft:
     """A run being recorded, kept as typed (the form's fields by name) until it is submitted as
     a run: it counts nowhere (no run, no coverage, no PDCA item). `version` is what a form
-    opened on it carries."""
+    opened on it carries; `timers` its critical tasks' timers (`drills.timers`), kept beside
+    the fields and no part of the run."""
 
     id: str  # the run ID it will be recorded as
     scenario: str | None
@@ -349,13 +351,30 @@ class Draft:
     saved_at: dt.datetime
     version: int
     content: dict[str, str]
+    timers: dict[str, task_timers.Timer] = field(default_factory=dict)
 
 
 def _draft(row: dict[str, Any], version: int) -> Draft:
-    content = {str(k): str(v) for k, v in row["content"].items()}
+    content = {str(k): str(v) for k, v in row["content"].items() if k != task_timers.TIMERS}
     return Draft(id=row["code"], scenario=content.get("scenario") or None,
                  saved_by=row["saved_by"], saved_at=row["saved_at"], version=version,
-                 content=content)
+                 content=content, timers=task_timers.timers_of(
+                     row["content"].get(task_timers.TIMERS)))
+
+
+def _typed(content: dict[str, Any]) -> dict[str, str]:
+    """A form's fields as a draft keeps them: text, and never a field posing as its timers."""
+    return {str(k): str(v) for k, v in content.items() if str(k) != task_timers.TIMERS}
+
+
+def _stored_timers(session: Any, line_id: int, code: str) -> dict[str, task_timers.Timer]:
+    before = drill_store.load_draft(session, line_id, code)
+    return task_timers.timers_of(before["content"].get(task_timers.TIMERS) if before else None)
+
+
+def _with_timers(content: dict[str, str],
+                 timers: dict[str, task_timers.Timer]) -> dict[str, Any]:
+    return {**content, task_timers.TIMERS: task_timers.kept(timers)} if timers else content
 
 
 def _run_id(run_id: str) -> str:
@@ -373,15 +392,51 @@ def save_draft(store: Store, line: str | None, run_id: str, content: dict[str, s
                actor: Actor, seen: int | None = None) -> Draft:
     """Keep a run's form as typed (`content`: its fields by name) as the line's draft of
     `run_id`, nothing checked but the run ID; `seen` is the version of that draft the form was
-    opened at (0: none), and a draft saved by someone else since is refused (None: no check)."""
+    opened at (0: none), and a draft saved by someone else since is refused (None: no check).
+    The draft's timers (`press_timer`) are kept as they are."""
     from readiness.store.audit import row_version
 
     code = _run_id(run_id)
-    kept = {str(k): str(v) for k, v in content.items()}
+    kept = _typed(content)
     with store.write(actor, f"drill draft {code}") as session:
         found = find_line(session, line)
         check_unchanged(session, "drill_run_drafts", code, seen, found.id)
-        row = drill_store.save_draft(session, found.id, code, kept)
+        timers = _stored_timers(session, found.id, code)
+        row = drill_store.save_draft(session, found.id, code, _with_timers(kept, timers))
+        saved = row_version(session, "drill_run_drafts", code, found.id)
+    return _draft(row, saved)
+
+
+def press_timer(store: Store, line: str | None, run_id: str, content: dict[str, str], *,
+                action: str, task: str, now: dt.datetime, rows: int, actor: Actor,
+                seen: int | None = None) -> Draft:
+    """Start or stop (`action`) the timer of one critical task of the draft's scenario at `now`
+    (`drills.timers`), saving the form as typed (`content`) with it as `save_draft` does, with
+    the same run ID and version checks. Stopping writes the minutes into each of the task's
+    `rows` minute fields still blank. Refused: another action, a task the scenario does not
+    have, stopping a task not running, starting one running."""
+    from readiness.store.audit import row_version
+
+    if action not in task_timers.ACTIONS:
+        raise InvalidValue("option.bad_code", option="timer", value=f"{action}:{task}",
+                           allowed="start:TASK, stop:TASK")
+    code = _run_id(run_id)
+    kept = _typed(content)
+    with store.write(actor, f"drill timer {action} {task} {code}") as session:
+        found = find_line(session, line)
+        check_unchanged(session, "drill_run_drafts", code, seen, found.id)
+        scenario = {s["id"]: s for s in load_scenarios(session, found.id)}.get(
+            kept.get("scenario") or "")
+        if scenario is None:
+            raise InvalidValue("drill.scenario_not_found", id=kept.get("scenario") or "-")
+        if task not in {t["id"] for t in scenario["critical_tasks"]}:
+            raise InvalidValue("drill.unknown_task", scenario=scenario["id"], task=task)
+        timers = _stored_timers(session, found.id, code)
+        if action == "start":
+            timers = task_timers.start(timers, task, now)
+        else:
+            timers, kept = task_timers.stop(timers, kept, task, now, rows)
+        row = drill_store.save_draft(session, found.id, code, _with_timers(kept, timers))
         saved = row_version(session, "drill_run_drafts", code, found.id)
     return _draft(row, saved)
 

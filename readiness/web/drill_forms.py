@@ -7,6 +7,10 @@ a run can be recorded as the drill goes on. "Save draft" keeps the form as typed
 ID (counted nowhere) to be reopened with `?draft=RUN_ID` and submitted later; a submitted draft
 is gone in the same write as the run, a refused one stays.
 
+Timing: beside each critical task a Start and then a Stop button (`timer=start:TASK`,
+`stop:TASK`) saves the form as a draft with that task's timer, on the server's clock (no
+script on the page); Stop writes the whole minutes into the task's minute fields still blank.
+
 Moving: one drill of the saved plan to another day (and place), the same call as
 `readiness drill move`, refused naming the planner's rule it breaks."""
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,7 +28,12 @@ from starlette.routing import Route
 from readiness.web.context import Visit, Web, line_view, posted
 
 EVALUATORS = 3  # columns of ratings on the form
-NOT_CONTENT = ("csrf", "intent", "draft_code", "draft_version")  # the form's own fields
+NOT_CONTENT = ("csrf", "intent", "timer", "draft_code", "draft_version")  # the form's own fields
+
+
+def timer_clock() -> dt.datetime:
+    """Now, for a task's timer: the server's clock (UTC), as the store's own times are."""
+    return Web.now()
 
 
 def routes() -> list[Route]:
@@ -35,7 +45,8 @@ def routes() -> list[Route]:
 
 
 def _page(request: Request, web: Web, visit: Visit, values: dict[str, Any], status: int = 200,
-          error: str | None = None, draft: dict[str, Any] | None = None) -> Response:
+          error: str | None = None, draft: dict[str, Any] | None = None,
+          timers: dict[str, Any] | None = None) -> Response:
     from drills.catalogue import list_catalogue
     from readiness.lines import list_locations
 
@@ -45,7 +56,7 @@ def _page(request: Request, web: Web, visit: Visit, values: dict[str, Any], stat
     return web.page(request, visit, "drill_record.html", status=status, catalogue=catalogue,
                     scenario=chosen, locations=web.cached(list_locations, visit.line),
                     values=values, evaluators=range(EVALUATORS), error=error,
-                    ratings=("P", "S", "M", "U"),
+                    ratings=("P", "S", "M", "U"), timers=timers or {},
                     draft=draft or {"code": "", "version": 0, "saved_by": None, "saved_at": None})
 
 
@@ -63,7 +74,7 @@ def record_form(request: Request, web: Web, visit: Visit) -> Response:
             return _page(request, web, visit, {"scenario": ""}, 404, web.message(request, problem))
         return _page(request, web, visit, dict(found.content), draft={
             "code": found.id, "version": found.version, "saved_by": found.saved_by,
-            "saved_at": found.saved_at})
+            "saved_at": found.saved_at}, timers=found.timers)
     values = {"scenario": request.query_params.get("scenario") or "",
               "on": dt.date.today().isoformat()}
     return _page(request, web, visit, values)
@@ -71,6 +82,8 @@ def record_form(request: Request, web: Web, visit: Visit) -> Response:
 
 def tasks_of(form: Any, evaluators: list[str]) -> list[str]:
     """`drill record --task` values from the form's rating grid: TASK=RATING[/MIN]@EVALUATOR."""
+    from drills.timers import minutes_field
+
     out = []
     for key in form.keys():
         if not key.startswith("r__"):
@@ -79,7 +92,7 @@ def tasks_of(form: Any, evaluators: list[str]) -> list[str]:
         rating = str(form.get(key) or "")
         if not rating or int(column) >= len(evaluators) or not evaluators[int(column)]:
             continue
-        minutes = str(form.get(f"m__{task}__{column}") or "").strip()
+        minutes = str(form.get(minutes_field(task, int(column))) or "").strip()
         out.append(f"{task}={rating}{'/' + minutes if minutes else ''}@{evaluators[int(column)]}")
     return out
 
@@ -90,10 +103,24 @@ def _whole(text: Any) -> int:
     return int(value) if value.isdigit() else 0
 
 
+def _kept_timers(web: Web, visit: Visit, code: str) -> dict[str, Any]:
+    """The timers of the draft a refused form stands on, to show it as it still is."""
+    from drills.runs import load_draft
+    from readiness.errors import NotFound
+
+    if not code:
+        return {}
+    try:
+        return load_draft(web.store, visit.line, code).timers
+    except NotFound:
+        return {}
+
+
 @posted("drill-edit")
 async def record(request: Request, web: Web, visit: Visit, form: Any) -> Response:
-    """Submit the run (`intent=submit`, the default) or save it as a draft (`intent=draft`)."""
-    from drills.runs import record_run, save_draft
+    """Submit the run (`intent=submit`, the default), save it as a draft (`intent=draft`) or
+    save it as a draft starting or stopping a task's timer (`timer=start:TASK`, `stop:TASK`)."""
+    from drills.runs import press_timer, record_run, save_draft
     from readiness.accounts import acting_as
     from readiness.errors import ReadinessError
 
@@ -104,15 +131,24 @@ async def record(request: Request, web: Web, visit: Visit, form: Any) -> Respons
     # the version seen is the draft's the form was opened on; a run ID typed anew has none
     seen = opened["version"] if opened["code"] and run_id == opened["code"] else 0
     actor = acting_as(visit.account, "web")
-    if form.get("intent") == "draft":
+    action, _, task = str(form.get("timer") or "").partition(":")
+    if action or form.get("intent") == "draft":
+        def save() -> Any:
+            if action:
+                return press_timer(web.store, visit.line, run_id, values, action=action,
+                                   task=task, now=timer_clock(), rows=EVALUATORS, actor=actor,
+                                   seen=seen)
+            return save_draft(web.store, visit.line, run_id, values, actor=actor, seen=seen)
+
         try:
-            draft = await run_in_threadpool(lambda: save_draft(
-                web.store, visit.line, run_id, values, actor=actor, seen=seen))
+            draft = await run_in_threadpool(save)
         except ReadinessError as problem:
-            return await run_in_threadpool(_page, request, web, visit, values, 400,
-                                           web.message(request, problem), opened)
-        return RedirectResponse(str(request.url_for("drill_record_form", line=visit.line)
-                                    .include_query_params(draft=draft.id)), status_code=303)
+            return await _refused(request, web, visit, values, web.message(request, problem),
+                                  opened, run_id)
+        url = request.url_for("drill_record_form", line=visit.line).include_query_params(
+            draft=draft.id)
+        return RedirectResponse(f"{url}#{quote(task, safe='')}" if action else str(url),
+                                status_code=303)
     evaluators = [str(form.get(f"evaluator_{i}") or "").strip() for i in range(EVALUATORS)]
     try:
         on = dt.date.fromisoformat(values.get("on") or "")
@@ -128,9 +164,19 @@ async def record(request: Request, web: Web, visit: Visit, form: Any) -> Respons
     except (ReadinessError, ValueError) as problem:
         message = (web.message(request, problem) if isinstance(problem, ReadinessError)
                    else f"{values.get('on') or '-'}: YYYY-MM-DD")
-        return await run_in_threadpool(_page, request, web, visit, values, 400, message, opened)
+        return await _refused(request, web, visit, values, message, opened, run_id)
     return RedirectResponse(request.url_for("drill_run", line=visit.line, run_id=run.id),
                             status_code=303)
+
+
+async def _refused(request: Request, web: Web, visit: Visit, values: dict[str, Any],
+                   message: str, opened: dict[str, Any], run_id: str) -> Response:
+    """The form again, as typed, with the refusal in one line (and its draft's timers)."""
+    def page() -> Response:
+        timers = _kept_timers(web, visit, opened["code"]) if run_id == opened["code"] else {}
+        return _page(request, web, visit, values, 400, message, opened, timers)
+
+    return await run_in_threadpool(page)
 
 
 @posted("drill-edit")
