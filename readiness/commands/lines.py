@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
-from readiness.commands.options import (acting, L, command, emit_json, force_option, group, json_option,
-                                        line_option, open_store, parse_date, settings, show_table)
+from readiness.commands.options import (Decorator, L, acting, command, emit_json, force_option,
+                                        group, json_option, line_option, open_store, parse_date,
+                                        settings, show_table)
 from readiness.i18n import t
 
 
@@ -214,6 +218,67 @@ def location_list(line: str | None, kind: str | None, as_json: bool) -> None:
         return emit_json(rows)
     show_table([L("顺序", "Order"), L("编号", "ID"), L("名称", "Name"), L("类型", "Kind")],
                [[r.seq, r.code, r.name, vocab.label("location_kind", r.kind)] for r in rows])
+
+
+
+def _location_fields(required: bool) -> Decorator:
+    """`--name`, `--kind`, `--seq` and `--note`: a location's fields (all but the note required
+    when it is added). Values go to the service as typed: it refuses them as an import would."""
+
+    def apply(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--note", help="A remark kept with the location.")(f)
+        f = click.option("--seq", required=required, metavar="N",
+                         help="Its order along the line: 1, 2, 3 …")(f)
+        f = click.option("--kind", required=required,
+                         help="station, section, depot or control-centre (code or label).")(f)
+        return click.option("--name", required=required, help="The location's name.")(f)
+
+    return apply
+
+
+def _print_location(found: Any, key: str, as_json: bool) -> None:
+    if as_json:
+        return emit_json(found)
+    click.echo(t(key, code=found.code, name=found.name))
+
+
+@location.command("add")
+@click.argument("code")
+@line_option
+@_location_fields(required=True)
+@json_option
+def location_add(code: str, line: str | None, name: str, kind: str, seq: str,
+                 note: str | None, as_json: bool) -> None:
+    """Add a location CODE to a line (refused as importing its row of the line template)."""
+    from readiness.lines.edit import save_location
+
+    with open_store() as store:
+        added = save_location(store, line, code, name=name, kind=kind, seq=seq, note=note,
+                              actor=acting(), new=True)
+    _print_location(added, "location.added", as_json)
+
+
+@location.command("set")
+@click.argument("code")
+@line_option
+@_location_fields(required=False)
+@json_option
+def location_set(code: str, line: str | None, as_json: bool, **given: Any) -> None:
+    """Change a location's name, kind, order or note (only those given; an empty note clears
+    it)."""
+    from readiness.audit import version
+    from readiness.lines.edit import get_location, save_location
+
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise click.UsageError(t("hazard.edit_nothing"))
+    with open_store() as store:
+        seen = version(store, "locations", code, line)  # read first: a change since is refused
+        current = get_location(store, line, code)
+        values = {k: getattr(current, k) for k in ("name", "kind", "seq", "note")}
+        changed = save_location(store, line, current.code, **{**values, **changes},
+                                actor=acting(), seen=seen)
+    _print_location(changed, "location.updated", as_json)
 
 
 COMMANDS = [init, db, line, location]

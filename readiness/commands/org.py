@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from readiness.commands.options import (L, acceptor, as_of_option, emit_json, force_option, group,
-                                        json_option, line_option, open_store, output_option,
-                                        show_table)
+from readiness.commands.options import (Decorator, L, acceptor, acting, as_of_option, emit_json,
+                                        force_option, group, json_option, line_option, open_store,
+                                        output_option, show_table)
 from readiness.i18n import t
 
 
@@ -123,6 +124,204 @@ def org_export(output: str, as_of: dt.date | None, force: bool) -> None:
     with open_store() as store:
         written = export(store, output, as_of, force=force)
     click.echo(t("org.exported", path=written))
+
+
+
+# --- one record at a time (the same services as the web's organisation forms) --------------------
+# Values go to the services as typed: they refuse them as importing that row of the organisation
+# template would, in the same words. `set` changes only the options given (an empty value clears
+# an optional field): the record's other values are passed as they are.
+
+def _given(given: dict[str, Any]) -> dict[str, Any]:
+    """The options given; none is a usage error."""
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise click.UsageError(t("hazard.edit_nothing"))
+    return changes
+
+
+@org.group("unit")
+def org_unit() -> None:
+    """Units of the organisation: add one, or change one."""
+
+
+def _unit_fields(required: bool) -> Decorator:
+    def apply(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--posts", metavar="LIST",
+                         help="The unit's posts, separated by | (as in the workbook).")(f)
+        f = click.option("--head", metavar="STAFF_ID", help="Staff ID of the unit's head.")(f)
+        f = click.option("--parent", metavar="UNIT",
+                         help="ID of the unit above it (none for the company).")(f)
+        f = click.option("--level", required=required,
+                         help="company, hq, centre, division or team (code or label).")(f)
+        return click.option("--name", required=required, help="The unit's name.")(f)
+
+    return apply
+
+
+def _print_unit(unit: Any, key: str, as_json: bool) -> None:
+    if as_json:
+        return emit_json(unit)
+    click.echo(t(key, code=unit.code, name=unit.name))
+
+
+@org_unit.command("add")
+@click.argument("code")
+@_unit_fields(required=True)
+@json_option
+def org_unit_add(code: str, name: str, level: str, parent: str | None, head: str | None,
+                 posts: str | None, as_json: bool) -> None:
+    """Add a unit CODE (refused as importing its row of the units sheet, or if CODE is taken)."""
+    from readiness.org.edit import save_unit
+
+    with open_store() as store:
+        unit = save_unit(store, code, name=name, level=level, parent=parent, head=head,
+                         posts=posts, actor=acting(), new=True)
+    _print_unit(unit, "org.unit_added", as_json)
+
+
+@org_unit.command("set")
+@click.argument("code")
+@_unit_fields(required=False)
+@json_option
+def org_unit_set(code: str, as_json: bool, **given: Any) -> None:
+    """Change a unit's name, level, parent, head or posts (only those given; an empty value
+    clears an optional one)."""
+    from readiness.audit import version
+    from readiness.org.edit import get_unit, save_unit
+
+    changes = _given(given)
+    with open_store() as store:
+        seen = version(store, "org_units", code)  # read first: a change since is refused
+        current = get_unit(store, code)
+        values = {"name": current.name, "level": current.level, "parent": current.parent,
+                  "head": current.head, "posts": current.posts}
+        unit = save_unit(store, current.code, **{**values, **changes}, actor=acting(),
+                         seen=seen)
+    _print_unit(unit, "org.unit_updated", as_json)
+
+
+@org.group("person")
+def org_person() -> None:
+    """People of the organisation: add one, or change one."""
+
+
+def _person_fields(required: bool) -> Decorator:
+    def apply(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--post", help="The person's post.")(f)
+        f = click.option("--unit", required=required, metavar="UNIT",
+                         help="ID of the unit the person belongs to.")(f)
+        return click.option("--name", required=required, help="The person's name.")(f)
+
+    return apply
+
+
+def _print_person(person: Any, key: str, as_json: bool) -> None:
+    if as_json:
+        return emit_json(person)
+    click.echo(t(key, staff_id=person.staff_id, name=person.name))
+
+
+@org_person.command("add")
+@click.argument("staff_id")
+@_person_fields(required=True)
+@json_option
+def org_person_add(staff_id: str, name: str, unit: str, post: str | None,
+                   as_json: bool) -> None:
+    """Add a person STAFF_ID (refused as importing their row of the people sheet, or if the
+    staff ID is taken)."""
+    from readiness.org.edit import save_person
+
+    with open_store() as store:
+        person = save_person(store, staff_id, name=name, unit=unit, post=post, actor=acting(),
+                             new=True)
+    _print_person(person, "org.person_added", as_json)
+
+
+@org_person.command("set")
+@click.argument("staff_id")
+@_person_fields(required=False)
+@json_option
+def org_person_set(staff_id: str, as_json: bool, **given: Any) -> None:
+    """Change a person's name, unit or post (only those given); their education stays."""
+    from readiness.audit import version
+    from readiness.org.edit import get_person, save_person
+
+    changes = _given(given)
+    with open_store() as store:
+        seen = version(store, "people", staff_id)  # read first: a change since is refused
+        current = get_person(store, staff_id)
+        values = {"name": current.name, "unit": current.unit, "post": current.post}
+        person = save_person(store, current.staff_id, **{**values, **changes}, actor=acting(),
+                             seen=seen)
+    _print_person(person, "org.person_updated", as_json)
+
+
+@org.group("letter")
+def org_letter() -> None:
+    """Responsibility letters, signed level by level."""
+
+
+@org_letter.command("add")
+@click.argument("signer")
+@click.option("--with", "countersigner", required=True, metavar="UNIT",
+              help="ID of the counter-signing unit, the one above the signer.")
+@click.option("--signed-on", required=True, metavar="YYYY-MM-DD",
+              help="Date the letter was signed.")
+@click.option("--until", "valid_until", required=True, metavar="YYYY-MM-DD",
+              help="Last day the letter is valid.")
+@click.option("--signatories", help="Who signed it, by name.")
+@json_option
+def org_letter_add(signer: str, countersigner: str, signed_on: str, valid_until: str,
+                   signatories: str | None, as_json: bool) -> None:
+    """Record a letter SIGNER (a unit ID or a staff ID) signed with the unit above; the same
+    signer, counter-signer and date is the same letter, whose end date and signatories change."""
+    from readiness.org.edit import record_letter
+
+    with open_store() as store:
+        letter = record_letter(store, signer, countersigner=countersigner, signed_on=signed_on,
+                               valid_until=valid_until, signatories=signatories,
+                               actor=acting())
+    if as_json:
+        return emit_json(letter)
+    click.echo(t("org.letter_recorded", signer=letter.signer,
+                 countersigner=letter.countersigner, signed_on=letter.signed_on,
+                 valid_until=letter.valid_until))
+
+
+@org.group("education")
+def org_education() -> None:
+    """The three levels of a person's safety education."""
+
+
+@org_education.command("set")
+@click.argument("staff_id")
+@click.option("--company", metavar="YYYY-MM-DD",
+              help="Date of the company-level safety education (empty: not yet).")
+@click.option("--centre", metavar="YYYY-MM-DD",
+              help="Date of the centre-level safety education (empty: not yet).")
+@click.option("--team", metavar="YYYY-MM-DD",
+              help="Date of the team-level safety education (empty: not yet).")
+@json_option
+def org_education_set(staff_id: str, as_json: bool, **given: Any) -> None:
+    """Record the dates of a person's company-, centre- and team-level safety education (only
+    the levels given)."""
+    from readiness.audit import version
+    from readiness.org.edit import get_person, record_education
+
+    changes = _given(given)
+    with open_store() as store:
+        seen = version(store, "people", staff_id)  # read first: a change since is refused
+        current = get_person(store, staff_id)
+        values = {"company": current.education_company, "centre": current.education_centre,
+                  "team": current.education_team}
+        person = record_education(store, current.staff_id, **{**values, **changes},
+                                  actor=acting(), seen=seen)
+    if as_json:
+        return emit_json(person)
+    click.echo(t("org.education_recorded", staff_id=person.staff_id, name=person.name,
+                 company=person.education_company or "-",
+                 centre=person.education_centre or "-", team=person.education_team or "-"))
 
 
 COMMANDS = [org]
