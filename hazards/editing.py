@@ -254,6 +254,18 @@ def open_requests(store: Store, line: str | None, *, of: str | None = None,
                               r["requested_by"], r["requested_on"], r["note"]) for r in rows]
 
 
+def asked_of(store: Store, staff_id: str) -> list[tuple[str, AcceptanceRequest]]:
+    """(line, request) for every open request asked of this person, on every line, oldest first
+    (a leader's list; the caller keeps the lines the reader may see)."""
+    with store.read_rows() as session:
+        rows = hazard_store.requests_asked_of(session, staff_id)
+        people = org_index(session)["people"] if rows else {}
+    return [(r["line"], AcceptanceRequest(r["code"], r["requested_of"],
+                                          (people.get(r["requested_of"]) or {}).get("name"),
+                                          r["requested_by"], r["requested_on"], r["note"]))
+            for r in rows]
+
+
 def versions(store: Store, line: str | None, code: str) -> dict[str, Any]:
     """The versions an edit form carries: the hazard's and each control's, in the order
     `hazard show` lists the controls."""

@@ -318,6 +318,17 @@ def acceptance_requests(session: Session | Connection, line_id: int, *,
     return [dict(r) for r in session.execute(query).mappings()]
 
 
+def requests_asked_of(session: Session | Connection, staff_id: str) -> list[dict[str, Any]]:
+    """The open requests asked of one person on every line (oldest first), with the line's name
+    and the hazard's code: one query, for a leader's dashboard."""
+    lines = tables.lines
+    query = (select(REQ, H.c.code, lines.c.name.label("line"))
+             .join(H, H.c.id == REQ.c.hazard_id).join(lines, lines.c.id == H.c.line_id)
+             .where(REQ.c.requested_of == staff_id, REQ.c.closed_on.is_(None))
+             .order_by(REQ.c.id))
+    return [dict(r) for r in session.execute(query).mappings()]
+
+
 def insert_request(session: WriteSession, request: dict[str, Any]) -> None:
     session.insert_rows(REQ, [request], key_field="hazard_id")
 

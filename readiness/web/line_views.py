@@ -31,11 +31,11 @@ def dashboard(request: Request, web: Web, visit: Visit) -> Response:
     from readiness.accounts import allowed
     from readiness.assessment.assess import latest_of_lines
 
-    from hazards.editing import open_requests
+    from hazards.editing import asked_of
 
     lines = [x for x in web.cached(latest_of_lines) if allowed(visit.account, "read", x["name"])]
-    asked = [(x["name"], r) for x in lines if allowed(visit.account, "risk-accept", x["name"])
-             for r in web.cached(open_requests, x["name"], of=visit.account.staff_id)]
+    asked = [(name, r) for name, r in web.cached(asked_of, visit.account.staff_id)
+             if allowed(visit.account, "risk-accept", name)]
     return web.page(request, visit, "dashboard.html", lines=lines, asked=asked)
 
 
