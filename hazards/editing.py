@@ -11,6 +11,7 @@ acceptance was given on voids that acceptance, and with `seen` (the version the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -243,7 +244,7 @@ def request_acceptance(store: Store, line: str | None, code: str, *, of: str, ac
 
 
 def open_requests(store: Store, line: str | None, *, of: str | None = None,
-                  codes: list[str] | None = None) -> list[AcceptanceRequest]:
+                  codes: Sequence[str] | None = None) -> list[AcceptanceRequest]:
     """The line's open requests for acceptance (only those asked of `of`, a staff ID)."""
     with store.read_rows() as session:
         found = line_row(session, line)
@@ -279,9 +280,16 @@ def versions(store: Store, line: str | None, code: str) -> dict[str, Any]:
                              for c in hazard_store.control_rows(session, row_id)]}
 
 
-def eligible_acceptors(store: Store, level: str | None) -> list[dict[str, Any]]:
-    """The people whose unit is at or above the level a residual risk of `level` needs, by
-    unit level then staff ID: whom a request for acceptance may go to."""
+def eligible_acceptors(store: Store, level: str | None,
+                       line: str | None = None) -> list[dict[str, Any]]:
+    """Whom a request for acceptance may go to, by unit level then staff ID: people whose unit is
+    at or above the level a residual risk of `level` needs — and, once the store has accounts
+    (acceptance then needs one), only those whose account may accept risk on `line`."""
+    from readiness.accounts import allowed, list_accounts
+
+    accounts = list_accounts(store)
+    may_accept = {a.staff_id for a in accounts
+                  if not a.disabled and allowed(a, "risk-accept", line)}
     with store.read_rows() as session:
         org = org_index(session)
     required = CheckContext(as_of=dt.date.today()).approval_level.get(level or "")
@@ -289,6 +297,8 @@ def eligible_acceptors(store: Store, level: str | None) -> list[dict[str, Any]]:
     found = []
     for person in org["people"].values():
         unit = org["units"].get(person["unit_code"])
+        if accounts and person["staff_id"] not in may_accept:
+            continue
         if unit and ORG_LEVELS.index(unit["level"]) <= top:
             found.append({**person, "level": unit["level"], "unit_name": unit["name"]})
     return sorted(found, key=lambda p: (ORG_LEVELS.index(p["level"]), p["staff_id"]))

@@ -234,7 +234,9 @@ def test_a_safety_officer_asks_a_leader_who_then_sees_it_and_accepts(web, run,
     csrf = sign_in(web, "900010")
     page = web.get(URL).text
     offered = re.findall(r'<option value="(\d+)">', page.split('name="of"')[1].split("</select>")[0])
-    assert "900020" in offered and "900030" not in offered  # only people at the level
+    # only people at the level whose account may accept risk: not the team leader (900030),
+    # not the centre's safety officer (900010, no risk-accept), not the general manager (no account)
+    assert offered == ["900020"]
     low = web.post(f"{URL}/request-acceptance", data={"csrf": csrf, "of": "900030"})
     cli = run("hazard", "request-acceptance", "H-0001", "--of", "900030", db=hazard_db)
     assert low.status_code == 400 and "Error: " + error_of(low.text) + "\n" == cli.output

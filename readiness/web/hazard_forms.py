@@ -48,12 +48,15 @@ def forms(web: Web, visit: Visit, h: Any) -> dict[str, Any]:
 
     may_evaluate = allowed(visit.account, "hazard-edit", visit.line)
     may_accept = allowed(visit.account, "risk-accept", visit.line)
-    extra: dict[str, Any] = {"requests": open_requests(web.store, visit.line, codes=[h.id])}
+    # kept by the server until the next write, as the hazard itself: the organisation (whom to
+    # ask) is read once, not on every page of every hazard
+    extra: dict[str, Any] = {"requests": web.cached(open_requests, visit.line, codes=(h.id,))}
     if may_evaluate:
         extra["method"] = scales_of(web.store, str(visit.line), h.method)
-        extra["versions"] = versions(web.store, visit.line, h.id)
-        extra["acceptors"] = eligible_acceptors(web.store, standing_level(
-            {"residual_level": h.residual_level, "level": h.level, "method": h.method}))
+        extra["versions"] = web.cached(versions, visit.line, h.id)
+        extra["acceptors"] = web.cached(eligible_acceptors, standing_level(
+            {"residual_level": h.residual_level, "level": h.level, "method": h.method}),
+            visit.line)
         extra["control_choices"] = {name: list(vocab.codes(name))
                                     for name in ("control_type", "control_aspect")}
     return {"may_evaluate": may_evaluate, "may_accept": may_accept, "method": None, **extra}
