@@ -97,10 +97,10 @@ def minute(page: str, task: str, row: int) -> str:
 
 # --- the pure part ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("seconds,minutes", [(0, 1), (1, 1), (60, 1), (61, 2), (370, 7),
-                                             (-30, 1)])
-def test_elapsed_minutes_round_up_and_are_at_least_one(seconds, minutes) -> None:
-    assert timers.elapsed_minutes(NINE, NINE + dt.timedelta(seconds=seconds)) == minutes
+# fixed instants, no clock read: (seconds from NINE to the stop, whole minutes it counts)
+@pytest.mark.parametrize("apart,minutes", [(0, 1), (1, 1), (60, 1), (61, 2), (370, 7), (-30, 1)])
+def test_elapsed_minutes_round_up_and_are_at_least_one(apart, minutes) -> None:
+    assert timers.elapsed_minutes(NINE, NINE + dt.timedelta(seconds=apart)) == minutes
 
 
 def test_stop_fills_only_the_blank_minute_fields_of_its_task() -> None:
