@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from test_web import PASSWORD
+from webclient import serving
 
 PAGES = ("/lines/L9", "/lines/L9/hazards", "/lines/L9/hazards/H-0001", "/lines/L9/pdca",
          "/lines/L9/checklist", "/lines/L9/snapshots", "/lines/L9/snapshots/diff?a=1&b=1",
@@ -36,10 +34,6 @@ def _chromium() -> str:
 @pytest.fixture
 def server(run, org_db):
     """The application over a seeded store, served by uvicorn on a free loopback port."""
-    import uvicorn
-
-    from readiness.web.app import create_app
-
     assert run("hazard", "add", "--location", "S01", "--specialty", "psd", "--category",
                "equipment", "--description", "站台门夹人", "--score", "L=3,E=6,C=7",
                "--control", "engineering: 挡板", db=org_db).exit_code == 0
@@ -52,20 +46,8 @@ def server(run, org_db):
     assert run("assess", "--as-of", "2026-11-23", db=org_db).exit_code in (0, 3)
     assert run("user", "add", "900001", "--role", "leadership", "--password-stdin", db=org_db,
                input=PASSWORD + "\n").exit_code == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(org_db), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if running.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(org_db) as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang, size", [("zh", (1366, 768)), ("en", (768, 1024))])

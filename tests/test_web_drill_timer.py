@@ -20,7 +20,7 @@ from readiness.errors import InvalidValue, NotFound
 from readiness.store.core import Store
 from readiness.web import drill_forms
 from readiness.web.app import create_app
-from webclient import PASSWORD, sign_in
+from webclient import PASSWORD, serving, sign_in
 
 COMMANDER, OTHER_COMMANDER, VIEWER = "900010", "900020", "900030"
 T1, T2 = "EM-PSD-FAILURE-T1", "EM-PSD-FAILURE-T2"
@@ -298,28 +298,10 @@ def test_timers_on_sqlite_and_postgresql_leave_the_trail_whole(run, store_url) -
 
 @pytest.fixture
 def served(site, org_db):
-    """The application over the same store, served by uvicorn on a free loopback port (in this
-    process, so the patched clock is the one it reads)."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(create_app(org_db), host="127.0.0.1", port=port,
-                                            log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if running.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    """The application over the same store, served in this process (so the patched clock is
+    the one it reads)."""
+    with serving(org_db) as url:
+        yield url
 
 
 def test_a_tablet_times_a_task_and_enter_still_submits_the_run(served, run, org_db,

@@ -10,15 +10,13 @@ prints on A4. A screenshot of each step is kept to look at."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 import clients
 from test_web_browser import _chromium
+from webclient import serving
 from workbooks import make_workbook
 
 PASSWORD = "Tunnel-Watch-2026"
@@ -35,27 +33,11 @@ def row(code, loc="S01"):
 
 @pytest.fixture
 def server(run, org_db):
-    import uvicorn
-
-    from readiness.web.app import create_app
-
     for who, role in ROLES.items():
         assert run("user", "add", who, "--role", role, "--password-stdin", db=org_db,
                    input=PASSWORD + "\n").exit_code == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(create_app(org_db), host="127.0.0.1", port=port,
-                                            log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if running.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(org_db) as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

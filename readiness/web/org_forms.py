@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from readiness.web.context import Visit, Web, line_view, posted
+from readiness.web.context import Visit, Web, line_view, posted, seen
 
 LINE = "/lines/{line}"
 
@@ -86,14 +86,6 @@ def _fields(form: Any, keys: tuple[str, ...]) -> dict[str, str]:
     return {k: str(form.get(k) or "").strip() for k in keys}
 
 
-def _seen(form: Any) -> int:
-    """The version the form was opened at; a form without one is never taken as current."""
-    try:
-        return int(str(form.get("version") or ""))
-    except ValueError:
-        return -1
-
-
 
 async def _saved(request: Request, web: Web, change: Callable[[], Any],
                  refused: Callable[[str], Response], done: str,
@@ -155,15 +147,15 @@ async def _save_location(request: Request, web: Web, visit: Visit, form: Any,
     from readiness.lines.edit import save_location
 
     values = _fields(form, LOCATION_KEYS)
-    seen = _seen(form) if code else None
+    opened = seen(form) if code else None
     key = code if code is not None else values["code"]
     return await _saved(
         request, web,
         lambda: save_location(web.store, visit.line, key, name=values["name"],
                               kind=values["kind"], seq=values["seq"], note=values["note"],
-                              actor=_actor(visit), seen=seen, new=code is None),
+                              actor=_actor(visit), seen=opened, new=code is None),
         lambda error: _location_page(request, web, visit, {**values, "code": key}, code=code,
-                                     version=seen or 0, status=400, error=error),
+                                     version=opened or 0, status=400, error=error),
         "locations", line=str(visit.line))
 
 
@@ -221,15 +213,15 @@ async def _save_unit(request: Request, web: Web, visit: Visit, form: Any,
     from readiness.org.edit import save_unit
 
     values = _fields(form, UNIT_KEYS)
-    seen = _seen(form) if code else None
+    opened = seen(form) if code else None
     key = code if code is not None else values["code"]
     return await _saved(
         request, web,
         lambda: save_unit(web.store, key, name=values["name"], level=values["level"],
                           parent=values["parent"], head=values["head"], posts=values["posts"],
-                          actor=_actor(visit), seen=seen, new=code is None),
+                          actor=_actor(visit), seen=opened, new=code is None),
         lambda error: _unit_page(request, web, visit, {**values, "code": key}, code=code,
-                                 version=seen or 0, status=400, error=error),
+                                 version=opened or 0, status=400, error=error),
         "org", line=str(visit.line))
 
 
@@ -298,15 +290,15 @@ async def _save_person(request: Request, web: Web, visit: Visit, form: Any,
     from readiness.org.edit import save_person
 
     values = _fields(form, PERSON_KEYS)
-    seen = _seen(form) if staff_id else None
+    opened = seen(form) if staff_id else None
     key = staff_id if staff_id is not None else values["staff_id"]
     return await _saved(
         request, web,
         lambda: save_person(web.store, key, name=values["name"], unit=values["unit"],
-                            post=values["post"], actor=_actor(visit), seen=seen,
+                            post=values["post"], actor=_actor(visit), seen=opened,
                             new=staff_id is None),
         lambda error: _person_page(request, web, visit, {**values, "staff_id": key},
-                                   staff_id=staff_id, version=seen or 0, status=400,
+                                   staff_id=staff_id, version=opened or 0, status=400,
                                    error=error),
         "org_people", line=str(visit.line))
 
@@ -354,7 +346,7 @@ async def person_education_save(request: Request, web: Web, visit: Visit,
 
     staff_id = request.path_params["staff_id"]
     values = _fields(form, EDUCATION_KEYS)
-    seen = _seen(form)
+    opened = seen(form)
     try:
         found = await run_in_threadpool(get_person, web.store, staff_id)
     except NotFound as problem:
@@ -364,8 +356,8 @@ async def person_education_save(request: Request, web: Web, visit: Visit,
         lambda: record_education(web.store, staff_id, company=values["education_company"],
                                  centre=values["education_centre"],
                                  team=values["education_team"], actor=_actor(visit),
-                                 seen=seen),
-        lambda error: _education_page(request, web, visit, found, values, seen, 400, error),
+                                 seen=opened),
+        lambda error: _education_page(request, web, visit, found, values, opened, 400, error),
         "org_people", line=str(visit.line))
 
 
