@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass
 
 
+WEB = "web"  # `via` of a change asked for through the web application
+
+
 @dataclass(frozen=True)
 class Actor:
     """`user` is the name recorded in the audit trail; `via` is how the change was asked for
@@ -26,7 +29,10 @@ class Actor:
             raise ValueError("an Actor needs a user name")
 
     def command(self, action: str) -> str:
-        """What the audit record says was asked for."""
+        """What the audit record says was asked for: the command as typed, or for a form sent
+        through the web application the service's own action after "web: " (which form)."""
+        if self.via == WEB:
+            return f"{WEB}: {action}"
         return self.via or action
 
     @classmethod

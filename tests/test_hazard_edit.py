@@ -195,7 +195,7 @@ def test_two_safety_officers_editing_at_once_the_second_is_told_not_overwritten(
     late = second.post(f"{URL}/edit", data={**opened_2, "csrf": csrf_2, "notes": "补充"})
     assert late.status_code == 400
     assert re.match(r"H-0001 has been changed since you opened it \(900010, [0-9-]+ [0-9:]+, "
-                    r"web\); your change was not saved", error_of(late.text))
+                    r"web: hazard edit H-0001\); your change was not saved", error_of(late.text))
     h = shown(run, hazard_db)
     assert (h["description"], h["notes"]) == ("站台门夹人（首班）", None)
 

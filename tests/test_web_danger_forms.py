@@ -133,7 +133,8 @@ def test_recorded_planned_reported_accepted_closed(web, run, org_db) -> None:
     assert forms_on(web.get(PAGE).text) == set()
     log = j(run("audit", "log", "--entity", "hidden_dangers", "--json", db=org_db))
     assert {(r["username"], r["command"]) for r in log if r["action"] == "update"} == {
-        ("900030", "web"), ("900001", "web")}
+        ("900030", "web: danger plan YH-0001"), ("900030", "web: danger report YH-0001"),
+        ("900001", "web: danger accept YH-0001")}  # who, and which form
 
 
 def test_a_general_one_is_planned_with_its_default_deadline_and_not_reported(web, run,
@@ -255,8 +256,8 @@ def test_a_stale_form_is_refused_saying_who_saved_first(web, run, org_db) -> Non
     assert stale.status_code == 400
     message = error_of(stale.text)
     assert message.startswith(f"{CODE} has been changed since you opened it (900030, ")
-    assert message.endswith(", web); your change was not saved. Open it again and change what "
-                            "is there now")
+    assert message.endswith(", web: danger plan YH-0001); your change was not saved. Open it "
+                            "again and change what is there now")
     assert shown(run, org_db)["reported_to"] is None
     assert 'value="市交通运输局"' in stale.text  # kept, with the version it shows now
     assert version_of(stale.text) != opened

@@ -269,7 +269,8 @@ def test_a_location_added_then_edited_shows_in_the_cli_with_its_audit(web, run, 
             found["S03"]["note"]) == ("南湖公园站", "station", 5, None)
     trail = audit_of(run, org_db, "locations", "S03")
     assert [(r["action"], r["username"], r["command"]) for r in trail] == [
-        ("update", "900010", "web"), ("create", "900010", "web")]
+        ("update", "900010", "web: location set S03"),
+        ("create", "900010", "web: location set S03")]
     assert trail[0]["before"] == {"name": "南湖站", "note": "换乘站"}
 
 
