@@ -20,7 +20,7 @@ from readiness.errors import InvalidValue, NotFound
 from readiness.store.core import Store
 from readiness.web import drill_forms
 from readiness.web.app import create_app
-from webclient import PASSWORD, serving, sign_in
+from webclient import PASSWORD, serving, sign_in, sign_in_browser
 
 COMMANDER, OTHER_COMMANDER, VIEWER = "900010", "900020", "900030"
 T1, T2 = "EM-PSD-FAILURE-T1", "EM-PSD-FAILURE-T2"
@@ -315,12 +315,7 @@ def test_a_tablet_times_a_task_and_enter_still_submits_the_run(served, run, org_
         browser = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 768, "height": 1024})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(f"{served}/lang/en")
-        page.goto(f"{served}/login")
-        page.fill("#staff_id", COMMANDER)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{served}/")
+        sign_in_browser(page, served, COMMANDER)
         page.goto(f"{served}/lines/L9/drills/record?scenario=EM-PSD-FAILURE")
         page.fill("#run_id", "R-1")
         page.fill("#on", "2026-10-01")

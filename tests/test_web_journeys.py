@@ -16,7 +16,7 @@ import pytest
 
 import clients
 from test_web_browser import _chromium
-from webclient import serving
+from webclient import serving, sign_in_browser
 from workbooks import make_workbook
 
 PASSWORD = "Tunnel-Watch-2026"
@@ -73,12 +73,7 @@ def test_each_roles_journey_in_chromium(server, tmp_path: Path, lang: str) -> No
                                     accept_downloads=True)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{server}/lang/{lang}")
-            page.goto(f"{server}/login")
-            page.fill("#staff_id", staff_id)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{server}/")
+            sign_in_browser(page, server, staff_id, lang, PASSWORD)
             return page
 
         def shot(page, name: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -53,3 +54,14 @@ def serving(db: str) -> Iterator[str]:
     finally:
         running.should_exit = True
         thread.join(timeout=10)
+
+
+def sign_in_browser(page: Any, base: str, staff_id: str, lang: str = "en",
+                    password: str = PASSWORD) -> None:
+    """Sign a Playwright page in through the sign-in form, in `lang`, as a person would."""
+    page.goto(f"{base}/lang/{lang}")
+    page.goto(f"{base}/login")
+    page.fill("#staff_id", staff_id)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
